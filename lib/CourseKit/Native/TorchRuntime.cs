@@ -1,0 +1,184 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace CourseKit.Native;
+
+/// <summary>How TorchSharp's native library was loaded in this process.</summary>
+public sealed record TorchLoadReport(
+    string? LibTorchSharpPath,
+    bool Patched,
+    IReadOnlyList<string> RelaxedVersions,
+    string? HostLibStdCxx,
+    string? HostMaxGlibcxx,
+    string Note);
+
+/// <summary>
+/// Loads TorchSharp's native backend, working around a host libstdc++ older than the one libLibTorchSharp.so was
+/// built against (TorchSharp 0.107.0 asks for GLIBCXX_3.4.32; Debian 12 and Ubuntu 22.04 stop at 3.4.30).
+/// Call <see cref="Initialize"/> once before the first torch call: every entry point of the kit (CLI, runner, tests,
+/// the first cell of every notebook) does. Elsewhere it changes nothing.
+/// </summary>
+public static class TorchRuntime
+{
+    const string LibName = "LibTorchSharp";
+    const string FileName = "libLibTorchSharp.so";
+    static readonly object Gate = new();
+    static bool _resolverSet;
+    static IntPtr _handle;
+    static TorchLoadReport? _report;
+
+    /// <summary>The load report, once TorchSharp's native library has been asked for.</summary>
+    public static TorchLoadReport? Report => _report;
+
+    /// <summary>Loads the native backend (patching a copy first where the host libstdc++ is too old); returns what happened. Idempotent.</summary>
+    public static TorchLoadReport Initialize()
+    {
+        lock (Gate)
+        {
+            if (!_resolverSet && OperatingSystem.IsLinux())
+            {
+                // TorchSharp probes with NativeLibrary.TryLoad(name, assembly), which tries full paths first and a
+                // bare dlopen("libLibTorchSharp.so") last; glibc answers the bare name with an already loaded object
+                // of that SONAME. Loading our copy first therefore makes TorchSharp's own probing find it.
+                Resolve(LibName, typeof(torch).Assembly, null);
+                try { NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, Resolve); }
+                catch (InvalidOperationException) { /* the host already installed a resolver: the SONAME match still holds */ }
+            }
+            _resolverSet = true;
+        }
+        torch.InitializeDeviceType(DeviceType.CPU);
+        return _report ??= new TorchLoadReport(null, false, Array.Empty<string>(), HostLibStdCxxPath(), HostMaxGlibcxx(),
+            "loaded by TorchSharp's own probing");
+    }
+
+    static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != LibName) return IntPtr.Zero;
+        lock (Gate)
+        {
+            if (_handle != IntPtr.Zero) return _handle;
+            var original = FindOriginal();
+            if (original is null) return IntPtr.Zero; // let TorchSharp's probing produce its own message
+            try
+            {
+                _handle = NativeLibrary.Load(original);
+                _report = new TorchLoadReport(original, false, Array.Empty<string>(), HostLibStdCxxPath(), HostMaxGlibcxx(), "loaded as shipped");
+                return _handle;
+            }
+            catch (DllNotFoundException ex) when (ex.Message.Contains("GLIBCXX_") || ex.Message.Contains("CXXABI_"))
+            {
+                _handle = LoadPatched(original, ex.Message);
+                return _handle;
+            }
+        }
+    }
+
+    static IntPtr LoadPatched(string original, string loaderMessage)
+    {
+        var hostVersions = HostLibStdCxxPath() is { } std ? ElfVersionNeeds.DefinedVersions(std).ToHashSet() : new HashSet<string>();
+        var elf = ElfVersionNeeds.Read(original);
+        var missing = elf.Needs.Where(n => n.File.StartsWith("libstdc++") && !n.Weak && !hostVersions.Contains(n.Version)).ToList();
+        if (missing.Count == 0)
+            throw new DllNotFoundException($"{original} does not load and no libstdc++ version requirement explains it: {loaderMessage}");
+
+        var target = PatchedPath(original);
+        elf.WriteWithWeakVersions(missing, target);
+        PreloadNeighbours(original, target);
+        var handle = NativeLibrary.Load(target);
+        _report = new TorchLoadReport(target, true, missing.Select(m => m.Version).ToList(), HostLibStdCxxPath(), HostMaxGlibcxx(),
+            $"host libstdc++ lacks {string.Join(", ", missing.Select(m => m.Version))}; loaded a copy with those requirements marked weak " +
+            "(only symbols without relocations depend on them)");
+        return handle;
+    }
+
+    /// <summary>Next to the original when that folder is writable (its RUNPATH $ORIGIN then finds libtorch), else a cache folder.</summary>
+    static string PatchedPath(string original)
+    {
+        var dir = Path.GetDirectoryName(original)!;
+        var beside = Path.Combine(dir, "libLibTorchSharp.coursekit-compat.so");
+        try
+        {
+            using (File.Open(beside + ".probe", FileMode.Create, FileAccess.Write)) { }
+            File.Delete(beside + ".probe");
+            return beside;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            var stamp = new FileInfo(original);
+            var cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "coursekit", "native",
+                $"{stamp.Length:x}-{stamp.LastWriteTimeUtc.Ticks:x}");
+            Directory.CreateDirectory(cache);
+            return Path.Combine(cache, FileName);
+        }
+    }
+
+    /// <summary>
+    /// libLibTorchSharp finds libtorch through RUNPATH $ORIGIN; where libtorch lives elsewhere (a copy in the cache, or
+    /// the NuGet folder layout a notebook kernel uses) its libraries are loaded first so the SONAMEs are already there.
+    /// </summary>
+    static void PreloadNeighbours(string original, string target)
+    {
+        var packages = NuGetPackagesFolder();
+        var candidates = new List<string?> { Path.GetDirectoryName(original), Path.GetDirectoryName(target), LoadedLibraryDirectory("libtorch_cpu.so") };
+        var libtorchPackage = Path.Combine(packages, $"libtorch-cpu-{Rid}");
+        if (Directory.Exists(libtorchPackage))
+            candidates.AddRange(Directory.GetDirectories(libtorchPackage).OrderByDescending(d => d).Select(d => Path.Combine(d, "runtimes", Rid, "native")));
+        var torchDir = candidates.FirstOrDefault(d => d is not null && File.Exists(Path.Combine(d, "libtorch_cpu.so")));
+        if (torchDir is null || torchDir == Path.GetDirectoryName(target)) return;
+        foreach (var lib in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+        {
+            var p = Path.Combine(torchDir, lib);
+            if (File.Exists(p)) NativeLibrary.Load(p);
+        }
+    }
+
+    static string Rid => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+
+    static string NuGetPackagesFolder() => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    static string? FindOriginal()
+    {
+        var torchDir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? AppContext.BaseDirectory;
+        var candidates = new List<string>
+        {
+            Path.Combine(torchDir, "runtimes", Rid, "native"),
+            torchDir,
+            Path.Combine(AppContext.BaseDirectory, "runtimes", Rid, "native"),
+            AppContext.BaseDirectory,
+        };
+        if (typeof(torch).Assembly.GetName().Version is { } v)
+            candidates.Add(Path.Combine(NuGetPackagesFolder(), "torchsharp", $"{v.Major}.{v.Minor}.{v.Build}", "runtimes", Rid, "native"));
+        return candidates.Select(d => Path.Combine(d, FileName)).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>The libstdc++ this process uses (the .NET host loads it before any of our code).</summary>
+    public static string? HostLibStdCxxPath() => LoadedLibraryPath("libstdc++.so.6");
+
+    /// <summary>The newest GLIBCXX_x.y.z version the host libstdc++ defines, e.g. GLIBCXX_3.4.30.</summary>
+    public static string? HostMaxGlibcxx()
+    {
+        var path = HostLibStdCxxPath();
+        if (path is null) return null;
+        return ElfVersionNeeds.DefinedVersions(path)
+            .Where(v => v.StartsWith("GLIBCXX_3.", StringComparison.Ordinal))
+            .OrderBy(v => Version.TryParse(v["GLIBCXX_".Length..], out var parsed) ? parsed : new Version())
+            .LastOrDefault();
+    }
+
+    static string? LoadedLibraryDirectory(string fileName) => LoadedLibraryPath(fileName) is { } p ? Path.GetDirectoryName(p) : null;
+
+    static string? LoadedLibraryPath(string fileName)
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/maps")) return null;
+        foreach (var line in File.ReadLines("/proc/self/maps"))
+        {
+            int slash = line.IndexOf('/');
+            if (slash < 0) continue;
+            var path = line[slash..];
+            if (Path.GetFileName(path).StartsWith(fileName, StringComparison.Ordinal)) return path;
+        }
+        return null;
+    }
+}

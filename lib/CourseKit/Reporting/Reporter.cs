@@ -1,0 +1,42 @@
+namespace CourseKit.Reporting;
+
+/// <summary>A long operation's progress: the host decides how to show it (a console line, a notebook display).</summary>
+public interface IProgressHandle : IDisposable
+{
+    /// <summary>Reports that <paramref name="done"/> of the total units are finished, with an optional status text.</summary>
+    void Report(long done, string? status = null);
+}
+
+/// <summary>Where the library sends progress and results. The CLI, the notebook runner and real notebooks plug in
+/// their own; the library itself never writes to a notebook.</summary>
+public interface IReportSink
+{
+    IProgressHandle StartProgress(string title, long? total);
+    /// <summary>Shows a result (a table, a chart, a text) to the person running the code.</summary>
+    void Show(object value);
+}
+
+/// <summary>The sink the library reports to; <see cref="Silent"/> until a host sets one.</summary>
+public static class Reporter
+{
+    static IReportSink _current = Silent.Instance;
+
+    public static IReportSink Current
+    {
+        get => _current;
+        set => _current = value ?? Silent.Instance;
+    }
+
+    public static IProgressHandle StartProgress(string title, long? total = null) => _current.StartProgress(title, total);
+    public static void Show(object value) => _current.Show(value);
+
+    /// <summary>Drops everything: the default for library code running without a host.</summary>
+    public sealed class Silent : IReportSink, IProgressHandle
+    {
+        public static readonly Silent Instance = new();
+        public IProgressHandle StartProgress(string title, long? total) => this;
+        public void Show(object value) { }
+        public void Report(long done, string? status = null) { }
+        public void Dispose() { }
+    }
+}
