@@ -47,7 +47,10 @@ public static class TorchRuntime
             }
             _resolverSet = true;
         }
-        torch.InitializeDeviceType(DeviceType.CPU);
+        // The CUDA backend (TorchSharp-cuda-linux, devcontainer) ships libtorch_cuda; ask for it only then, since
+        // TorchSharp prints a long trace when asked for a backend that is not there.
+        if (!(CudaBackendShipped() && torch.TryInitializeDeviceType(DeviceType.CUDA)))
+            torch.InitializeDeviceType(DeviceType.CPU);
         return _report ??= new TorchLoadReport(null, false, Array.Empty<string>(), HostLibStdCxxPath(), HostMaxGlibcxx(),
             "loaded by TorchSharp's own probing");
     }
@@ -137,6 +140,12 @@ public static class TorchRuntime
 
     static string NuGetPackagesFolder() => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    static bool CudaBackendShipped()
+    {
+        var dirs = new[] { FindOriginal() is { } o ? Path.GetDirectoryName(o) : null, Path.Combine(AppContext.BaseDirectory, "runtimes", Rid, "native"), AppContext.BaseDirectory };
+        return dirs.Any(d => d is not null && File.Exists(Path.Combine(d, OperatingSystem.IsWindows() ? "torch_cuda.dll" : "libtorch_cuda.so")));
+    }
 
     static string? FindOriginal()
     {
