@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseKit.Training;
+
+/// <summary>What the <see cref="Trainer"/> trains: a model, its training examples and how to turn a batch into a loss.</summary>
+public sealed class TrainingTask<TExample>
+{
+    public required nn.Module Model { get; init; }
+    public required IReadOnlyList<TExample> TrainSet { get; init; }
+    public required int BatchSize { get; init; }
+    /// <summary>Collates a batch, runs the model and returns the scalar loss (train mode, inside a dispose scope).</summary>
+    public required Func<IReadOnlyList<TExample>, Tensor> Loss { get; init; }
+    /// <summary>Tokens in a batch, for tokens/s (null = examples are counted).</summary>
+    public Func<IReadOnlyList<TExample>, long>? CountTokens { get; init; }
+    /// <summary>Validation metrics (called in eval mode, without gradients).</summary>
+    public Func<IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
+    /// <summary>How model weights are written into and read from a checkpoint folder.</summary>
+    public IModelStore Store { get; init; } = new StateDictStore();
+    /// <summary>Shuffle the training set every epoch (in an order fixed by the seed and the epoch).</summary>
+    public bool Shuffle { get; init; } = true;
+}
+
+/// <summary>Writes and reads a model's weights in a checkpoint folder (the Hugging Face layout for BERT/GPT).</summary>
+public interface IModelStore
+{
+    void Save(nn.Module model, string dir);
+    void Load(nn.Module model, string dir);
+}
