@@ -1,5 +1,9 @@
 using System.CommandLine;
+using CourseKit.Cli;
 using CourseKit.Cli.Verbs;
+using CourseKit.Reporting;
+
+Reporter.Current = new ConsoleReportSink();
 
 var root = new RootCommand("course: the CourseKit command line (notebooks, data, models, training).");
 // One line per verb; each verb lives in Verbs/<Name>Verb.cs.
