@@ -8,4 +8,5 @@ Reporter.Current = new ConsoleReportSink();
 var root = new RootCommand("course: the CourseKit command line (notebooks, data, models, training).");
 // One line per verb; each verb lives in Verbs/<Name>Verb.cs.
 root.Subcommands.Add(DoctorVerb.Create());
+root.Subcommands.Add(DataVerb.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,89 @@
+using System.Globalization;
+using Microsoft.Data.Analysis;
+
+namespace CourseKit.Data;
+
+/// <summary>One MovieLens rating: 0.5 to 5.0 stars in half-star steps; the timestamp is Unix seconds (UTC).</summary>
+public sealed record MovieRating(int UserId, int MovieId, float Rating, long Timestamp);
+
+/// <summary>One MovieLens movie: the title includes the year, e.g. "Toy Story (1995)".</summary>
+public sealed record Movie(int MovieId, string Title, IReadOnlyList<string> Genres);
+
+/// <summary>Loads MovieLens ml-latest-small: ratings.csv (userId,movieId,rating,timestamp) and movies.csv
+/// (movieId,title,genres with quoted titles and '|'-joined genres).</summary>
+public static class MovieLens
+{
+    const string Dataset = "movielens-ml-latest-small";
+
+    public static IReadOnlyList<MovieRating> LoadRatings(DataRegistry? registry = null) =>
+        LoadRatingsFile((registry ?? DataRegistry.Default).Require(Dataset).File("ratings.csv"));
+
+    public static IReadOnlyList<Movie> LoadMovies(DataRegistry? registry = null) =>
+        LoadMoviesFile((registry ?? DataRegistry.Default).Require(Dataset).File("movies.csv"));
+
+    public static IReadOnlyList<MovieRating> LoadRatingsFile(string path)
+    {
+        var ratings = new List<MovieRating>();
+        foreach (var (number, fields) in Records(path, "userId,movieId,rating,timestamp", 4))
+        {
+            var rating = new MovieRating(
+                ParseInt(fields[0], "userId"),
+                ParseInt(fields[1], "movieId"),
+                float.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r is >= 0.5f and <= 5f
+                    ? r
+                    : throw new DataFormatException(path, number, $"rating must be a number from 0.5 to 5, got '{fields[2]}'."),
+                long.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t)
+                    ? t
+                    : throw new DataFormatException(path, number, $"timestamp must be an integer, got '{fields[3]}'."));
+            ratings.Add(rating);
+
+            int ParseInt(string text, string column) =>
+                int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+                    ? v
+                    : throw new DataFormatException(path, number, $"{column} must be an integer, got '{text}'.");
+        }
+        return ratings;
+    }
+
+    public static IReadOnlyList<Movie> LoadMoviesFile(string path)
+    {
+        var movies = new List<Movie>();
+        foreach (var (number, fields) in Records(path, "movieId,title,genres", 3))
+        {
+            if (!int.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+                throw new DataFormatException(path, number, $"movieId must be an integer, got '{fields[0]}'.");
+            movies.Add(new Movie(id, fields[1], fields[2].Split('|')));
+        }
+        return movies;
+    }
+
+    /// <summary>Columns userId, movieId (int), rating (float), timestamp (long).</summary>
+    public static DataFrame ToDataFrame(IReadOnlyList<MovieRating> ratings) => new(
+        new Int32DataFrameColumn("userId", ratings.Select(r => r.UserId)),
+        new Int32DataFrameColumn("movieId", ratings.Select(r => r.MovieId)),
+        new SingleDataFrameColumn("rating", ratings.Select(r => r.Rating)),
+        new Int64DataFrameColumn("timestamp", ratings.Select(r => r.Timestamp)));
+
+    /// <summary>Columns movieId (int), title, genres ('|'-joined, as in the file).</summary>
+    public static DataFrame ToDataFrame(IReadOnlyList<Movie> movies) => new(
+        new Int32DataFrameColumn("movieId", movies.Select(m => m.MovieId)),
+        new StringDataFrameColumn("title", movies.Select(m => m.Title)),
+        new StringDataFrameColumn("genres", movies.Select(m => string.Join('|', m.Genres))));
+
+    static IEnumerable<(int Number, List<string> Fields)> Records(string path, string header, int columns)
+    {
+        foreach (var (number, line) in LineReader.LinesOfFile(path))
+        {
+            if (number == 1)
+            {
+                if (line.TrimStart('\uFEFF') != header)
+                    throw new DataFormatException(path, 1, $"expected the header '{header}', got '{line}'.");
+                continue;
+            }
+            var fields = CsvFields.Split(line, path, number);
+            if (fields.Count != columns)
+                throw new DataFormatException(path, number, $"expected {columns} comma-separated fields, got {fields.Count}.");
+            yield return (number, fields);
+        }
+    }
+}
