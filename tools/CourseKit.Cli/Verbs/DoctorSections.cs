@@ -1,9 +1,10 @@
+using CourseKit.Data;
 using CourseKit.Native;
 
 namespace CourseKit.Cli.Verbs;
 
-/// <summary>Doctor sections that belong to the host rather than the library (none beyond the library's yet).</summary>
+/// <summary>The doctor's sections beyond .NET and TorchSharp.</summary>
 static class DoctorSections
 {
-    public static Action<DoctorReport>[] All => Array.Empty<Action<DoctorReport>>();
+    public static Action<DoctorReport>[] All => new Action<DoctorReport>[] { DataDoctor.Section };
 }
