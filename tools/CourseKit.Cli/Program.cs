@@ -4,4 +4,5 @@ using CourseKit.Cli.Verbs;
 var root = new RootCommand("course: the CourseKit command line (notebooks, data, models, training).");
 // One line per verb; each verb lives in Verbs/<Name>Verb.cs.
 root.Subcommands.Add(DoctorVerb.Create());
+root.Subcommands.Add(RunVerb.Create());
 return root.Parse(args).Invoke();
