@@ -55,7 +55,8 @@ public static class DisplayFormatter
             : IsPlainValue(value) ? new[] { Plain }
             : new[] { Html, Plain };
         foreach (var mime in mimes)
-            data[mime] = value is string s && mime == Plain ? s : Formatter.ToDisplayString(value, mime);
+            // A string given with explicit MIME types is content already in that format (display(html, "text/html")).
+            data[mime] = value is string s && (mime == Plain || mimeTypes is { Count: > 0 }) ? s : Formatter.ToDisplayString(value, mime);
         return data;
     }
 

@@ -316,7 +316,7 @@ public sealed class NotebookRunner
                 meta["duration_s"] = Math.Round(duration.TotalSeconds, 3);
             }
             var result = new CellRunResult(number, codeIndex, cell.CellType, status, duration,
-                outputs?.Snapshot() ?? cell.Outputs.OfType<JsonObject>().ToList(), error);
+                outputs?.Snapshot() ?? (cell.CellType == "code" ? cell.Outputs.OfType<JsonObject>().ToList() : new List<JsonObject>()), error);
             _results.Add(result);
             return result;
         }

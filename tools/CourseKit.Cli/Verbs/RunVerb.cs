@@ -6,7 +6,7 @@ using CourseKit.Notebooks;
 namespace CourseKit.Cli.Verbs;
 
 /// <summary>`course run`: executes notebooks headless (CourseKit.Notebooks does the work; this is the command line).</summary>
-static class RunVerb
+public static class RunVerb
 {
     public static Command Create()
     {
