@@ -65,6 +65,22 @@ public class NotebookRunnerTests
     }
 
     [Fact]
+    public async Task Seed_overrides_a_declared_seed_and_is_ignored_where_none_is_declared()
+    {
+        var seeded = Save(_dir, "seeded", Code("int seed = 1;\nint epochs = 2;", "parameters"), Code("Console.Write(seed * 100 + epochs);"));
+        var result = await Run(seeded, new NotebookRunOptions { Seed = 7 });
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal("702", result.Cells.Last().Stream("stdout"));
+        var explicitWins = await Run(seeded, new NotebookRunOptions { Seed = 7, Parameters = new Dictionary<string, string> { ["seed"] = "9" } });
+        Assert.Equal("902", explicitWins.Cells.Last().Stream("stdout"));
+
+        var unseeded = Save(_dir, "unseeded", Code("int epochs = 2;", "parameters"), Code("Console.Write(epochs);"));
+        var plain = await Run(unseeded, new NotebookRunOptions { Seed = 7 });
+        Assert.True(plain.Succeeded, plain.FailureMessage);
+        Assert.Equal("2", plain.Cells.Last().Stream("stdout"));
+    }
+
+    [Fact]
     public async Task Unknown_parameter_and_unparsable_value_are_clear_errors()
     {
         var path = Save(_dir, "badparams", Code("int epochs = 5;", "parameters"), Code("Console.Write(epochs);"));
