@@ -9,4 +9,5 @@ var root = new RootCommand("course: the CourseKit command line (notebooks, data,
 // One line per verb; each verb lives in Verbs/<Name>Verb.cs.
 root.Subcommands.Add(DoctorVerb.Create());
 root.Subcommands.Add(DataVerb.Create());
+root.Subcommands.Add(RunVerb.Create());
 return root.Parse(args).Invoke();

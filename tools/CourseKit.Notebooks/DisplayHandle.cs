@@ -1,0 +1,26 @@
+using System.Text.Json.Nodes;
+
+namespace CourseKit.Notebooks;
+
+/// <summary>What display() returns, like .NET Interactive's DisplayedValue: Update replaces that output in place
+/// (Jupyter's update_display_data), even from a later cell.</summary>
+public sealed class DisplayHandle
+{
+    readonly JsonObject _output;
+    readonly string[] _mimeTypes;
+
+    internal DisplayHandle(JsonObject output, string[] mimeTypes)
+    {
+        _output = output;
+        _mimeTypes = mimeTypes;
+        DisplayId = Guid.NewGuid().ToString("N");
+    }
+
+    public string DisplayId { get; }
+
+    public void Update(object? value)
+    {
+        var data = DisplayFormatter.Format(value, _mimeTypes);
+        lock (_output) _output["data"] = data;
+    }
+}
