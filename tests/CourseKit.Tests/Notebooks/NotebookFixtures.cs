@@ -34,7 +34,7 @@ static class NotebookFixtures
         new NotebookRunner(options).RunAsync(path);
 
     /// <summary>The data bundle of an output (display_data / execute_result).</summary>
-    public static string Text(JsonObject output, string mime = "text/plain") => NbText.Read(output["data"]?[mime]);
+    public static string OutputText(JsonObject output, string mime = "text/plain") => NbText.Read(output["data"]?[mime]);
 
     public static string Type(JsonObject output) => output["output_type"]!.GetValue<string>();
 }

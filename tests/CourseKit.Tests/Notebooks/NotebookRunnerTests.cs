@@ -108,8 +108,8 @@ public class NotebookRunnerTests
             Code("typeof(TorchSharp.torch).Assembly.Location"));
         var result = await Run(path);
         Assert.True(result.Succeeded, result.FailureMessage);
-        Assert.Equal("120", Text(result.Cells[1].Outputs.Single()));
-        Assert.Equal(typeof(TorchSharp.torch).Assembly.Location, Text(result.Cells[2].Outputs.Single()));
+        Assert.Equal("120", OutputText(result.Cells[1].Outputs.Single()));
+        Assert.Equal(typeof(TorchSharp.torch).Assembly.Location, OutputText(result.Cells[2].Outputs.Single()));
         Assert.Contains(result.Notes, n => n.Contains("#i") && n.Contains("ignored"));
     }
 
@@ -142,7 +142,7 @@ public class NotebookRunnerTests
             Code("CourseKit.Reporting.Reporter.Current.GetType().FullName"));
         var result = await Run(path);
         Assert.True(result.Succeeded, result.FailureMessage);
-        Assert.Equal(typeof(NotebookReportSink).FullName, Text(result.Cells[1].Outputs.Single()));
+        Assert.Equal(typeof(NotebookReportSink).FullName, OutputText(result.Cells[1].Outputs.Single()));
 
         var missing = Save(_dir, "missingdll", Code("#r \"../nowhere/Missing.Thing.dll\""));
         var failed = await Run(missing);
@@ -159,10 +159,10 @@ public class NotebookRunnerTests
         var result = await Run(path);
         Assert.True(result.Succeeded, result.FailureMessage);
         var first = result.Executed.Cells[0].Outputs.OfType<JsonObject>().ToList();
-        Assert.Equal(new[] { "four", "two" }, first.Select(o => Text(o)));
+        Assert.Equal(new[] { "four", "two" }, first.Select(o => OutputText(o)));
         Assert.All(first, o => Assert.Equal("display_data", Type(o)));
         var second = result.Cells[1].Outputs.Single();
-        Assert.Equal("<b>x</b>", Text(second, "text/html"));
+        Assert.Equal("<b>x</b>", OutputText(second, "text/html"));
         Assert.Null(second["data"]!["text/plain"]);
     }
 
@@ -187,13 +187,13 @@ public class NotebookRunnerTests
         Assert.Empty(result.Cells[0].Outputs);
         var value = result.Cells[1].Outputs.Single();
         Assert.Equal("execute_result", Type(value));
-        Assert.Equal("42", Text(value));
+        Assert.Equal("42", OutputText(value));
         Assert.Equal(2, value["execution_count"]!.GetValue<int>());
         Assert.Empty(result.Cells[2].Outputs);
         // Objects get the HTML and the plain-text forms; primitives only plain text.
         var list = result.Cells[3].Outputs.Single();
-        Assert.NotEmpty(Text(list, "text/html"));
-        Assert.Matches(@"1\D+2", Text(list));
+        Assert.NotEmpty(OutputText(list, "text/html"));
+        Assert.Matches(@"1\D+2", OutputText(list));
         Assert.Null(value["data"]!["text/html"]);
     }
 
@@ -265,10 +265,10 @@ public class NotebookRunnerTests
         var result = await Run(path);
         Assert.True(result.Succeeded, result.FailureMessage);
         var progress = result.Cells[0].Outputs.Single();
-        Assert.StartsWith("train: 4/4 (100%)", Text(progress));
-        Assert.Contains("step 4", Text(progress));
-        Assert.Contains("<progress value=\"4\" max=\"4\">", Text(progress, "text/html"));
-        Assert.Equal("shown", Text(result.Cells[1].Outputs.Single()));
+        Assert.StartsWith("train: 4/4 (100%)", OutputText(progress));
+        Assert.Contains("step 4", OutputText(progress));
+        Assert.Contains("<progress value=\"4\" max=\"4\">", OutputText(progress, "text/html"));
+        Assert.Equal("shown", OutputText(result.Cells[1].Outputs.Single()));
     }
 
     [Fact]
@@ -352,7 +352,7 @@ public class NotebookRunnerTests
             new Microsoft.Data.Analysis.PrimitiveDataFrameColumn<int>("n", Enumerable.Range(0, 53)),
             new Microsoft.Data.Analysis.StringDataFrameColumn("word", Enumerable.Range(0, 53).Select(i => "w" + i)));
         var data = DisplayFormatter.Format(df);
-        var html = Text(new JsonObject { ["data"] = data.DeepClone() }, "text/html");
+        var html = OutputText(new JsonObject { ["data"] = data.DeepClone() }, "text/html");
         Assert.Equal(50 + 1, Regex.Matches(html, "<tr>").Count); // header row + 50 rows
         Assert.Contains("<th>n</th><th>word</th>", html);
         Assert.Contains("<td>49</td><td>w49</td>", html);
