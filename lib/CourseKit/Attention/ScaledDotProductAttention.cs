@@ -22,8 +22,9 @@ namespace CourseKit.Attention;
 /// </list>
 /// <c>isCausal</c> additionally blocks keys j &gt; i (top-left aligned, like torch) and may be combined with a mask.
 ///
-/// Fully masked rows (a query that may attend to no key): softmax over nothing is undefined and the kernels produce
-/// NaN. The convention here, identical in both paths and in <see cref="ReferenceAttention"/>: such a row's weights are
+/// Fully masked rows (a query that may attend to no key): softmax over nothing is undefined. A plain softmax gives
+/// NaN, and what the fused kernels give depends on kernel and mask kind (measured with libtorch 2.10 CPU: zeros for a
+/// bool mask, non-zero garbage for an additive all -inf row). The convention here, identical in both paths and in <see cref="ReferenceAttention"/>: such a row's weights are
 /// all zero and its output row is zero. It is implemented by letting those rows attend to everything inside the kernel
 /// (so no NaN arises, forward or backward) and zeroing their weights/outputs afterwards.
 ///
