@@ -64,7 +64,11 @@ public sealed class BertModel : nn.Module<Tensor, BertModelOutput>, IHuggingFace
     public IReadOnlyDictionary<string, string> TiedWeights { get; } = new Dictionary<string, string>();
 
     public LoadReport Load(IReadOnlyDictionary<string, Tensor> weights, bool ignoreMismatchedSizes = false) =>
-        StateDictLoader.Load(this, weights, new LoadRules("bert") { IgnoreMismatchedSizes = ignoreMismatchedSizes });
+        StateDictLoader.Load(this, weights, new LoadRules("bert")
+        {
+            IgnorableSuffixes = ["embeddings.position_ids"],
+            IgnoreMismatchedSizes = ignoreMismatchedSizes,
+        });
 
     public Dictionary<string, Tensor> StateDictForSave() => state_dict();
 
