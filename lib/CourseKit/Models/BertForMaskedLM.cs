@@ -62,6 +62,8 @@ public sealed class BertForMaskedLM : BertPreTrainedModel<ClassifierOutput>
     public readonly BertModel bert;
     public readonly BertOnlyMLMHead cls;
 
+    public static BertForMaskedLM FromPretrained(string dir) => Pretrained.Load(dir, BertConfig.Load, c => new BertForMaskedLM(c)).Model;
+
     public BertForMaskedLM(BertConfig config) : base(nameof(BertForMaskedLM), config)
     {
         bert = new BertModel(config, addPoolingLayer: false, initWeights: false);

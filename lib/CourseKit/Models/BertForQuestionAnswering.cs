@@ -10,6 +10,9 @@ public sealed class BertForQuestionAnswering : BertPreTrainedModel<QuestionAnswe
     public readonly BertModel bert;
     public readonly Linear qa_outputs;
 
+    public static BertForQuestionAnswering FromPretrained(string dir) =>
+        Pretrained.Load(dir, BertConfig.Load, c => new BertForQuestionAnswering(c)).Model;
+
     public BertForQuestionAnswering(BertConfig config) : base(nameof(BertForQuestionAnswering), config)
     {
         bert = new BertModel(config, addPoolingLayer: false, initWeights: false);

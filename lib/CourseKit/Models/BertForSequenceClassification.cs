@@ -11,6 +11,10 @@ public sealed class BertForSequenceClassification : BertPreTrainedModel<Classifi
     readonly Dropout dropout;
     public readonly Linear classifier;
 
+    /// <param name="labels">The task's labels; when given they replace the checkpoint's (a new head for a new task).</param>
+    public static BertForSequenceClassification FromPretrained(string dir, IReadOnlyList<string>? labels = null) =>
+        Pretrained.Load(dir, BertConfig.Load, c => new BertForSequenceClassification(c), labels is null ? null : c => c.WithLabels(labels)).Model;
+
     public BertForSequenceClassification(BertConfig config) : base(nameof(BertForSequenceClassification), config)
     {
         bert = new BertModel(config, addPoolingLayer: true, initWeights: false);

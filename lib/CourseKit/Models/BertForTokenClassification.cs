@@ -11,6 +11,10 @@ public sealed class BertForTokenClassification : BertPreTrainedModel<ClassifierO
     readonly Dropout dropout;
     public readonly Linear classifier;
 
+    /// <param name="labels">The task's labels; when given they replace the checkpoint's (a new head for a new task).</param>
+    public static BertForTokenClassification FromPretrained(string dir, IReadOnlyList<string>? labels = null) =>
+        Pretrained.Load(dir, BertConfig.Load, c => new BertForTokenClassification(c), labels is null ? null : c => c.WithLabels(labels)).Model;
+
     public BertForTokenClassification(BertConfig config) : base(nameof(BertForTokenClassification), config)
     {
         bert = new BertModel(config, addPoolingLayer: false, initWeights: false);

@@ -16,6 +16,10 @@ public sealed class BertModel : nn.Module<Tensor, BertModelOutput>, IHuggingFace
 
     public BertConfig Config { get; }
 
+    /// <summary>Loads a Hugging Face BERT folder (config.json + model.safetensors); reports via <see cref="Reporting.Reporter"/>.</summary>
+    public static BertModel FromPretrained(string dir, bool addPoolingLayer = true) =>
+        Pretrained.Load(dir, BertConfig.Load, c => new BertModel(c, addPoolingLayer)).Model;
+
     /// <param name="addPoolingLayer">false for heads that do not use [CLS] pooling (masked LM, token classification, QA).</param>
     public BertModel(BertConfig config, bool addPoolingLayer = true) : this(config, addPoolingLayer, initWeights: true) { }
 

@@ -31,6 +31,8 @@ public sealed class GptModel : nn.Module<Tensor, CausalLMOutput>, IHuggingFaceMo
 
     static readonly string[] Conv1DSuffixes = [".attn.c_attn.weight", ".attn.c_proj.weight", ".mlp.c_fc.weight", ".mlp.c_proj.weight"];
 
+    public static GptModel FromPretrained(string dir) => Pretrained.Load(dir, GptConfig.Load, c => new GptModel(c)).Model;
+
     public GptModel(GptConfig config) : base(nameof(GptModel))
     {
         config.Validate();

@@ -38,7 +38,7 @@ public abstract class HuggingFaceConfig
         Validate();
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, ToJson() + "\n");
+        CourseKit.Checkpoints.AtomicFile.WriteAllText(path, ToJson() + "\n");
     }
 
     protected static T ReadFile<T>(string path) where T : HuggingFaceConfig

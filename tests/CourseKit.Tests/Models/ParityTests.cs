@@ -43,11 +43,10 @@ public class ParityTests(ITestOutputHelper output)
     public void Bert_matches_pytorch(AttentionImplementation attention)
     {
         var dir = TestPaths.InRepo("tests", "fixtures", "bert-parity");
-        var config = BertConfig.Load(Path.Combine(dir, "config.json"));
-        config.AttentionImplementation = attention;
-        using var model = new BertModel(config);
+        var (model, report, _) = Pretrained.Load(dir, BertConfig.Load, c => new BertModel(c),
+            c => { c.AttentionImplementation = attention; return c; });
+        using var _model = model;
         model.eval();
-        var report = model.Load(TestSafeTensorsF32Reader.LoadAll(Path.Combine(dir, "model.safetensors")));
         Assert.True(report.IsComplete, report.ToString());
         Assert.Empty(report.Unexpected);
 
@@ -72,12 +71,11 @@ public class ParityTests(ITestOutputHelper output)
     public void Gpt2_matches_pytorch(AttentionImplementation attention)
     {
         var dir = TestPaths.InRepo("tests", "fixtures", "gpt2-parity");
-        var config = GptConfig.Load(Path.Combine(dir, "config.json"));
-        config.AttentionImplementation = attention;
-        using var model = new GptModel(config);
-        model.eval();
         // GPT2Model names without "transformer.", Conv1D layout, causal-mask buffers, no lm_head.weight: as on the Hub.
-        var report = model.Load(TestSafeTensorsF32Reader.LoadAll(Path.Combine(dir, "model.safetensors")));
+        var (model, report, _) = Pretrained.Load(dir, GptConfig.Load, c => new GptModel(c),
+            c => { c.AttentionImplementation = attention; return c; });
+        using var _model = model;
+        model.eval();
         Assert.True(report.IsComplete, report.ToString());
         Assert.Empty(report.Unexpected);
         Assert.Equal(["h.0.attn.bias", "h.1.attn.bias"], report.Ignored.Order());
