@@ -52,8 +52,8 @@ public static class Doctor
     static void AddDotNet(DoctorReport r)
     {
         r.Add(".NET", "runtime", $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})");
-        r.Add(".NET", "sdk", DotnetSdkVersion() ?? "not found (only needed to build)",
-            DotnetSdkVersion() is null ? DoctorStatus.Warning : DoctorStatus.Ok);
+        var sdk = DotnetSdkVersion();
+        r.Add(".NET", "sdk", sdk ?? "not found (only needed to build)", sdk is null ? DoctorStatus.Warning : DoctorStatus.Ok);
         r.Add(".NET", "os", $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical cores");
     }
 

@@ -13,11 +13,14 @@ public sealed class BertTextTokenizer
     {
         Inner = inner;
         VocabPath = vocabPath;
+        VocabularySize = File.ReadLines(vocabPath).Count(); // vocab.txt: one token per line, the id is the line index
     }
 
     /// <summary>The Microsoft.ML.Tokenizers tokenizer underneath.</summary>
     public BertTokenizer Inner { get; }
     public string VocabPath { get; }
+    /// <summary>Number of tokens in vocab.txt (28,996 for bert-base-cased): the model's vocab_size.</summary>
+    public int VocabularySize { get; }
     public bool LowerCase => Inner.LowerCaseBeforeTokenization;
 
     public int ClsId => Inner.ClassificationTokenId;

@@ -36,6 +36,13 @@ public class BertTextTokenizerTests
     }
 
     [Fact]
+    public void Vocabulary_sizes_are_the_published_ones()
+    {
+        Assert.Equal(28_996, CasedTok.Value.VocabularySize);   // bert-base-cased config.json vocab_size
+        Assert.Equal(30_522, UncasedTok.Value.VocabularySize); // bert-base-uncased
+    }
+
+    [Fact]
     public void Special_token_ids_are_the_vocab_lines()
     {
         foreach (var (tok, vocab) in new[] { (Cased, CasedVocab.Value), (Uncased, UncasedVocab.Value) })
