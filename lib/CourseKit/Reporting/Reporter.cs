@@ -27,6 +27,14 @@ public static class Reporter
         set => _current = value ?? Silent.Instance;
     }
 
+    /// <summary>In a notebook kernel with no host sink (Polyglot Notebooks), report through its display function:
+    /// <c>Reporter.UseDisplay(v => display(v).Update);</c>. Does nothing when a host already set a sink (the headless
+    /// runner sets its own), so the same first cell works in both.</summary>
+    public static void UseDisplay(Func<object, Action<object>> display)
+    {
+        if (_current is Silent) _current = new DisplayReportSink(display);
+    }
+
     public static IProgressHandle StartProgress(string title, long? total = null) => _current.StartProgress(title, total);
     public static void Show(object value) => _current.Show(value);
 
