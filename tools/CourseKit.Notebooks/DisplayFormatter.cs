@@ -52,17 +52,30 @@ public static class DisplayFormatter
                 return data;
         }
         var mimes = mimeTypes is { Count: > 0 } ? mimeTypes
-            : IsPlainValue(value) ? new[] { Plain }
+            : IsPlainValue(value) || DescribesItself(value) ? new[] { Plain }
             : new[] { Html, Plain };
         foreach (var mime in mimes)
             // A string given with explicit MIME types is content already in that format (display(html, "text/html")).
-            data[mime] = value is string s && (mime == Plain || mimeTypes is { Count: > 0 }) ? s : Formatter.ToDisplayString(value, mime);
+            data[mime] = value is string s && (mime == Plain || mimeTypes is { Count: > 0 }) ? s
+                : mime == Plain && DescribesItself(value) ? value.ToString() ?? ""
+                : Formatter.ToDisplayString(value, mime);
         return data;
     }
 
     /// <summary>Strings, numbers, enums and dates show as text (the HTML formatter adds a style block to each).</summary>
     static bool IsPlainValue(object value) =>
         value is string or bool or char or decimal or DateTime or DateTimeOffset or TimeSpan or Guid || value.GetType().IsPrimitive || value.GetType().IsEnum;
+
+    /// <summary>Kit types that write their own ToString (a load warning, the doctor report) read better as that text
+    /// than as a property tree.</summary>
+    static bool DescribesItself(object value)
+    {
+        var type = value.GetType();
+        if (type.Assembly != typeof(CourseKit.Reporting.Reporter).Assembly) return false;
+        var toString = type.GetMethod(nameof(ToString), Type.EmptyTypes);
+        return toString is not null && toString.DeclaringType == type &&
+               toString.GetCustomAttributes(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), false).Length == 0;
+    }
 
     public static string DataFrameHtml(DataFrame df)
     {

@@ -346,6 +346,18 @@ public class NotebookRunnerTests
     }
 
     [Fact]
+    public void Kit_types_with_their_own_text_show_as_that_text()
+    {
+        var report = new CourseKit.Native.DoctorReport();
+        report.Add("Device", "backend", "cpu");
+        var data = DisplayFormatter.Format(report);
+        Assert.Null(data["text/html"]);
+        Assert.Equal(report.ToString(), NbText.Read(data["text/plain"]));
+        var check = DisplayFormatter.Format(new CourseKit.Native.DoctorCheck("a", "b", "c")); // a record: property view kept
+        Assert.NotNull(check["text/html"]);
+    }
+
+    [Fact]
     public void Dataframe_formatter_caps_rows_and_writes_a_text_table()
     {
         var df = new Microsoft.Data.Analysis.DataFrame(
