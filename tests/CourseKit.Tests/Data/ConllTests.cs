@@ -9,16 +9,20 @@ public class ConllTests(SharedDataFixture shared) : IClassFixture<SharedDataFixt
     readonly Scratch _scratch = new();
     public void Dispose() => _scratch.Dispose();
 
+    // Each split read once per test run in each form (the train split is 200k lines).
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, TagScheme, bool), Lazy<IReadOnlyList<ConllSentence>>> Loaded = new();
+    IReadOnlyList<ConllSentence> Load(string split, TagScheme scheme, bool fromOriginalIob1 = false) =>
+        Loaded.GetOrAdd((split, scheme, fromOriginalIob1), _ => new(() => Conll2003.Load(split, scheme, shared.With("conll2003"), fromOriginalIob1))).Value;
+
     [Theory]
     [InlineData("train", 946, 14_041, 203_621, 7_140, 6_321, 6_600, 3_438)]
     [InlineData("valid", 216, 3_250, 51_362, 1_837, 1_341, 1_842, 922)]
     [InlineData("test", 231, 3_453, 46_435, 1_668, 1_661, 1_617, 702)]
     public void Splits_have_the_counts_of_SOURCE_md(string split, int docs, int sentences, int tokens, int loc, int org, int per, int misc)
     {
-        var registry = shared.With("conll2003");
         foreach (var fromIob1 in new[] { false, true })
         {
-            var data = Conll2003.Load(split, TagScheme.Iob2, registry, fromOriginalIob1: fromIob1);
+            var data = Load(split, TagScheme.Iob2, fromIob1);
             var counts = ConllCounts.Of(data);
             Assert.Equal(docs, counts.Documents);
             Assert.Equal(sentences, counts.Sentences);
@@ -37,9 +41,8 @@ public class ConllTests(SharedDataFixture shared) : IClassFixture<SharedDataFixt
     [InlineData("test")]
     public void Original_iob1_files_converted_equal_the_iob2_files_in_every_sentence(string split)
     {
-        var registry = shared.With("conll2003");
-        var iob2 = Conll2003.Load(split, TagScheme.Iob2, registry);
-        var converted = Conll2003.Load(split, TagScheme.Iob2, registry, fromOriginalIob1: true);
+        var iob2 = Load(split, TagScheme.Iob2);
+        var converted = Load(split, TagScheme.Iob2, fromOriginalIob1: true);
         Assert.Equal(iob2.Count, converted.Count);
         for (int i = 0; i < iob2.Count; i++)
         {
@@ -51,8 +54,8 @@ public class ConllTests(SharedDataFixture shared) : IClassFixture<SharedDataFixt
         }
         // And back: IOB2 -> IOB1 gives the original tags, except where the original has a B-X that does not follow
         // an X entity (not valid IOB1; the conversion to IOB2 keeps it, the way back writes I-X).
-        var original = Conll2003.Load(split, TagScheme.Iob1, registry, fromOriginalIob1: true);
-        var back = Conll2003.Load(split, TagScheme.Iob1, registry);
+        var original = Load(split, TagScheme.Iob1, fromOriginalIob1: true);
+        var back = Load(split, TagScheme.Iob1);
         int irregular = 0;
         for (int i = 0; i < original.Count; i++)
         {
@@ -73,7 +76,7 @@ public class ConllTests(SharedDataFixture shared) : IClassFixture<SharedDataFixt
     [Fact]
     public void Test_split_tag_counts_equal_the_article_supports()
     {
-        var test = Conll2003.Load("test", registry: shared.With("conll2003"));
+        var test = Load("test", TagScheme.Iob2);
         var counts = test.SelectMany(s => s.Tags).GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());
         var expected = new Dictionary<string, int>
         {
@@ -87,7 +90,7 @@ public class ConllTests(SharedDataFixture shared) : IClassFixture<SharedDataFixt
     [Fact]
     public void First_test_sentence_is_read_with_its_columns_document_and_line()
     {
-        var test = Conll2003.Load("test", registry: shared.With("conll2003"));
+        var test = Load("test", TagScheme.Iob2);
         var first = test[0];
         Assert.Equal(new[] { "SOCCER", "-", "JAPAN", "GET", "LUCKY", "WIN", ",", "CHINA", "IN", "SURPRISE", "DEFEAT", "." }, first.Words);
         Assert.Equal(new[] { "O", "O", "B-LOC", "O", "O", "O", "O", "B-PER", "O", "O", "O", "O" }, first.Tags);
