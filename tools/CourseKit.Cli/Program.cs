@@ -11,4 +11,5 @@ root.Subcommands.Add(DoctorVerb.Create());
 root.Subcommands.Add(DataVerb.Create());
 root.Subcommands.Add(RunVerb.Create());
 root.Subcommands.Add(ModelVerb.Create());
+root.Subcommands.Add(MetricsVerb.Create());
 return root.Parse(args).Invoke();
