@@ -145,6 +145,12 @@ public class AlignmentTests
         for (int i = 0; i < sentences.Count; i++)
             Assert.True(sentences[i].TagIds.SequenceEqual(back[i]), $"sentence {i}: {string.Join(' ', sentences[i].Words)}");
         Assert.Contains(sentences, s => s.Words.Contains("$"));
+        var wordsWithoutToken = sentences.SelectMany(s =>
+        {
+            var withToken = Cased.EncodeWords(s.Words).WordIds.ToHashSet();
+            return s.Words.Where((_, j) => !withToken.Contains(j));
+        });
+        Assert.Empty(wordsWithoutToken);
     }
 
     static bool IsFirstPiece(WordWindow w, int t) =>
