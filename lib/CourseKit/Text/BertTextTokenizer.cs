@@ -9,11 +9,11 @@ namespace CourseKit.Text;
 /// </summary>
 public sealed class BertTextTokenizer
 {
-    BertTextTokenizer(BertTokenizer inner, string vocabPath)
+    BertTextTokenizer(BertTokenizer inner, string vocabPath, int vocabularySize)
     {
         Inner = inner;
         VocabPath = vocabPath;
-        VocabularySize = File.ReadLines(vocabPath).Count(); // vocab.txt: one token per line, the id is the line index
+        VocabularySize = vocabularySize; // vocab.txt: one token per line, the id is the line index
     }
 
     /// <summary>The Microsoft.ML.Tokenizers tokenizer underneath.</summary>
@@ -47,8 +47,18 @@ public sealed class BertTextTokenizer
             RemoveNonSpacingMarks = lowerCase,
             ApplyBasicTokenization = true,
             IndividuallyTokenizeCjk = true,
+            SplitOnSpecialTokens = true,
         };
-        try { return new BertTextTokenizer(BertTokenizer.Create(vocabPath, options), vocabPath); }
+        try
+        {
+            // Hugging Face's split and cleaning instead of BertTokenizer's, which drops symbols such as $ + = £ (see BertPreTokenization).
+            var lines = File.ReadAllLines(vocabPath);
+            var specials = new[] { options.UnknownToken, options.SeparatorToken, options.PaddingToken, options.ClassificationToken, options.MaskingToken }
+                .ToDictionary(t => lowerCase ? t.ToLowerInvariant() : t, t => Array.IndexOf(lines, t));
+            options.PreTokenizer = BertPreTokenization.Create(specials);
+            options.Normalizer = BertPreTokenization.CleaningNormalizer(options);
+            return new BertTextTokenizer(BertTokenizer.Create(vocabPath, options), vocabPath, lines.Length);
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
             throw new InvalidDataException($"{vocabPath}: not a usable BERT vocab ({e.Message})", e);

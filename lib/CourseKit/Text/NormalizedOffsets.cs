@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.ML.Tokenizers;
 
 namespace CourseKit.Text;
@@ -6,14 +7,14 @@ namespace CourseKit.Text;
 /// <summary>
 /// Maps character offsets in the tokenizer's normalized text back to the original text. BertTokenizer's
 /// EncodedToken.Offset points into the normalized text, which can differ in length from the original (accents
-/// stripped after NFD, control characters removed, spaces put around CJK characters, NFC composition). Each text
-/// element (grapheme) of the original is normalized alone; where their concatenation equals the normalized text,
-/// every normalized character is known to come from one original grapheme.
+/// stripped after NFD, control and format characters removed, spaces put around CJK characters, NFC composition).
+/// Each code point (or, failing that, each grapheme) of the original is normalized alone; where their concatenation
+/// equals the normalized text, every normalized character is known to come from one original code point (grapheme).
 /// </summary>
 sealed class NormalizedOffsets
 {
-    readonly int[]? _origStart; // per normalized char: start of its original grapheme
-    readonly int[]? _origEnd;   // per normalized char: end of its original grapheme
+    readonly int[]? _origStart; // per normalized char: start of its original code point or grapheme
+    readonly int[]? _origEnd;   // per normalized char: end of it
     readonly int _originalLength;
 
     NormalizedOffsets(int[]? origStart, int[]? origEnd, int originalLength)
@@ -27,19 +28,37 @@ sealed class NormalizedOffsets
     {
         if (normalized is null || normalizer is null || normalized.Length == original.Length && SameLetters(original, normalized))
             return new NormalizedOffsets(null, null, original.Length);
+        // Finest first: each code point alone (exact even where characters are removed), else each grapheme (NFC
+        // composes a letter with its combining marks), else clamped identity.
+        return TryUnits(original, normalized, normalizer, CodePoints(original))
+            ?? TryUnits(original, normalized, normalizer, Graphemes(original))
+            ?? new NormalizedOffsets(null, null, original.Length);
+    }
+
+    static NormalizedOffsets? TryUnits(string original, string normalized, Normalizer normalizer, IEnumerable<(int Start, int Length)> units)
+    {
         var start = new List<int>(normalized.Length);
         var end = new List<int>(normalized.Length);
-        var e = StringInfo.GetTextElementEnumerator(original);
-        while (e.MoveNext())
+        var joined = new StringBuilder(normalized.Length);
+        foreach (var (s, l) in units)
         {
-            int s = e.ElementIndex;
-            var element = (string)e.Current;
-            var n = normalizer.Normalize(element);
-            for (int k = 0; k < n.Length; k++) { start.Add(s); end.Add(s + element.Length); }
+            var n = normalizer.Normalize(original.AsSpan(s, l));
+            joined.Append(n);
+            for (int k = 0; k < n.Length; k++) { start.Add(s); end.Add(s + l); }
         }
-        if (start.Count != normalized.Length)
-            return new NormalizedOffsets(null, null, original.Length); // not element-local: fall back to clamped identity
-        return new NormalizedOffsets(start.ToArray(), end.ToArray(), original.Length);
+        return joined.ToString() == normalized ? new NormalizedOffsets(start.ToArray(), end.ToArray(), original.Length) : null;
+    }
+
+    static IEnumerable<(int, int)> CodePoints(string s)
+    {
+        for (int i = 0; i < s.Length; i += char.IsSurrogatePair(s, i) ? 2 : 1)
+            yield return (i, char.IsSurrogatePair(s, i) ? 2 : 1);
+    }
+
+    static IEnumerable<(int, int)> Graphemes(string s)
+    {
+        var e = StringInfo.GetTextElementEnumerator(s);
+        while (e.MoveNext()) yield return (e.ElementIndex, ((string)e.Current).Length);
     }
 
     /// <summary>The original span covering normalized [start, start + length).</summary>
