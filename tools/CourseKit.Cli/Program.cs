@@ -10,4 +10,5 @@ var root = new RootCommand("course: the CourseKit command line (notebooks, data,
 root.Subcommands.Add(DoctorVerb.Create());
 root.Subcommands.Add(DataVerb.Create());
 root.Subcommands.Add(RunVerb.Create());
+root.Subcommands.Add(FineTuneVerb.Create());
 return root.Parse(args).Invoke();
