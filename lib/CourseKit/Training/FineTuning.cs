@@ -30,11 +30,11 @@ public static class FineTuning
     {
         o.Validate();
         var clock = Stopwatch.StartNew();
+        var memoryMeasure = FineTuningMemory.ResetPeak();
         var method = FineTuningMethods.Get(o.Method);
         RequireModelFolder(o.ModelDir);
         var data = FineTuningData.Load(o);
         var tokenizer = Pretrained.LoadTokenizer(o.ModelDir);
-        var memoryMeasure = FineTuningMemory.ResetPeak();
 
         torch.manual_seed(o.Seed); // the new head's initial weights
         var model = Pretrained.Load(o.ModelDir, BertConfig.Load, c => new BertForSequenceClassification(c), c =>
