@@ -31,6 +31,20 @@ public static class PeftTestData
             : Pretrained.Load(Fixture, BertConfig.Load, c => new BertForTokenClassification(c), Adjust).Model;
     }
 
+    /// <summary>The fixture's architecture with fresh N(0, 0.1²) weights instead of its own. The fixture's weights
+    /// (std 0.2, for sensitive parity tests) collapse position 0: its last hidden state varies by about 0.005 across
+    /// first tokens, so no head learns a sequence label from it in a short run; with HF's 0.02 attention is uniform and
+    /// a virtual token (prompt tuning pools one) hardly sees the input.</summary>
+    internal static BertPreTrainedModel<ClassifierOutput> FreshBase(Head head, int seed = 1)
+    {
+        var config = BertConfig.Load(Path.Combine(Fixture, "config.json"));
+        (config.HiddenDropoutProb, config.AttentionProbsDropoutProb) = (0, 0);
+        config.InitializerRange = 0.1;
+        config.WithLabels(head == Head.Sequence ? SeqLabels : TokenLabels);
+        torch.manual_seed(seed);
+        return head == Head.Sequence ? new BertForSequenceClassification(config) : new BertForTokenClassification(config);
+    }
+
     public static readonly string[] Methods = ["lora", "adalora", "bottleneck", "prefix", "prompt", "bitfit", "ia3"];
 
     public static PeftConfig Config(string method, long totalSteps = 40) => method switch
