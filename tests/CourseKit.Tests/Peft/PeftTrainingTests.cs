@@ -77,4 +77,41 @@ public class PeftTrainingTests
         // Evaluation is deterministic, so any drop is real; 5% makes it a clear one.
         Assert.True(after < 0.95 * before, $"{method}/{head}: loss {before:F4} → {after:F4}");
     }
+
+    [Fact]
+    public void Trainer_checkpoints_hold_only_the_adapter_and_resume_from_it()
+    {
+        var (ids, mask, seqLabels, _) = Data(32, seed: 4);
+        TrainingTask<int> Task(PeftModel peft) => new()
+        {
+            Model = peft,
+            TrainSet = Enumerable.Range(0, 32).ToList(),
+            BatchSize = 16,
+            Store = new PeftModelStore(),
+            Loss = batch =>
+            {
+                var index = tensor(batch.Select(i => (long)i).ToArray());
+                return peft.forward(ids.index_select(0, index), mask.index_select(0, index), null, seqLabels.index_select(0, index)).Loss!;
+            },
+        };
+        var dir = TestPaths.NewTempDir();
+        var options = new TrainerOptions { MaxSteps = 6, LearningRate = 1e-2, Schedule = LrSchedule.Constant, SaveEverySteps = 3, OutputDir = dir, Seed = 2 };
+        var full = PeftModel.Create(FreshBase(Head.Sequence), Config("lora"));
+        var result = Trainer.Run(Task(full), options);
+        var files = Directory.GetFiles(result.LastCheckpoint!).Select(Path.GetFileName).ToList();
+        Assert.Contains("adapter_model.safetensors", files);
+        Assert.Contains("adapter_config.json", files);
+        Assert.DoesNotContain("model.weights", files);
+
+        // A run stopped after 3 steps and resumed ends with the same adapter as the uninterrupted run (constant rate:
+        // the 3-step run has the same first steps).
+        var dir2 = TestPaths.NewTempDir();
+        var first = PeftModel.Create(FreshBase(Head.Sequence), Config("lora"));
+        Trainer.Run(Task(first), options with { OutputDir = dir2, MaxSteps = 3 });
+        var resumed = PeftModel.Create(FreshBase(Head.Sequence), Config("lora"));
+        Trainer.Run(Task(resumed), options with { OutputDir = dir2, Resume = true });
+        var a = full.AdapterStateDict();
+        var b = resumed.AdapterStateDict();
+        foreach (var (name, t) in a) Assert.True(MaxAbsDiff(t, b[name]) < 1e-6, $"{name}: {MaxAbsDiff(t, b[name])}");
+    }
 }
