@@ -1,6 +1,5 @@
 using CourseKit.Native;
 using CourseKit.Peft;
-using CourseKit.Tests.Models;
 using CourseKit.Training;
 using TorchSharp;
 using static CourseKit.Tests.Peft.PeftTestData;
@@ -8,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Peft;
 
-[Collection(TorchGlobalRngCollection.Name)]
+[Collection(PeftSerialCollection.Name)]
 public class AdaLoraTests
 {
     public AdaLoraTests() => TorchRuntime.Initialize();

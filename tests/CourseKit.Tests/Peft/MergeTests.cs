@@ -1,13 +1,12 @@
 using CourseKit.Native;
 using CourseKit.Peft;
-using CourseKit.Tests.Models;
 using TorchSharp;
 using static CourseKit.Tests.Peft.PeftTestData;
 using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Peft;
 
-[Collection(TorchGlobalRngCollection.Name)]
+[Collection(PeftSerialCollection.Name)]
 public class MergeTests
 {
     public MergeTests() => TorchRuntime.Initialize();

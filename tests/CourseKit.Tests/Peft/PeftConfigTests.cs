@@ -1,13 +1,12 @@
 using System.Globalization;
 using CourseKit.Native;
 using CourseKit.Peft;
-using CourseKit.Tests.Models;
 using Microsoft.Data.Analysis;
 using static CourseKit.Tests.Peft.PeftTestData;
 
 namespace CourseKit.Tests.Peft;
 
-[Collection(TorchGlobalRngCollection.Name)]
+[Collection(PeftSerialCollection.Name)]
 public class PeftConfigTests
 {
     public PeftConfigTests() => TorchRuntime.Initialize();

@@ -13,7 +13,7 @@ namespace CourseKit.Tests.Peft;
 
 /// <summary>What every method must do on both heads: train exactly its parameters, count them in closed form, and
 /// save/load only them.</summary>
-[Collection(TorchGlobalRngCollection.Name)]
+[Collection(PeftSerialCollection.Name)]
 public class PeftMethodTests
 {
     public PeftMethodTests() => TorchRuntime.Initialize();

@@ -123,3 +123,11 @@ public static class PeftTestData
         return d.item<float>();
     }
 }
+
+/// <summary>PEFT tests seed torch's global generator and build models from it: they run on their own, after the
+/// parallel collections, so that neither they nor the Models or Trainer tests draw from the generator in between.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PeftSerialCollection
+{
+    public const string Name = "Peft: torch global RNG, not in parallel";
+}

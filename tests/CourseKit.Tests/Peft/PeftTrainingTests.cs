@@ -1,6 +1,5 @@
 using CourseKit.Native;
 using CourseKit.Peft;
-using CourseKit.Tests.Models;
 using CourseKit.Training;
 using TorchSharp;
 using static CourseKit.Tests.Peft.PeftTestData;
@@ -10,7 +9,7 @@ namespace CourseKit.Tests.Peft;
 
 /// <summary>A few dozen Trainer steps on a small synthetic task lower the loss for every method and head (on the
 /// fixture's architecture with fresh weights: see <see cref="PeftTestData.FreshBase"/>).</summary>
-[Collection(TorchGlobalRngCollection.Name)]
+[Collection(PeftSerialCollection.Name)]
 public class PeftTrainingTests
 {
     readonly Xunit.Abstractions.ITestOutputHelper output;

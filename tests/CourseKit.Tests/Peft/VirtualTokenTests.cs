@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace CourseKit.Tests.Peft;
 
 /// <summary>Prefix and prompt tuning: the extended attention masks, the output shapes, the inits and the fold.</summary>
-[Collection(TorchGlobalRngCollection.Name)]
+[Collection(PeftSerialCollection.Name)]
 public class VirtualTokenTests
 {
     public VirtualTokenTests() => TorchRuntime.Initialize();
