@@ -13,6 +13,10 @@ public sealed class BertSelfAttention : nn.Module
     readonly BertConfig config;
     readonly int nHead, headDim;
 
+    /// <summary>PEFT hook (prefix tuning): given the batch size, returns key and value prefixes [B, nh, P, hd] that are
+    /// put in front of this layer's keys and values; the mask is extended so every query may attend to them.</summary>
+    public Func<long, (Tensor Key, Tensor Value)>? PrefixKeyValues { get; set; }
+
     public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
     {
         this.config = config;
@@ -31,9 +35,19 @@ public sealed class BertSelfAttention : nn.Module
     {
         var (B, T, H) = (x.shape[0], x.shape[1], x.shape[2]);
         Tensor SplitHeads(Tensor t) => t.view(B, T, nHead, headDim).transpose(1, 2);   // [B, nh, T, hd]
-        var q = SplitHeads(query.forward(x));
-        var k = SplitHeads(key.forward(x));
-        var v = SplitHeads(value.forward(x));
+        // Linear layers are run through call(), not forward(), so PEFT forward hooks (LoRA, IA3, adapters) take effect.
+        var q = SplitHeads(query.call(x));
+        var k = SplitHeads(key.call(x));
+        var v = SplitHeads(value.call(x));
+        if (PrefixKeyValues is not null)
+        {
+            var (prefixKey, prefixValue) = PrefixKeyValues(B);                           // [B, nh, P, hd]
+            k = cat([prefixKey, k], 2);                                                   // [B, nh, P+T, hd]
+            v = cat([prefixValue, v], 2);
+            if (additiveMask is not null)                                                 // prefix keys are never masked
+                additiveMask = cat([zeros(B, 1, 1, prefixKey.shape[2], dtype: additiveMask.dtype, device: additiveMask.device),
+                    additiveMask.expand(B, 1, 1, T)], 3);                                 // [B, 1, 1, P+T]
+        }
 
         Tensor context;                                                                  // [B, nh, T, hd]
         Tensor? weights = null;
@@ -44,7 +58,7 @@ public sealed class BertSelfAttention : nn.Module
         }
         else
         {
-            var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(headDim);          // [B, nh, T, T]
+            var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(headDim);          // [B, nh, T, T] (T+P keys with a prefix)
             if (additiveMask is not null) scores = scores + additiveMask;
             weights = nn.functional.softmax(scores, dim: -1);
             context = dropout.forward(weights).matmul(v);
@@ -69,7 +83,7 @@ public sealed class BertSelfOutput : nn.Module
     }
 
     public Tensor forward(Tensor hidden, Tensor residual) =>
-        layer_norm.forward(dropout.forward(dense.forward(hidden)) + residual);
+        layer_norm.forward(dropout.forward(dense.call(hidden)) + residual);
 }
 
 /// <summary>HF's BertAttention: <c>self</c> (the attention) and <c>output</c> (projection + Add &amp; Norm).</summary>

@@ -17,7 +17,7 @@ public sealed class BertIntermediate : nn.Module
         act = Activations.Get(config.HiddenAct);
     }
 
-    public Tensor forward(Tensor x) => act(dense.forward(x));
+    public Tensor forward(Tensor x) => act(dense.call(x));
 }
 
 /// <summary>The feed-forward contraction intermediate_size → H, dropout, residual and LayerNorm (HF's BertOutput).</summary>
@@ -35,7 +35,7 @@ public sealed class BertFeedForwardOutput : nn.Module
     }
 
     public Tensor forward(Tensor hidden, Tensor residual) =>
-        layer_norm.forward(dropout.forward(dense.forward(hidden)) + residual);
+        layer_norm.forward(dropout.forward(dense.call(hidden)) + residual);
 }
 
 /// <summary>One encoder block: x = LN(x + Attn(x)); x = LN(x + FFN(x)).</summary>
@@ -95,5 +95,5 @@ public sealed class BertPooler : nn.Module
 
     /// <param name="hidden">[B, T, H]</param>
     /// <returns>[B, H]</returns>
-    public Tensor forward(Tensor hidden) => dense.forward(hidden.select(1, 0)).tanh();
+    public Tensor forward(Tensor hidden) => dense.call(hidden.select(1, 0)).tanh();
 }

@@ -16,6 +16,12 @@ public sealed class BertModel : nn.Module<Tensor, BertModelOutput>, IHuggingFace
 
     public BertConfig Config { get; }
 
+    /// <summary>PEFT hook (prompt tuning): given the batch size, returns soft-prompt embeddings [B, P, H] put in front of
+    /// the input's word embeddings. The attention mask is extended with ones for them, the pooler reads the first
+    /// position (the first virtual token, as in Hugging Face PEFT), and LastHiddenState leaves the P virtual positions
+    /// out so that per-token outputs stay aligned with <c>inputIds</c>.</summary>
+    public Func<long, Tensor>? VirtualTokenEmbeddings { get; set; }
+
     /// <summary>Loads a Hugging Face BERT folder (config.json + model.safetensors); reports via <see cref="Reporting.Reporter"/>.</summary>
     public static BertModel FromPretrained(string dir, bool addPoolingLayer = true) =>
         Pretrained.Load(dir, BertConfig.Load, c => new BertModel(c, addPoolingLayer)).Model;
@@ -50,10 +56,15 @@ public sealed class BertModel : nn.Module<Tensor, BertModelOutput>, IHuggingFace
     public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, bool outputAttentions = false)
     {
         if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be [B, T], got [{string.Join(", ", inputIds.shape)}]");
-        var x = embeddings.forward(inputIds, tokenTypeIds);                            // [B, T, H]
+        var virtualTokens = VirtualTokenEmbeddings?.Invoke(inputIds.shape[0]);          // [B, P, H]
+        long P = virtualTokens?.shape[1] ?? 0;
+        if (virtualTokens is not null && attentionMask is not null)
+            attentionMask = cat([ones(inputIds.shape[0], P, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
+        var x = embeddings.forward(inputIds, tokenTypeIds, virtualTokens);             // [B, P+T, H]
         using var additiveMask = attentionMask is null ? null : AdditiveMask(attentionMask, x.dtype);
-        var (hidden, attentions) = encoder.forward(x, additiveMask, outputAttentions); // [B, T, H]
+        var (hidden, attentions) = encoder.forward(x, additiveMask, outputAttentions); // [B, P+T, H]
         var pooled = pooler?.forward(hidden);                                          // [B, H]
+        if (P > 0) hidden = hidden.narrow(1, P, hidden.shape[1] - P);                    // [B, T, H]
         return new BertModelOutput(hidden, pooled, attentions);
     }
 

@@ -1,0 +1,86 @@
+using System.Text.Json.Serialization;
+using CourseKit.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CourseKit.Peft;
+
+/// <summary>
+/// (IA)³ (Liu et al. 2022): learned vectors that rescale the keys (l_k), the values (l_v) and the feed-forward's
+/// intermediate activations (l_ff, the input of the second feed-forward Linear), all initialised to ones.
+/// </summary>
+public sealed record IA3Config() : PeftConfig(PeftTypes.IA3)
+{
+    /// <summary>Default: the keys, the values and the feed-forward's output Linear of every layer.</summary>
+    [JsonPropertyName("target_modules")]
+    public TargetModules TargetModules { get; init; } = TargetModules.Matching(@".*\.attention\.self\.(key|value)|.*\.layer\.\d+\.output\.dense");
+    /// <summary>Targets whose input (not output) is rescaled.</summary>
+    [JsonPropertyName("feedforward_modules")]
+    public TargetModules FeedforwardModules { get; init; } = TargetModules.Matching(@".*\.layer\.\d+\.output\.dense");
+
+    internal override PeftTuner CreateTuner() => new IA3Tuner(this);
+}
+
+/// <summary>IA3 on one Linear: <c>ia3_l</c> of shape [out, 1] (rescales the output) or, on a feed-forward module,
+/// [1, in] (rescales the input), PEFT's shapes.</summary>
+public sealed class IA3Layer : LinearAdapterLayer
+{
+    public readonly Parameter ia3_l;
+    public bool IsFeedforward { get; }
+    public bool Merged { get; private set; }
+
+    public IA3Layer(string name, Linear baseLayer, bool isFeedforward) : base(name, baseLayer)
+    {
+        IsFeedforward = isFeedforward;
+        ia3_l = AddParameter("ia3_l", isFeedforward ? ones(1, baseLayer.in_features) : ones(baseLayer.out_features, 1));
+        Activate();
+    }
+
+    protected override bool OnInput => IsFeedforward;
+    protected override Tensor AdaptInput(Tensor x) => x * ia3_l.flatten();
+    protected override Tensor AdaptOutput(Tensor x, Tensor y) => y * ia3_l.flatten();
+
+    /// <summary>W ← W·diag(l) (feed-forward) or diag(l)·W and b ← l⊙b.</summary>
+    public void Merge()
+    {
+        if (Merged) throw new InvalidOperationException($"{Name}: IA3 is already merged");
+        using (no_grad())
+        {
+            Base.weight.mul_(ia3_l);                                       // [out, in] ⊙ [1, in] or [out, 1]
+            if (!IsFeedforward) Base.bias?.mul_(ia3_l.flatten());
+        }
+        Deactivate();
+        Merged = true;
+    }
+
+    public void Unmerge()
+    {
+        if (!Merged) throw new InvalidOperationException($"{Name}: IA3 is not merged");
+        using (no_grad())
+        {
+            Base.weight.div_(ia3_l);
+            if (!IsFeedforward) Base.bias?.div_(ia3_l.flatten());
+        }
+        Activate();
+        Merged = false;
+    }
+}
+
+public sealed class IA3Tuner(IA3Config config) : PeftTuner
+{
+    readonly List<IA3Layer> layers = [];
+    public IA3Config Config { get; } = config;
+    public override IReadOnlyList<LinearAdapterLayer> Layers => layers;
+    public IReadOnlyList<IA3Layer> IA3Layers => layers;
+
+    internal override void Attach(BertPreTrainedModel<ClassifierOutput> model)
+    {
+        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave, "IA3"))
+            layers.Add(new IA3Layer(name, linear, Config.FeedforwardModules.Matches(name)));
+    }
+
+    public override bool CanMerge => true;
+    public override void Merge() { foreach (var l in layers) l.Merge(); }
+    public override void Unmerge() { foreach (var l in layers) l.Unmerge(); }
+}
