@@ -4,7 +4,7 @@ using CourseKit.Reporting;
 namespace CourseKit.Cli;
 
 /// <summary>Progress as one updating console line (a plain line every few seconds when output is redirected).</summary>
-sealed class ConsoleReportSink : IReportSink
+public sealed class ConsoleReportSink : IReportSink
 {
     public IProgressHandle StartProgress(string title, long? total) => new Line(title, total);
 
@@ -16,7 +16,7 @@ sealed class ConsoleReportSink : IReportSink
         readonly long? _total;
         readonly Stopwatch _clock = Stopwatch.StartNew();
         readonly bool _interactive = !Console.IsOutputRedirected;
-        TimeSpan _lastPrint = TimeSpan.MinValue;
+        TimeSpan? _lastPrint;
         string _last = "";
 
         public Line(string title, long? total) { _title = title; _total = total; }
@@ -26,7 +26,7 @@ sealed class ConsoleReportSink : IReportSink
             var text = $"{_title}: {done}{(_total is { } t ? $"/{t}" : "")} {status}".TrimEnd();
             _last = text;
             var interval = _interactive ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(10);
-            if (_clock.Elapsed - _lastPrint < interval && done != _total) return;
+            if (_lastPrint is { } last && _clock.Elapsed - last < interval && done != _total) return;
             _lastPrint = _clock.Elapsed;
             if (!_interactive) { Console.WriteLine(text); return; }
             int width = Math.Max(20, Console.WindowWidth - 1);

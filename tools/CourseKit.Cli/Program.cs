@@ -10,4 +10,6 @@ var root = new RootCommand("course: the CourseKit command line (notebooks, data,
 root.Subcommands.Add(DoctorVerb.Create());
 root.Subcommands.Add(DataVerb.Create());
 root.Subcommands.Add(RunVerb.Create());
+root.Subcommands.Add(PretrainVerb.Create());
+root.Subcommands.Add(BenchVerb.Create());
 return root.Parse(args).Invoke();
