@@ -13,6 +13,9 @@ namespace CourseKit.Training;
 public sealed record MaskedLmPretrainingOptions
 {
     public required BertConfig Model { get; init; }
+    /// <summary>Continue from this model folder's weights instead of a fresh initialisation (domain-adaptive
+    /// pretraining, Gururangan et al. 2020); <see cref="Model"/> must describe the same architecture.</summary>
+    public string? InitFrom { get; init; }
     public PretrainingCorpusOptions Corpus { get; init; } = new();
     public int BatchSize { get; init; } = 32;
     public long Steps { get; init; } = 1000;
@@ -83,6 +86,7 @@ public static class MaskedLmPretraining
 
         torch.manual_seed(o.Seed);
         var model = new BertForMaskedLM(o.Model);
+        if (o.InitFrom is not null) new HuggingFaceModelStore().Load(model, o.InitFrom);
         // Enough passes over the data that every step draws fresh masks (BERT's duplication factor).
         int passes = (int)Math.Max(1, (o.Steps * o.BatchSize + corpus.Train.Count - 1) / corpus.Train.Count);
         var trainSet = new MaskedPasses(corpus.Train.Count, passes);

@@ -31,7 +31,7 @@ public static class PretrainingRecipes
         ? new MaskedLmPretrainingOptions
         {
             Model = SmallBert(), Corpus = new PretrainingCorpusOptions { MaxLength = 128 },
-            BatchSize = 32, Steps = 4000, LearningRate = 7e-4, WarmupSteps = 300, EvalEverySteps = 250, EvalSequences = 256,
+            BatchSize = 32, Steps = 2000, LearningRate = 1e-3, WarmupSteps = 200, EvalEverySteps = 250, EvalSequences = 256,
             SaveEverySteps = 250, LogEverySteps = 10, Seed = seed, OutputDir = outputDir, Resume = resume,
         }
         : new MaskedLmPretrainingOptions
