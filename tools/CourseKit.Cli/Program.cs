@@ -13,4 +13,6 @@ root.Subcommands.Add(RunVerb.Create());
 root.Subcommands.Add(ModelVerb.Create());
 root.Subcommands.Add(MetricsVerb.Create());
 root.Subcommands.Add(FineTuneVerb.Create());
+root.Subcommands.Add(PretrainVerb.Create());
+root.Subcommands.Add(BenchVerb.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Diagnostics;
+using CourseKit.Data;
+using CourseKit.Native;
+using CourseKit.Text;
+using CourseKit.Training;
+
+namespace CourseKit.Cli.Verbs;
+
+/// <summary><c>course pretrain bert|gpt --profile quick|full --seed N --out DIR [--resume]</c>.</summary>
+static class PretrainVerb
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "bert: masked-LM on the course corpus; gpt: causal LM on Tiny Shakespeare." };
+        model.AcceptOnlyFromAmong("bert", "gpt");
+        var run = new RunOptions("artifacts/pretrain");
+        var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the output folder." };
+        var cmd = new Command("pretrain", "Pretrain a small BERT (masked LM) or GPT (causal LM) from scratch; writes an HF model folder and metrics.json.") { model, resume };
+        run.AddTo(cmd);
+        cmd.SetAction(parse =>
+        {
+            TorchRuntime.Initialize();
+            bool full = parse.GetValue(run.Profile) == Profile.Full;
+            var which = parse.GetValue(model)!;
+            var outDir = Path.GetFullPath(Path.Combine(parse.GetValue(run.Out)!, which));
+            int seed = parse.GetValue(run.Seed);
+            var clock = Stopwatch.StartNew();
+            if (which == "bert") RunBert(full, seed, outDir, parse.GetValue(resume));
+            else RunGpt(full, seed, outDir, parse.GetValue(resume));
+            Console.WriteLine($"wall time {clock.Elapsed:hh\\:mm\\:ss}; output in {outDir}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static void RunBert(bool full, int seed, string outDir, bool resume)
+    {
+        var tokenizer = BertTextTokenizer.Cased(DataRegistry.Default.Require("bert-vocab").File("bert-base-cased-vocab.txt"));
+        var options = PretrainingRecipes.Bert(full, seed, outDir, resume);
+        var corpus = PretrainingCorpus.Build(tokenizer, options.Corpus);
+        Console.WriteLine(corpus.ToTable());
+        var r = MaskedLmPretraining.Run(tokenizer, options, corpus);
+        Console.WriteLine($"held-out masked-LM loss {r.HeldOut.Loss:F3} (uniform guess ln {options.Model.VocabSize} = {Math.Log(options.Model.VocabSize):F2}), " +
+                          $"perplexity {r.HeldOut.Perplexity:F1}, accuracy {r.HeldOut.Accuracy:P1} over {r.HeldOut.MaskedTokens:N0} masked tokens");
+        Console.WriteLine($"{r.Training.Steps} steps, {r.Training.TokensPerSecond:F0} tokens/s; model: {r.ModelDir}");
+    }
+
+    static void RunGpt(bool full, int seed, string outDir, bool resume)
+    {
+        var options = PretrainingRecipes.Gpt(full, seed, outDir, resume);
+        var r = CausalLmPretraining.Run(TextCorpora.TinyShakespeare(), options);
+        Console.WriteLine($"compact vocabulary: {r.Vocabulary.Size:N0} of cl100k_base's tokens");
+        Print("before training", r.SamplesBefore);
+        Print("after training", r.SamplesAfter);
+        Console.WriteLine($"held-out next-token loss {r.HeldOutLoss:F3} (uniform guess {Math.Log(r.Vocabulary.Size):F2}), perplexity {r.HeldOutPerplexity:F1}");
+        Console.WriteLine($"{r.Training.Steps} steps, {r.Training.TokensPerSecond:F0} tokens/s; model: {r.ModelDir}");
+    }
+
+    static void Print(string title, IReadOnlyList<GenerationSample> samples)
+    {
+        Console.WriteLine($"--- samples {title} ---");
+        foreach (var s in samples)
+        {
+            Console.WriteLine($"[greedy] {s.Greedy}");
+            Console.WriteLine($"[top-k ] {s.TopK}");
+        }
+    }
+}
