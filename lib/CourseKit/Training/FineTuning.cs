@@ -48,7 +48,7 @@ public static class FineTuning
         if (tokenizer.VocabularySize > model.Config.VocabSize)
             throw new InvalidDataException($"{o.ModelDir}: vocab.txt has {tokenizer.VocabularySize} tokens but config.json says vocab_size {model.Config.VocabSize}");
 
-        var prepared = method.Prepare(model, new FineTuneContext(o, tokenizer));
+        var prepared = method.Prepare(model, new FineTuneContext(o, tokenizer, data.Train.Count));
         FineTuningFreezing.Apply(model, o.Freeze, o.FreezeLowerLayers);
         if (o.Device is { } device && device.type != DeviceType.CPU) prepared.Module.to(device);
         long total = ParameterCounts.Total(prepared.Module), trainable = ParameterCounts.Trainable(prepared.Module);

@@ -27,8 +27,13 @@ public interface IFineTuningMethod
     PreparedClassifier Prepare(BertForSequenceClassification model, FineTuneContext context);
 }
 
-/// <summary>What a method may need besides the model: the run's options and the tokenizer (for the saved folder).</summary>
-public sealed record FineTuneContext(FineTuneOptions Options, BertTextTokenizer Tokenizer);
+/// <summary>What a method may need besides the model: the run's options, the tokenizer (for the saved folder) and the
+/// number of training examples (methods with a schedule, such as AdaLoRA's rank budget, need the run's length).</summary>
+public sealed record FineTuneContext(FineTuneOptions Options, BertTextTokenizer Tokenizer, int TrainExamples = 0)
+{
+    /// <summary>Optimizer steps of the whole run (one per batch, every epoch).</summary>
+    public long TotalSteps => (long)Math.Ceiling(TrainExamples / (double)Options.BatchSize) * Options.Epochs;
+}
 
 /// <summary>A method from a delegate: <c>FineTuningMethods.Register(new DelegateFineTuningMethod("bitfit", "...", (m, c) => ...))</c>.</summary>
 public sealed class DelegateFineTuningMethod(string name, string description, Func<BertForSequenceClassification, FineTuneContext, PreparedClassifier> prepare)
