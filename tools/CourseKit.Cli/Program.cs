@@ -12,4 +12,5 @@ root.Subcommands.Add(DataVerb.Create());
 root.Subcommands.Add(RunVerb.Create());
 root.Subcommands.Add(ModelVerb.Create());
 root.Subcommands.Add(MetricsVerb.Create());
+root.Subcommands.Add(ReproduceVerb.Create());
 return root.Parse(args).Invoke();
