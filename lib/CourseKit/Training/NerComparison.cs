@@ -35,7 +35,7 @@ public static class NerComparison
             sb.Append(" | ").Append(a.Support.ToString(CultureInfo.InvariantCulture)).Append(" | ").Append(o?.Support.ToString(CultureInfo.InvariantCulture) ?? "0").Append(" |\n");
         }
         sb.Append("\nThe micro average over all tags, O included, equals token accuracy (every word has exactly one gold and one predicted tag, ")
-          .Append("so micro precision = micro recall = correct words / words); with 83 % of the words tagged O it is dominated by O.\n");
+          .Append("so micro precision = micro recall = correct words / words); with 82.5 % of the test words tagged O it is dominated by O.\n");
         sb.Append("\n## Entity level (conlleval, the metric of record for CoNLL-2003)\n\n");
         sb.Append("The article does not report it; an entity counts only when its type and both boundaries are right.\n\n");
         sb.Append("| type | precision | recall | F1 | gold entities | predicted entities |\n|---|---:|---:|---:|---:|---:|\n");
