@@ -15,4 +15,5 @@ root.Subcommands.Add(MetricsVerb.Create());
 root.Subcommands.Add(FineTuneVerb.Create());
 root.Subcommands.Add(PretrainVerb.Create());
 root.Subcommands.Add(BenchVerb.Create());
+root.Subcommands.Add(ReproduceVerb.Create());
 return root.Parse(args).Invoke();

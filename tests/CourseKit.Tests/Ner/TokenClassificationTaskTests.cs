@@ -1,0 +1,124 @@
+using CourseKit.Data;
+using CourseKit.Models;
+using CourseKit.Text;
+using CourseKit.Training;
+using TorchSharp;
+
+namespace CourseKit.Tests.Ner;
+
+[Collection(Models.TorchGlobalRngCollection.Name)]
+public class TokenClassificationTaskTests(NerFixture ner) : IClassFixture<NerFixture>
+{
+    static readonly string[][] Words = [["Pyongyang", "rejects", "Kalashnikov", "shipments"], ["EU", "rejects", "German", "call", "."]];
+    static readonly string[][] Tags = [["B-LOC", "O", "B-MISC", "O"], ["B-ORG", "O", "B-MISC", "O", "O"]];
+
+    static BertTextTokenizer Tokenizer => BertTextTokenizer.Cased(NerFixture.VocabPath);
+
+    /// <summary>The expected label of each token, from the token strings alone: specials and padding -100, a "##"
+    /// piece continues the previous word (-100, or its inside label), any other piece starts the next word.</summary>
+    static long[] ExpectedLabels(IReadOnlyList<string> tokens, string[] tags, bool allSubwords)
+    {
+        var labels = new long[tokens.Count];
+        int word = -1;
+        for (int t = 0; t < tokens.Count; t++)
+        {
+            var token = tokens[t];
+            if (token is "[CLS]" or "[SEP]" or "[PAD]") labels[t] = -100;
+            else if (token.StartsWith("##", StringComparison.Ordinal))
+                labels[t] = allSubwords ? NerLabels.Id(tags[word].Replace("B-", "I-")) : -100;
+            else labels[t] = NerLabels.Id(tags[++word]);
+        }
+        Assert.Equal(tags.Length - 1, word);
+        return labels;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Batches_are_padded_to_the_longest_window_and_label_first_pieces_only(bool allSubwords)
+    {
+        var tokenizer = Tokenizer;
+        var options = new TokenClassificationOptions { Labeling = allSubwords ? SubwordLabeling.AllSubwords : SubwordLabeling.FirstSubword };
+        var data = TokenClassificationData.Create(tokenizer, Words, Tags, NerLabels.All, options);
+        Assert.Equal(2, data.Windows.Count);
+        // The example needs a word split into pieces, else the test proves nothing about continuation pieces.
+        Assert.Contains(data.Windows[0].Encoding.Tokens, t => t.StartsWith("##", StringComparison.Ordinal));
+
+        using var batch = TokenClassificationBatch.Collate(data.Windows, tokenizer);
+        int longest = data.Windows.Max(w => w.Length);
+        Assert.NotEqual(data.Windows[0].Length, data.Windows[1].Length);
+        foreach (var t in new[] { batch.Inputs.InputIds, batch.Inputs.AttentionMask, batch.Inputs.TokenTypeIds, batch.Labels! })
+            Assert.Equal(new long[] { 2, longest }, t.shape);
+
+        for (int k = 0; k < 2; k++)
+        {
+            var tokens = data.Windows[k].Encoding.Tokens.Concat(Enumerable.Repeat("[PAD]", longest - data.Windows[k].Length)).ToArray();
+            Assert.Equal(ExpectedLabels(tokens, Tags[k], allSubwords), batch.Labels![k].data<long>().ToArray());
+            var mask = batch.Inputs.AttentionMask[k].data<long>().ToArray();
+            Assert.Equal(tokens.Select(t => t == "[PAD]" ? 0L : 1L), mask);
+            Assert.Equal(tokens.Select(t => (long)tokenizer.TokenToId(t)!.Value), batch.Inputs.InputIds[k].data<long>().ToArray());
+        }
+    }
+
+    [Fact]
+    public void Real_conll_windows_label_every_word_once_on_its_first_piece()
+    {
+        var sentences = ner.Split("valid").Take(300).ToArray();
+        var data = TokenClassificationData.FromConll(ner.Tokenizer, sentences, new TokenClassificationOptions { MaxLength = 32, Stride = 8 });
+        Assert.True(data.Windows.Count > sentences.Length, "MaxLength 32 should split some sentences into several windows");
+        for (int s = 0; s < sentences.Length; s++)
+        {
+            // Each window labels each of its words exactly once (words BERT drops entirely have no token to label),
+            // with the word's gold tag.
+            foreach (var window in data.Windows.Where(w => w.SentenceIndex == s))
+            {
+                var labelled = window.Labels!.Select((l, t) => (l, t)).Where(x => x.l != -100).ToArray();
+                Assert.Equal(window.SentenceWordIds.OfType<int>().Distinct().Count(), labelled.Length);
+                Assert.InRange(labelled.Length, window.WordCount - 2, window.WordCount);
+                Assert.All(labelled, x => Assert.Equal(sentences[s].TagIds[window.SentenceWordIds[x.t]!.Value], x.l));
+            }
+        }
+    }
+
+    [Fact]
+    public void Task_has_windows_as_examples_a_finite_loss_and_entity_metrics()
+    {
+        var tokenizer = ner.Tokenizer;
+        var train = TokenClassificationData.FromConll(tokenizer, ner.Split("train").Take(24).ToArray());
+        var valid = TokenClassificationData.FromConll(tokenizer, ner.Split("valid").Take(10).ToArray());
+        torch.manual_seed(1);
+        using var model = NerReproduction.LoadModel(ner.ModelDir);
+        var task = TokenClassificationTask.Create(model, tokenizer, train, valid, new TokenClassificationOptions { BatchSize = 8 });
+        Assert.Equal(24, task.TrainSet.Count);
+        Assert.Equal(8, task.BatchSize);
+        using (var scope = torch.NewDisposeScope())
+        {
+            var loss = task.Loss(task.TrainSet.Take(8).ToArray());
+            Assert.Empty(loss.shape);
+            // An untrained 9-way classifier starts near the uniform loss ln 9 = 2.197.
+            Assert.InRange(loss.item<float>(), 1.5, 3.0);
+        }
+        var metrics = task.Evaluate!();
+        foreach (var key in new[] { TokenClassificationTask.EntityF1, TokenClassificationTask.EntityPrecision, TokenClassificationTask.EntityRecall, TokenClassificationTask.TokenAccuracy, TokenClassificationTask.Loss })
+            Assert.InRange(metrics[key], 0, 10);
+        Assert.True(model.training, "evaluation restores train mode");
+    }
+
+    [Fact]
+    public void A_model_with_the_wrong_number_of_labels_is_refused()
+    {
+        var tokenizer = ner.Tokenizer;
+        var data = TokenClassificationData.Create(tokenizer, Words, Tags, NerLabels.All);
+        using var model = new BertForTokenClassification(NerFixture.TinyConfig().WithLabels(["O", "B-X"]));
+        var ex = Assert.Throws<ArgumentException>(() => TokenClassificationTask.Create(model, tokenizer, data));
+        Assert.Contains("2 labels", ex.Message);
+    }
+
+    [Fact]
+    public void Unknown_tag_names_the_sentence_word_and_tag()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            TokenClassificationData.Create(Tokenizer, [["Paris", "is"]], [["B-CITY", "O"]], NerLabels.All));
+        Assert.Contains("sentence 0, word 0 'Paris': tag 'B-CITY'", ex.Message);
+    }
+}
