@@ -56,14 +56,14 @@ public sealed class TrainingLog
     {
         _entries.Clear();
         if (_path is null || !File.Exists(_path)) return;
-        int n = 0;
-        foreach (var line in File.ReadAllLines(_path))
+        var lines = File.ReadAllLines(_path);
+        for (int n = 1; n <= lines.Length; n++)
         {
-            n++;
+            var line = lines[n - 1];
             if (string.IsNullOrWhiteSpace(line)) continue;
             LogEntry entry;
             try { entry = LogEntry.FromJson(line, _path, n); }
-            catch (InvalidDataException) when (n == File.ReadAllLines(_path).Length) { break; } // a line cut by the kill
+            catch (InvalidDataException) when (n == lines.Length) { break; } // a line cut by the kill
             if (entry.Step <= step) _entries.Add(entry);
         }
         var tmp = _path + ".tmp";
