@@ -16,6 +16,9 @@ public sealed record PretrainingCorpusOptions
     public double HeldOutFraction { get; init; } = 0.05;
     /// <summary>Read at most this many sentences per source (0 = all): the quick profile's subset.</summary>
     public int MaxSentencesPerSource { get; init; }
+    /// <summary>Sentences never to pretrain on (exact text): the validation and test sentences of the downstream tasks,
+    /// so fine-tuning results are not measured on text the encoder has already read.</summary>
+    public IReadOnlySet<string>? ExcludeSentences { get; init; }
     public DataRegistry? Registry { get; init; }
 }
 
@@ -67,6 +70,7 @@ public sealed class PretrainingCorpus
         {
             if (options.Sources is null && !registry.IsAvailable(source.Dataset)) { skipped.Add(source.Name); continue; }
             var sentences = source.ReadSentences(registry);
+            if (options.ExcludeSentences is { Count: > 0 } exclude) sentences = sentences.Where(text => !exclude.Contains(text));
             if (options.MaxSentencesPerSource > 0) sentences = sentences.Take(options.MaxSentencesPerSource);
             int sentenceCount = 0;
             long tokenCount = 0;

@@ -121,7 +121,7 @@ public sealed class AdaLoraTuner(AdaLoraConfig config) : PeftTuner
 
     internal override void Attach(BertPreTrainedModel<ClassifierOutput> model)
     {
-        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave, "AdaLoRA"))
+        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave ?? [], "AdaLoRA"))
             layers.Add(new AdaLoraLayer(name, linear, Config));
     }
 

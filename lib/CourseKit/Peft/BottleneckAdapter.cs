@@ -63,7 +63,7 @@ public sealed class BottleneckAdapterTuner(BottleneckAdapterConfig config) : Pef
 
     internal override void Attach(BertPreTrainedModel<ClassifierOutput> model)
     {
-        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave, "bottleneck adapter"))
+        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave ?? [], "bottleneck adapter"))
             layers.Add(new BottleneckAdapterLayer(name, linear, Config));
         if (!Config.TrainLayerNorms) return;
         // The LayerNorm next to each adapted projection (BertSelfOutput / BertOutput: dense, dropout, LayerNorm).

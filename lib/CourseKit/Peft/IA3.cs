@@ -76,7 +76,7 @@ public sealed class IA3Tuner(IA3Config config) : PeftTuner
 
     internal override void Attach(BertPreTrainedModel<ClassifierOutput> model)
     {
-        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave, "IA3"))
+        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave ?? [], "IA3"))
             layers.Add(new IA3Layer(name, linear, Config.FeedforwardModules.Matches(name)));
     }
 

@@ -79,7 +79,7 @@ public sealed class LoraTuner(LoraConfig config) : PeftTuner
 
     internal override void Attach(BertPreTrainedModel<ClassifierOutput> model)
     {
-        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave, "LoRA"))
+        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave ?? [], "LoRA"))
             layers.Add(new LoraLayer(name, linear, Config));
     }
 

@@ -31,8 +31,11 @@ public abstract record PeftConfig
     [JsonPropertyName("peft_type"), JsonPropertyOrder(-2)] public string PeftType { get; }
     /// <summary>Filled in by <see cref="PeftModel.Create"/> from the model's head.</summary>
     [JsonPropertyName("task_type"), JsonPropertyOrder(-1)] public string? TaskType { get; init; }
-    /// <summary>Modules (exact names or name suffixes) trained in full and saved with the adapter.</summary>
-    [JsonPropertyName("modules_to_save")] public IReadOnlyList<string> ModulesToSave { get; init; } = ["classifier"];
+    /// <summary>Modules (exact names or name suffixes) trained in full and saved with the adapter. Null: the task head,
+    /// filled in by <see cref="PeftModel.Create"/>: classifier + pooler for sequence classification (a checkpoint
+    /// pretrained without next-sentence prediction, like the kit's, has no trained pooler: frozen, it would stay random
+    /// and be lost on save), classifier for token classification.</summary>
+    [JsonPropertyName("modules_to_save")] public IReadOnlyList<string>? ModulesToSave { get; init; }
     [JsonPropertyName("base_model_name_or_path")] public string? BaseModelNameOrPath { get; init; }
     /// <summary>True for an adapter loaded for inference: prefix tuning then uses plain (folded) prefixes.</summary>
     [JsonPropertyName("inference_mode")] public bool InferenceMode { get; init; }

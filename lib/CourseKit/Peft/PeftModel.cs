@@ -70,12 +70,13 @@ public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptim
                 BertForTokenClassification => PeftTaskTypes.TokenClassification,
                 _ => config.TaskType,
             },
+            ModulesToSave = config.ModulesToSave ?? (model is BertForSequenceClassification ? ["classifier", "pooler"] : ["classifier"]),
         };
 
         foreach (var p in model.parameters()) p.requires_grad_(false);
         var tuner = config.CreateTuner();
         tuner.Attach(model);
-        foreach (var wanted in config.ModulesToSave)
+        foreach (var wanted in config.ModulesToSave!)
         {
             var modules = model.named_modules().Where(m => m.name == wanted || m.name.EndsWith("." + wanted, StringComparison.Ordinal)).ToList();
             if (modules.Count == 0)

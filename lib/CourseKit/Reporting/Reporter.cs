@@ -35,6 +35,21 @@ public static class Reporter
         if (_current is Silent) _current = new DisplayReportSink(display);
     }
 
+    /// <summary>Silences reports until the returned scope is disposed (then the previous sink is back), e.g. around
+    /// loads whose warnings are expected: <c>using (Reporter.Quiet()) model = ...;</c>.</summary>
+    public static IDisposable Quiet()
+    {
+        var previous = _current;
+        _current = Silent.Instance;
+        return new Restore(() => _current = previous);
+    }
+
+    sealed class Restore(Action restore) : IDisposable
+    {
+        Action? _restore = restore;
+        public void Dispose() { _restore?.Invoke(); _restore = null; }
+    }
+
     public static IProgressHandle StartProgress(string title, long? total = null) => _current.StartProgress(title, total);
     public static void Show(object value) => _current.Show(value);
 

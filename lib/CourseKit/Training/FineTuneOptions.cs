@@ -39,9 +39,32 @@ public sealed record FineTuneOptions
     public string Method { get; init; } = "full";
     /// <summary>A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt).</summary>
     public string ModelDir { get; init; } = DefaultModelDir;
-    public const string DefaultModelDir = "artifacts/models/bert-small";
+    public const string DefaultModelDir = "artifacts/pretrain/bert/model";
 
     public double LearningRate { get; init; } = 2e-5;
+    /// <summary>Per-method peak learning rates that override <see cref="LearningRate"/> (PEFT methods train few
+    /// parameters and usually want a larger step than full fine-tuning).</summary>
+    public IReadOnlyDictionary<string, double>? MethodLearningRates { get; init; }
+    /// <summary>Reads "1e-4" (every method) or "1e-4,lora=1e-3,prompt=3e-2" (a base and per-method overrides).</summary>
+    public FineTuneOptions WithLearningRates(string spec)
+    {
+        double? baseRate = null;
+        var perMethod = new Dictionary<string, double>(MethodLearningRates ?? new Dictionary<string, double>(), StringComparer.OrdinalIgnoreCase);
+        foreach (var item in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (!double.TryParse(parts[^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
+                throw new ArgumentException($"learning rate '{item}' in '{spec}' is not a number (expected 1e-4 or method=1e-3)");
+            if (parts.Length == 1) baseRate = value;
+            else perMethod[parts[0]] = value;
+        }
+        var result = this with { LearningRate = baseRate ?? LearningRate, MethodLearningRates = perMethod };
+        result.Validate();
+        return result;
+    }
+
+    /// <summary>The learning rate <see cref="Method"/> runs with.</summary>
+    public double EffectiveLearningRate => MethodLearningRates?.GetValueOrDefault(Method) is > 0 and var lr ? lr : LearningRate;
     public int BatchSize { get; init; } = 16;
     public int Epochs { get; init; } = 5;
     public double WeightDecay { get; init; } = 0.01;
@@ -62,7 +85,7 @@ public sealed record FineTuneOptions
     public int TestSize { get; init; }
     /// <summary>Reuse this recorded split (see <see cref="DataSplit"/>) instead of making one.</summary>
     public string? SplitFile { get; init; }
-    /// <summary>Seed of the split (null = <see cref="Seed"/>).</summary>
+    /// <summary>Seed of the split (null = <see cref="FineTuningData.DefaultSplitSeed"/>: the same split whatever the training seed).</summary>
     public int? SplitSeed { get; init; }
 
     public int Seed { get; init; } = 42;
@@ -79,6 +102,8 @@ public sealed record FineTuneOptions
     public void Validate()
     {
         if (LearningRate <= 0 || !double.IsFinite(LearningRate)) throw new ArgumentException($"learning rate must be positive, got {LearningRate}");
+        foreach (var (method, lr) in MethodLearningRates ?? new Dictionary<string, double>())
+            if (lr <= 0 || !double.IsFinite(lr)) throw new ArgumentException($"learning rate of {method} must be positive, got {lr}");
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {BatchSize}");
         if (Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {Epochs}");
         if (MaxLength < 4) throw new ArgumentException($"max length must be >= 4, got {MaxLength}");

@@ -91,6 +91,7 @@ public static class FineTuneResultsTable
             new StringDataFrameColumn("method", list.Select(r => r.Method)),
             new Int64DataFrameColumn("trainable params", list.Select(r => r.TrainableParameters)),
             new DoubleDataFrameColumn("trainable %", list.Select(r => Math.Round(r.TrainablePercent, 3))),
+            new DoubleDataFrameColumn("lr", list.Select(r => r.LearningRate)),
             new DoubleDataFrameColumn("val macro-F1", list.Select(r => Math.Round(r.Validation.MacroF1, 4))),
             new DoubleDataFrameColumn("val accuracy", list.Select(r => Math.Round(r.Validation.Accuracy, 4))),
             new DoubleDataFrameColumn("test macro-F1", list.Select(r => Math.Round(r.Test.MacroF1, 4))),

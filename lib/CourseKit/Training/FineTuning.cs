@@ -94,7 +94,7 @@ public static class FineTuning
             };
             var trainerOptions = new TrainerOptions
             {
-                Epochs = o.Epochs, LearningRate = o.LearningRate, WeightDecay = o.WeightDecay, WarmupRatio = o.WarmupRatio,
+                Epochs = o.Epochs, LearningRate = o.EffectiveLearningRate, WeightDecay = o.WeightDecay, WarmupRatio = o.WarmupRatio,
                 MetricForBest = o.MetricForBest, GreaterIsBetter = true, EarlyStoppingPatience = o.EarlyStoppingPatience,
                 OutputDir = Path.Combine(workDir, "trainer"), KeepLast = 1, KeepBest = true, LoadBestAtEnd = true,
                 Seed = o.Seed, LogEverySteps = Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4)),
@@ -118,7 +118,7 @@ public static class FineTuning
                 TotalParameters = total, TrainableParameters = trainable, TrainCount = train.Length,
                 Validation = validationReport, Test = testReport,
                 MajorityBaselineTestAccuracy = test.Count(e => e.Label == majority) / (double)test.Length,
-                LearningRate = o.LearningRate, Seed = o.Seed, Steps = trained.Steps, Epochs = trained.Epochs, StoppedEarly = trained.StoppedEarly,
+                LearningRate = o.EffectiveLearningRate, Seed = o.Seed, Steps = trained.Steps, Epochs = trained.Epochs, StoppedEarly = trained.StoppedEarly,
                 WallSeconds = clock.Elapsed.TotalSeconds, TrainSeconds = trained.WallSeconds,
                 PeakMemoryBytes = peak, PeakMemoryMeasure = memoryMeasure, CheckpointBytes = checkpointBytes,
                 History = trained.History, OutputDir = o.OutputDir, BestModelDir = o.OutputDir is null ? null : bestModelDir,
@@ -140,7 +140,7 @@ public static class FineTuning
         var what = Directory.Exists(dir) ? $"{dir} has no {Pretrained.ConfigFile}" : $"{dir}: no such model folder";
         throw new ModelFolderMissingException(
             $"{what}. Fine-tuning needs a pretrained BERT in the Hugging Face layout (config.json, model.safetensors, vocab.txt): " +
-            $"create the kit's with `course pretrain bert --profile quick --out {FineTuneOptions.DefaultModelDir}`, or pass --model DIR.");
+            $"create the kit's with `course pretrain bert --profile full` (it writes {FineTuneOptions.DefaultModelDir}; --profile quick for a rough one in minutes), or pass --model DIR.");
     }
 
     static void WriteOutputs(FineTuneResult r, string dir)

@@ -86,7 +86,26 @@ public static class FineTuningData
             "GLUE's SST-2 test split is unlabelled: the test set here is held out from GLUE train (seeded, stratified); validation is GLUE dev.");
     }
 
-    static int SplitSeed(FineTuneOptions o) => o.SplitSeed ?? o.Seed;
+    /// <summary>The split is fixed: it does not move with the training seed (pass SplitSeed to draw another).</summary>
+    public const int DefaultSplitSeed = 42;
+
+    static int SplitSeed(FineTuneOptions o) => o.SplitSeed ?? DefaultSplitSeed;
+
+    /// <summary>The validation and test sentences of the default splits (Financial PhraseBank AllAgree and 50Agree,
+    /// SST-2's held-out test and GLUE dev) whose data is present: what pretraining must not read.</summary>
+    public static IReadOnlySet<string> EvaluationSentences(DataRegistry? registry = null)
+    {
+        var r = registry ?? DataRegistry.Default;
+        var sentences = new HashSet<string>(StringComparer.Ordinal);
+        var tasks = new List<FineTuneOptions>();
+        if (r.IsAvailable("financial-phrasebank"))
+            foreach (var agreement in new[] { PhraseBankAgreement.All, PhraseBankAgreement.AtLeast50 })
+                tasks.Add(new FineTuneOptions { Task = FineTuneTask.PhraseBank, Agreement = agreement, Registry = r });
+        if (r.IsAvailable("sst2-glue")) tasks.Add(new FineTuneOptions { Task = FineTuneTask.Sst2, Registry = r });
+        foreach (var data in tasks.Select(Load))
+            sentences.UnionWith(data.Validation.Concat(data.Test).Select(e => e.Text));
+        return sentences;
+    }
 
     static double Fraction(int size, double fallback, int n) => size > 0 ? Math.Min(1, size / (double)n) : fallback;
 

@@ -30,14 +30,14 @@ public static class PretrainingRecipes
     public static MaskedLmPretrainingOptions Bert(bool full, int seed = 42, string? outputDir = null, bool resume = false) => full
         ? new MaskedLmPretrainingOptions
         {
-            Model = SmallBert(), Corpus = new PretrainingCorpusOptions { MaxLength = 128 },
+            Model = SmallBert(), Corpus = new PretrainingCorpusOptions { MaxLength = 128, ExcludeSentences = FineTuningData.EvaluationSentences() },
             BatchSize = 32, Steps = 2000, LearningRate = 1e-3, WarmupSteps = 200, EvalEverySteps = 250, EvalSequences = 256,
             SaveEverySteps = 250, LogEverySteps = 10, Seed = seed, OutputDir = outputDir, Resume = resume,
         }
         : new MaskedLmPretrainingOptions
         {
             Model = SmallBert(),
-            Corpus = new PretrainingCorpusOptions { MaxLength = 128, MaxSentencesPerSource = 600 },
+            Corpus = new PretrainingCorpusOptions { MaxLength = 128, MaxSentencesPerSource = 600, ExcludeSentences = FineTuningData.EvaluationSentences() },
             BatchSize = 16, Steps = 60, LearningRate = 2e-3, WarmupSteps = 10, EvalEverySteps = 20, EvalSequences = 48,
             SaveEverySteps = 20, LogEverySteps = 2, Seed = seed, OutputDir = outputDir, Resume = resume,
         };

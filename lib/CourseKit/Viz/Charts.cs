@@ -59,6 +59,30 @@ public static class Charts
         return Build(traces, title, Axis(xTitle), Axis(yTitle));
     }
 
+    /// <summary>Labelled points (markers with text), one trace per series (name, x, y, labels), e.g. a metric against the
+    /// share of trainable parameters per method; <paramref name="logX"/> puts x on a log scale.</summary>
+    public static GenericChart Points(string title, string xTitle, string yTitle, bool logX,
+        params (string name, double[] x, double[] y, string[] labels)[] series)
+    {
+        if (series.Length == 0) throw new ArgumentException("at least one series is needed.", nameof(series));
+        var traces = series.Select(s =>
+        {
+            if (s.x.Length != s.y.Length || s.labels.Length != s.x.Length)
+                throw new ArgumentException($"series '{s.name}' has {s.x.Length} x, {s.y.Length} y and {s.labels.Length} labels.", nameof(series));
+            var trace = new Trace2D("scatter");
+            trace.SetProperty("mode", "markers+text");
+            trace.SetProperty("name", s.name);
+            trace.SetProperty("x", s.x);
+            trace.SetProperty("y", s.y);
+            trace.SetProperty("text", s.labels);
+            trace.SetProperty("textposition", "top center");
+            return trace;
+        }).ToArray();
+        var xAxis = Axis(xTitle);
+        if (logX) xAxis.SetProperty("type", "log");
+        return Build(traces, title, xAxis, Axis(yTitle));
+    }
+
     /// <summary>
     /// Grouped vertical bars: one group per category, one bar (colour) per series, e.g. a metric per entity type,
     /// ours next to the article's.

@@ -38,10 +38,11 @@ public class PeftConfigTests
             "base_model.model.bert.encoder.layer.0.attention.self.value.lora_A", "base_model.model.bert.encoder.layer.0.attention.self.value.lora_B",
             "base_model.model.bert.encoder.layer.1.attention.self.query.lora_A", "base_model.model.bert.encoder.layer.1.attention.self.query.lora_B",
             "base_model.model.bert.encoder.layer.1.attention.self.value.lora_A", "base_model.model.bert.encoder.layer.1.attention.self.value.lora_B",
-            "base_model.model.classifier",
+            "base_model.model.bert.pooler.dense", "base_model.model.classifier",
         }, modules);
         Assert.Equal(4L * H, table.Columns["trainable"][0]);
-        Assert.Equal(2L * H + 2, table.Columns["total"][8]);
+        Assert.Equal((long)H * H + H, table.Columns["total"][8]);
+        Assert.Equal(2L * H + 2, table.Columns["total"][9]);
     }
 
     public static IEnumerable<object[]> AllMethods() => Methods.Select(m => new object[] { m });

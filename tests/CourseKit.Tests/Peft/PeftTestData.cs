@@ -62,7 +62,8 @@ public static class PeftTestData
     public static IEnumerable<object[]> MethodsAndHeads() =>
         Methods.SelectMany(m => new[] { new object[] { m, Head.Sequence }, new object[] { m, Head.Token } });
 
-    public static long HeadParameters(Head head) => H * NumLabels(head) + NumLabels(head);
+    /// <summary>classifier (H·C + C), plus the pooler (H·H + H) for sequence classification.</summary>
+    public static long HeadParameters(Head head) => H * NumLabels(head) + NumLabels(head) + (head == Head.Sequence ? H * H + H : 0);
 
     /// <summary>Closed-form trainable parameter counts of the configs above, worked out from the architecture, without the head.</summary>
     public static long MethodParameters(string method, Head head) => method switch
@@ -76,8 +77,9 @@ public static class PeftTestData
         // embedding P·H, MLP H→16 (weights + bias) and 16→L·2·H
         "prefix" => 5 * H + (H * 16 + 16) + (16 * L * 2 * H + L * 2 * H),
         "prompt" => 5 * H,
-        // embeddings LayerNorm bias; per layer q, k, v, attention output, its LayerNorm, intermediate (I), output, its LayerNorm; pooler
-        "bitfit" => H + L * (7 * H + I) + (head == Head.Sequence ? H : 0),
+        // embeddings LayerNorm bias; per layer q, k, v, attention output, its LayerNorm, intermediate (I), output, its LayerNorm
+        // (the pooler's bias is part of the sequence head)
+        "bitfit" => H + L * (7 * H + I),
         // l_k (H), l_v (H), l_ff (I) per layer
         "ia3" => L * (H + H + I),
         _ => throw new ArgumentException(method),

@@ -115,4 +115,42 @@ public class PretrainingCorpusTests
         var e = Assert.Throws<ArgumentException>(() => PretrainingCorpusSources.Get("wikitext-103"));
         Assert.Contains("tiny-shakespeare", e.Message);
     }
+
+    [Fact]
+    public void Excluded_sentences_are_never_packed()
+    {
+        var tokenizer = Tokenizer();
+        var speeches = PretrainingCorpusSources.ShakespeareSpeeches(TextCorpora.TinyShakespeare()).Take(50).ToList();
+        var excluded = new HashSet<string>(speeches.Where((_, i) => i % 3 == 0), StringComparer.Ordinal);
+        var corpus = PretrainingCorpus.Build(tokenizer, new PretrainingCorpusOptions
+        {
+            Sources = [PretrainingCorpusSources.TinyShakespeare], MaxSentencesPerSource = 50, MaxLength = 64, ExcludeSentences = excluded,
+        });
+        var expected = speeches.Where(s => !excluded.Contains(s)).Take(50)
+            .SelectMany(s => tokenizer.Encode(s, new EncodeOptions { AddSpecialTokens = false, Truncation = false }).InputIds).ToList();
+        var actual = corpus.Train.Concat(corpus.HeldOut)
+            .SelectMany(s => s.Ids.Where(id => id != tokenizer.ClsId && id != tokenizer.SepId)).Take(expected.Count).ToList();
+        Assert.Equal(expected, actual);
+        Assert.Equal(50, corpus.Sources.Single().Sentences); // 50 read after the exclusion, not 50 minus the excluded
+    }
+
+    [Fact]
+    public void The_evaluation_sentences_of_the_fine_tuning_tasks_are_left_out_of_the_course_corpus()
+    {
+        var registry = DataRegistry.Default;
+        Assert.True(registry.IsAvailable("financial-phrasebank"), "tests/run.sh fills the data cache");
+        var held = CourseKit.Training.FineTuningData.EvaluationSentences(registry);
+        var phrasebank = CourseKit.Training.FineTuningData.Load(new CourseKit.Training.FineTuneOptions { Agreement = PhraseBankAgreement.All });
+        Assert.All(phrasebank.Test.Concat(phrasebank.Validation), e => Assert.Contains(e.Text, held));
+        Assert.DoesNotContain(phrasebank.Train[0].Text, held);
+        // The split no longer moves with the training seed.
+        var otherSeed = CourseKit.Training.FineTuningData.Load(new CourseKit.Training.FineTuneOptions { Agreement = PhraseBankAgreement.All, Seed = 7 });
+        Assert.Equal(phrasebank.Test.Select(e => e.Id), otherSeed.Test.Select(e => e.Id));
+
+        var recipe = CourseKit.Training.PretrainingRecipes.Bert(full: true);
+        Assert.Equal(held.Count, recipe.Corpus.ExcludeSentences!.Count);
+        var source = PretrainingCorpusSources.Get(PretrainingCorpusSources.FinancialPhraseBank);
+        var read = source.ReadSentences(registry).Where(s => !recipe.Corpus.ExcludeSentences.Contains(s)).ToHashSet();
+        Assert.DoesNotContain(phrasebank.Test[0].Text, read);
+    }
 }

@@ -41,4 +41,23 @@ public class DisplayReportSinkTests
         }
         finally { Reporter.Current = previous; }
     }
+
+    [Fact]
+    public void Quiet_drops_reports_until_disposed_then_restores_the_sink()
+    {
+        var previous = Reporter.Current;
+        try
+        {
+            var shown = new List<object>();
+            Reporter.Current = new DisplayReportSink(v => { shown.Add(v); return _ => { }; });
+            using (Reporter.Quiet())
+            {
+                Reporter.Show("hidden");
+                Assert.IsType<Reporter.Silent>(Reporter.Current);
+            }
+            Reporter.Show("visible");
+            Assert.Equal(new object[] { "visible" }, shown);
+        }
+        finally { Reporter.Current = previous; }
+    }
 }

@@ -77,6 +77,21 @@ public class ChartsTests
     }
 
     [Fact]
+    public void Points_are_labelled_markers_with_an_optional_log_x_axis()
+    {
+        var fig = Figure(Charts.Points("F1 vs trainable", "trainable %", "F1", logX: true,
+            ("methods", new[] { 100.0, 0.9, 0.01 }, new[] { 0.8, 0.79, 0.6 }, new[] { "full", "lora", "bitfit" })));
+        var t = fig.GetProperty("data")[0];
+        Assert.Equal("markers+text", t.GetProperty("mode").GetString());
+        Assert.Equal(new[] { "full", "lora", "bitfit" }, Strings(t.GetProperty("text")));
+        Assert.Equal(new[] { 100.0, 0.9, 0.01 }, Doubles(t.GetProperty("x")));
+        Assert.Equal("log", fig.GetProperty("layout").GetProperty("xaxis").GetProperty("type").GetString());
+        var linear = Figure(Charts.Points("t", "x", "y", logX: false, ("s", new[] { 1.0 }, new[] { 2.0 }, new[] { "a" })));
+        Assert.False(linear.GetProperty("layout").GetProperty("xaxis").TryGetProperty("type", out _));
+        Assert.Throws<ArgumentException>(() => Charts.Points("t", "x", "y", false, ("s", new[] { 1.0 }, new[] { 2.0 }, new[] { "a", "b" })));
+    }
+
+    [Fact]
     public void Lines_rejects_series_of_unequal_length()
     {
         var ex = Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", ("bad", new[] { 1.0 }, new[] { 1.0, 2 })));

@@ -21,7 +21,7 @@ public static class FineTuneVerb
         var agreement = new Option<string>("--agreement") { Description = "PhraseBank annotator agreement: all, 75, 66 or 50.", DefaultValueFactory = _ => "all" };
         var method = new Option<string>("--method") { Description = $"Fine-tuning method(s), comma-separated for a sweep: {string.Join(", ", FineTuningMethods.Names)}.", DefaultValueFactory = _ => "full" };
         var model = new Option<string?>("--model") { Description = $"Hugging Face BERT folder (default {FineTuneOptions.DefaultModelDir}, written by `course pretrain bert`)." };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (2e-5 for a pretrained base; the kit's small BERT prefers ~1e-4).", DefaultValueFactory = _ => 2e-5 };
+        var lr = new Option<string>("--lr") { Description = "Peak learning rate, or a base plus per-method rates: 1e-4,lora=1e-3,prompt=3e-2 (2e-5 suits a pretrained BERT-base; the kit's small BERT prefers ~1e-4, PEFT methods more).", DefaultValueFactory = _ => "2e-5" };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: quick 1, full 5 with early stopping)." };
         var batch = new Option<int>("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 16 };
         var maxLength = new Option<int?>("--max-length") { Description = "Tokens per sentence (default: quick 64, full 128)." };
@@ -60,7 +60,6 @@ public static class FineTuneVerb
                     },
                     Method = methods.FirstOrDefault() ?? throw new ArgumentException("--method is empty"),
                     ModelDir = parse.GetValue(model) ?? DefaultModelDir(),
-                    LearningRate = parse.GetValue(lr),
                     Epochs = parse.GetValue(epochs) ?? (quick ? 1 : 5),
                     BatchSize = parse.GetValue(batch),
                     MaxLength = parse.GetValue(maxLength) ?? (quick ? 64 : 128),
@@ -76,7 +75,7 @@ public static class FineTuneVerb
                     SplitFile = parse.GetValue(split),
                     Seed = parse.GetValue(run.Seed),
                     Registry = registry,
-                };
+                }.WithLearningRates(parse.GetValue(lr) ?? "2e-5");
                 var outDir = parse.GetValue(run.Out)!;
                 foreach (var m in methods) FineTuningMethods.Get(m);
                 FineTuning.RequireModelFolder(options.ModelDir); // before loading torch or data: a clear message first
@@ -109,7 +108,7 @@ public static class FineTuneVerb
         return cmd;
     }
 
-    /// <summary>artifacts/models/bert-small under the repository root when there is one (where `course pretrain bert` writes it).</summary>
+    /// <summary>artifacts/pretrain/bert/model under the repository root when there is one (where `course pretrain bert` writes it).</summary>
     static string DefaultModelDir() =>
         DataPaths.FindRepoRoot() is { } repo ? Path.Combine(repo, FineTuneOptions.DefaultModelDir) : FineTuneOptions.DefaultModelDir;
 }

@@ -40,6 +40,7 @@ static class PretrainVerb
         var options = PretrainingRecipes.Bert(full, seed, outDir, resume);
         var corpus = PretrainingCorpus.Build(tokenizer, options.Corpus);
         Console.WriteLine(corpus.ToTable());
+        Console.WriteLine($"left out: {options.Corpus.ExcludeSentences?.Count ?? 0:N0} validation/test sentences of the fine-tuning tasks (never pretrained on)");
         var r = MaskedLmPretraining.Run(tokenizer, options, corpus);
         Console.WriteLine($"held-out masked-LM loss {r.HeldOut.Loss:F3} (uniform guess ln {options.Model.VocabSize} = {Math.Log(options.Model.VocabSize):F2}), " +
                           $"perplexity {r.HeldOut.Perplexity:F1}, accuracy {r.HeldOut.Accuracy:P1} over {r.HeldOut.MaskedTokens:N0} masked tokens");

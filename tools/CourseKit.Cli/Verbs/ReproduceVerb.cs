@@ -11,7 +11,7 @@ namespace CourseKit.Cli.Verbs;
 /// (CourseKit.Training.NerReproduction does the work).</summary>
 public static class ReproduceVerb
 {
-    public const string DefaultModel = "artifacts/models/bert-small";
+    public const string DefaultModel = "artifacts/pretrain/bert/model";
 
     public static Command Create()
     {

@@ -11,7 +11,7 @@ public static class RunVerb
     public static Command Create()
     {
         var inputs = new Argument<string[]>("notebooks") { Description = "Notebooks (.ipynb) or folders (their *.ipynb, sorted; names starting with '_' skipped)", Arity = ArgumentArity.OneOrMore };
-        var profile = new Option<string?>("--profile") { Description = "Parameter profile declared in the notebook metadata (quick|full)" };
+        var profile = new Option<string>("--profile") { Description = "Parameter profile declared in the notebook metadata: quick (CPU minutes, the default), full, or none (the parameters cell as written)", DefaultValueFactory = _ => "quick" };
         var parameters = new Option<string[]>("-p", "--parameter") { Description = "Parameter override name=value (beats the profile); repeatable", AllowMultipleArgumentsPerToken = false };
         var outDir = new Option<string?>("--out") { Description = "Output folder for executed notebooks, HTML and run-summary.json (default artifacts/notebooks/)" };
         var failFast = new Option<bool>("--fail-fast") { Description = "Stop after the first failing notebook" };
@@ -52,7 +52,7 @@ public static class RunVerb
             var options = new NotebookRunOptions
             {
                 OutputDirectory = parse.GetValue(outDir) ?? DefaultOutDir(),
-                Profile = parse.GetValue(profile),
+                Profile = parse.GetValue(profile) is "none" or null ? null : parse.GetValue(profile),
                 Parameters = overrides,
                 Seed = parse.GetValue(seed),
                 FailFast = parse.GetValue(failFast),
