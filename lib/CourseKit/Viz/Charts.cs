@@ -49,12 +49,7 @@ public static class Charts
         {
             if (s.x.Length != s.y.Length)
                 throw new ArgumentException($"series '{s.name}' has {s.x.Length} x values but {s.y.Length} y values.", nameof(series));
-            var trace = new Trace2D("scatter");
-            trace.SetProperty("mode", "lines");
-            trace.SetProperty("name", s.name);
-            trace.SetProperty("x", s.x);
-            trace.SetProperty("y", s.y);
-            return trace;
+            return ScatterTrace("lines", s.name, s.x, s.y);
         }).ToArray();
         return Build(traces, title, Axis(xTitle), Axis(yTitle));
     }
@@ -69,11 +64,7 @@ public static class Charts
         {
             if (s.x.Length != s.y.Length || s.labels.Length != s.x.Length)
                 throw new ArgumentException($"series '{s.name}' has {s.x.Length} x, {s.y.Length} y and {s.labels.Length} labels.", nameof(series));
-            var trace = new Trace2D("scatter");
-            trace.SetProperty("mode", "markers+text");
-            trace.SetProperty("name", s.name);
-            trace.SetProperty("x", s.x);
-            trace.SetProperty("y", s.y);
+            var trace = ScatterTrace("markers+text", s.name, s.x, s.y);
             trace.SetProperty("text", s.labels);
             trace.SetProperty("textposition", "top center");
             return trace;
@@ -106,6 +97,16 @@ public static class Charts
         var layout = new Layout();
         layout.SetProperty("barmode", "group");
         return GenericChart.addLayout(layout, chart);
+    }
+
+    static Trace2D ScatterTrace(string mode, string name, double[] x, double[] y)
+    {
+        var trace = new Trace2D("scatter");
+        trace.SetProperty("mode", mode);
+        trace.SetProperty("name", name);
+        trace.SetProperty("x", x);
+        trace.SetProperty("y", y);
+        return trace;
     }
 
     /// <summary>The plotly.js figure JSON (data + layout) of a chart.</summary>
