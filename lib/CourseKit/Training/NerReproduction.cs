@@ -13,6 +13,7 @@ namespace CourseKit.Training;
 public sealed record NerReproductionResult(
     string OutputDir,
     TokenClassificationEvaluation Test,
+    IReadOnlyDictionary<TagDecoding, TokenClassificationEvaluation> TestByDecoding,
     TrainingResult Training,
     double LearningRate,
     double WallSeconds);
@@ -45,6 +46,7 @@ public static class NerReproduction
         var taskOptions = new TokenClassificationOptions
         {
             MaxLength = o.MaxLength, Stride = o.Stride, Labeling = o.Labeling, BatchSize = o.BatchSize, Device = o.Device,
+            Decoding = o.Decoding,
         };
         var train = TokenClassificationData.FromConll(tokenizer, trainSentences, taskOptions);
         var valid = TokenClassificationData.FromConll(tokenizer, validSentences, taskOptions);
@@ -67,12 +69,15 @@ public static class NerReproduction
         var training = Trainer.Run(task, trainerOptions, cancel);
 
         Reporter.Show($"training done: {training.Steps} steps, best validation entity F1 {training.BestMetric:F4}; evaluating on test");
-        var evaluation = TokenClassificationTask.Evaluate(model, tokenizer, test, taskOptions);
+        var (logProbs, testLoss) = TokenClassificationPredictor.PredictLogProbs(model, tokenizer, test.Windows, taskOptions);
+        var byDecoding = Enum.GetValues<TagDecoding>().ToDictionary(d => d,
+            d => TokenClassificationTask.Score(test, TokenClassificationPredictor.Decode(logProbs, d, test.Labels), testLoss));
+        var evaluation = byDecoding[o.Decoding];
         Pretrained.Save(model, Path.Combine(o.OutputDir, ModelFolder), tokenizer, o.MaxLength);
         if (!o.KeepCheckpoints && Directory.Exists(TrainerCheckpoint.Root(o.OutputDir)))
             Directory.Delete(TrainerCheckpoint.Root(o.OutputDir), recursive: true);
 
-        var result = new NerReproductionResult(o.OutputDir, evaluation, training, lr, clock.Elapsed.TotalSeconds);
+        var result = new NerReproductionResult(o.OutputDir, evaluation, byDecoding, training, lr, clock.Elapsed.TotalSeconds);
         WriteOutputs(o, result, model.Config, (train, valid, test));
         Reporter.Show(evaluation.Reports.Token.Format());
         Reporter.Show($"entity F1 (conlleval) {evaluation.Reports.Entity.Overall.Scores.F1:F4}; outputs in {o.OutputDir}");
@@ -134,7 +139,8 @@ public static class NerReproduction
             ["batch_size"] = o.BatchSize, ["max_epochs"] = o.Epochs, ["dropout"] = o.Dropout, ["weight_decay"] = o.WeightDecay,
             ["warmup_ratio"] = o.WarmupRatio, ["schedule"] = "linear", ["max_grad_norm"] = 1.0,
             ["early_stopping"] = $"validation {TokenClassificationTask.EntityF1}, patience {o.Patience}",
-            ["max_length"] = o.MaxLength, ["stride"] = o.Stride, ["labeling"] = o.Labeling.ToString(), ["seed"] = o.Seed,
+            ["max_length"] = o.MaxLength, ["stride"] = o.Stride, ["labeling"] = o.Labeling.ToString(),
+            ["decoding"] = DecodingName(o.Decoding), ["seed"] = o.Seed,
         };
         var metrics = new JsonObject
         {
@@ -164,6 +170,14 @@ public static class NerReproduction
             ["test"] = JsonNode.Parse(reports.ToJson()),
             ["test_entity_f1"] = reports.Entity.Overall.Scores.F1,
             ["test_token_accuracy"] = reports.Entity.Accuracy,
+            ["test_by_decoding"] = new JsonObject(r.TestByDecoding.Select(kv => KeyValuePair.Create(DecodingName(kv.Key), (JsonNode?)new JsonObject
+            {
+                ["entity_f1"] = kv.Value.Reports.Entity.Overall.Scores.F1,
+                ["entity_precision"] = kv.Value.Reports.Entity.Overall.Scores.Precision,
+                ["entity_recall"] = kv.Value.Reports.Entity.Overall.Scores.Recall,
+                ["predicted_entities"] = kv.Value.Reports.Entity.Overall.Predicted,
+                ["token_accuracy"] = kv.Value.Reports.Entity.Accuracy,
+            }))),
             ["wall_seconds"] = r.WallSeconds,
         };
         File.WriteAllText(Path.Combine(o.OutputDir, MetricsFile), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -176,12 +190,18 @@ public static class NerReproduction
             $"Recipe: AdamW lr {r.LearningRate:G3}, batch {o.BatchSize}, up to {o.Epochs} epochs ({r.Training.Epochs:F2} run{(r.Training.StoppedEarly ? ", stopped early" : "")}), " +
             $"dropout {o.Dropout}, weight decay {o.WeightDecay}, warm-up {o.WarmupRatio:P0}, seed {o.Seed}.",
             $"Test entity F1 (conlleval): {reports.Entity.Overall.Scores.F1:F4}; token accuracy {reports.Entity.Accuracy:F4}. Wall time {r.WallSeconds:F0} s.",
+            "Tags read by " + string.Join("; ", r.TestByDecoding.Select(kv =>
+                $"{DecodingName(kv.Key)}{(kv.Key == o.Decoding ? " (this report)" : "")}: entity F1 {kv.Value.Reports.Entity.Overall.Scores.F1:F4}, " +
+                $"{kv.Value.Reports.Entity.Overall.Predicted:N0} entities predicted ({kv.Value.Reports.Entity.Overall.Gold:N0} gold), token accuracy {kv.Value.Reports.Entity.Accuracy:F4}")) + ".",
         };
         if (data.Test.WordCount != NerArticleReference.TestTokens)
             notes.Add($"The test set here is a subset ({data.Test.WordCount:N0} of {NerArticleReference.TestTokens:N0} words): supports differ from the article's.");
         File.WriteAllText(Path.Combine(o.OutputDir, ComparisonFile),
             NerComparison.Markdown(reports, "CoNLL-2003 test set: the article vs this run", notes));
     }
+
+    /// <summary>argmax / iob2_constrained: the names used in metrics.json and on the command line.</summary>
+    public static string DecodingName(TagDecoding d) => d == TagDecoding.Argmax ? "argmax" : "iob2_constrained";
 
     static JsonObject Counts(TokenClassificationData d) => new()
     {

@@ -34,6 +34,9 @@ public sealed record NerReproductionOptions
     public double WarmupRatio { get; init; } = 0.1;
     public int Patience { get; init; } = 2;
     public SubwordLabeling Labeling { get; init; } = SubwordLabeling.FirstSubword;
+    /// <summary>How tags are read for validation and for report.txt (argmax per word, the article's setup, or
+    /// IOB2-constrained Viterbi); metrics.json and comparison.md give the test scores of both.</summary>
+    public TagDecoding Decoding { get; init; } = TagDecoding.Argmax;
     /// <summary>Continue from the newest checkpoint under <see cref="OutputDir"/>/checkpoints.</summary>
     public bool Resume { get; init; }
     /// <summary>Keep the trainer checkpoints after a finished run (they are deleted by default: model/ holds the result).</summary>

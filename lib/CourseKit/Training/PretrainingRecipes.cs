@@ -45,7 +45,7 @@ public static class PretrainingRecipes
     public static CausalLmPretrainingOptions Gpt(bool full, int seed = 42, string? outputDir = null, bool resume = false) => full
         ? new CausalLmPretrainingOptions
         {
-            Model = SmallGpt(), BatchSize = 16, Steps = 3000, LearningRate = 1e-3, WarmupSteps = 200,
+            Model = SmallGpt(), BatchSize = 16, Steps = 2000, LearningRate = 1e-3, WarmupSteps = 200,
             EvalEverySteps = 250, EvalWindows = 64, SaveEverySteps = 250, Seed = seed, OutputDir = outputDir, Resume = resume,
         }
         : new CausalLmPretrainingOptions

@@ -16,6 +16,8 @@ public sealed record TokenClassificationOptions
     public int BatchSize { get; init; } = 16;
     /// <summary>Windows per evaluation batch (windows sorted by length first, so little padding).</summary>
     public int EvalBatchSize { get; init; } = 64;
+    /// <summary>How a tag per word is read from the scores: argmax per word (default) or IOB2-constrained Viterbi.</summary>
+    public TagDecoding Decoding { get; init; } = TagDecoding.Argmax;
     /// <summary>Where batches go (the model must already be there); null = CPU.</summary>
     public Device? Device { get; init; }
 

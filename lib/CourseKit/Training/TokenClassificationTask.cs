@@ -45,7 +45,13 @@ public static class TokenClassificationTask
     public static TokenClassificationEvaluation Evaluate(BertPreTrainedModel<ClassifierOutput> model, BertTextTokenizer tokenizer,
         TokenClassificationData data, TokenClassificationOptions? options = null)
     {
-        var (ids, loss) = TokenClassificationPredictor.PredictIds(model, tokenizer, data.Windows, options);
+        var (ids, loss) = TokenClassificationPredictor.PredictIds(model, tokenizer, data.Windows, options, data.Labels);
+        return Score(data, ids, loss);
+    }
+
+    /// <summary>Scores word-level predicted label ids ([sentence][word]) against the gold tags of <paramref name="data"/>.</summary>
+    public static TokenClassificationEvaluation Score(TokenClassificationData data, IReadOnlyList<int[]> ids, double loss)
+    {
         var sentences = new TaggedSentence[data.SentenceCount];
         for (int s = 0; s < sentences.Length; s++)
             sentences[s] = new TaggedSentence(data.Words[s], data.Tags[s], ids[s].Select(id => data.Labels[id]).ToArray());

@@ -74,6 +74,14 @@ public class Chapter06Tests
         var counts = errorLines.Select(m => int.Parse(m.Groups[3].Value)).ToList();
         Assert.Equal(counts.OrderByDescending(c => c), counts);
 
+        // Both decodings of the same test scores: argmax is the report's reading, the constrained one is listed beside it.
+        Assert.Matches(@"argmax predictions with an I- tag that IOB2 forbids: [\d,]+ of [\d,]+ words", stdout);
+        var argmaxRow = Regex.Match(stdout, @"\nargmax\s+(\d\.\d{4})\s");
+        var constrainedRow = Regex.Match(stdout, @"\niob2_constrained\s+(\d\.\d{4})\s");
+        Assert.True(argmaxRow.Success && constrainedRow.Success, stdout);
+        var entityF1 = double.Parse(Regex.Match(stdout, @"entity F1 \(conlleval\) (\d\.\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(entityF1.ToString("0.0000", CultureInfo.InvariantCulture), argmaxRow.Groups[1].Value);
+
         // The reader's sentences come back word by word, each with at most one tag.
         var tagged = stdout.Split('\n').Single(l => l.StartsWith("Angela", StringComparison.Ordinal));
         Assert.Equal("Angela Merkel met Emmanuel Macron in Paris on Tuesday .", Regex.Replace(tagged, @"/[BI]-(LOC|MISC|ORG|PER)", ""));

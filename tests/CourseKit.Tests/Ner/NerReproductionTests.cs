@@ -85,6 +85,20 @@ public class NerReproductionTests(NerFixture ner) : IClassFixture<NerFixture>, I
             Assert.Matches($@"\| {Regex.Escape(row)} \| {NerArticleReference.Row(row).Precision:0.000} \| \d\.\d{{3}} \| [+−]\d\.\d{{3}} \|", comparison);
         Assert.Contains("| overall |", comparison);
 
+        // Both decodings are scored from the same test scores; report.txt is argmax (the default), and the
+        // constrained reading never puts I-X after O or after another type.
+        var byDecoding = metrics["test_by_decoding"]!;
+        Assert.Equal("argmax", metrics["recipe"]!["decoding"]!.GetValue<string>());
+        Assert.Equal(metrics["test_entity_f1"]!.GetValue<double>(), byDecoding["argmax"]!["entity_f1"]!.GetValue<double>());
+        Assert.Equal(result.TestByDecoding[TagDecoding.Iob2Constrained].Reports.Entity.Overall.Scores.F1,
+            byDecoding["iob2_constrained"]!["entity_f1"]!.GetValue<double>());
+        foreach (var sentence in result.TestByDecoding[TagDecoding.Iob2Constrained].Sentences)
+            for (int w = 0; w < sentence.Predicted.Count; w++)
+                if (sentence.Predicted[w].StartsWith("I-"))
+                    Assert.True(w > 0 && sentence.Predicted[w - 1] != "O" && sentence.Predicted[w - 1][2..] == sentence.Predicted[w][2..],
+                        string.Join(" ", sentence.Predicted));
+        Assert.Contains("iob2_constrained: entity F1", comparison);
+
         // model/ is the fine-tuned token classifier with the CoNLL labels.
         using var reloaded = BertForTokenClassification.FromPretrained(Path.Combine(outDir, "model"));
         Assert.Equal(NerLabels.All, Enumerable.Range(0, 9).Select(i => reloaded.Config.Id2Label![i.ToString()]));

@@ -105,6 +105,44 @@ public class TokenClassificationTaskTests(NerFixture ner) : IClassFixture<NerFix
     }
 
     [Fact]
+    public void Argmax_decoding_reads_the_logits_argmax_and_constrained_decoding_gives_valid_iob2()
+    {
+        var tokenizer = ner.Tokenizer;
+        var data = TokenClassificationData.FromConll(tokenizer, ner.Split("valid").Take(40).ToArray());
+        torch.manual_seed(3);
+        using var model = NerReproduction.LoadModel(ner.ModelDir);
+
+        // Reference: one padded batch of every window through the model, argmax of the raw logits per word.
+        int[][] expected;
+        using (var scope = torch.NewDisposeScope())
+        using (var noGrad = torch.no_grad())
+        {
+            model.eval();
+            using var batch = TokenClassificationBatch.Collate(data.Windows.ToArray(), tokenizer, null);
+            var logits = model.forward(batch.Inputs.InputIds, batch.Inputs.AttentionMask, batch.Inputs.TokenTypeIds, null).Logits;
+            expected = WordAlignment.WordPredictions(data.Windows, logits);
+            model.train();
+        }
+        var (argmax, _) = TokenClassificationPredictor.PredictIds(model, tokenizer, data.Windows, new TokenClassificationOptions());
+        Assert.Equal(expected, argmax);
+
+        var constrainedOptions = new TokenClassificationOptions { Decoding = TagDecoding.Iob2Constrained };
+        Assert.Throws<ArgumentNullException>(() => TokenClassificationPredictor.PredictIds(model, tokenizer, data.Windows, constrainedOptions));
+        var (constrained, _) = TokenClassificationPredictor.PredictIds(model, tokenizer, data.Windows, constrainedOptions, data.Labels);
+        Assert.Equal(data.SentenceCount, constrained.Length);
+        for (int s = 0; s < constrained.Length; s++)
+        {
+            Assert.Equal(data.Words[s].Count, constrained[s].Length);
+            var tags = constrained[s].Select(id => data.Labels[id]).ToArray();
+            for (int w = 0; w < tags.Length; w++)
+                if (tags[w].StartsWith("I-"))
+                    Assert.True(w > 0 && tags[w - 1] != "O" && tags[w - 1][2..] == tags[w][2..], $"sentence {s}: {string.Join(" ", tags)}");
+        }
+        // An untrained tagger produces invalid argmax sequences, so the two decodings must differ somewhere.
+        Assert.NotEqual(argmax, constrained);
+    }
+
+    [Fact]
     public void A_model_with_the_wrong_number_of_labels_is_refused()
     {
         var tokenizer = ner.Tokenizer;

@@ -6,7 +6,7 @@ using CourseKit.Training;
 namespace CourseKit.Cli.Verbs;
 
 /// <summary><c>course bench train [--profile quick|full] [--out DIR]</c>: training throughput, MFU, fused vs explicit attention.</summary>
-static class BenchVerb
+public static class BenchVerb
 {
     public static Command Create()
     {
@@ -16,6 +16,7 @@ static class BenchVerb
         train.SetAction(parse =>
         {
             TorchRuntime.Initialize();
+            run.ApplyThreads(parse);
             bool full = parse.GetValue(run.Profile) == Profile.Full;
             var options = new TrainingBenchmarkOptions
             {

@@ -81,6 +81,7 @@ public static class FineTuneVerb
                 FineTuning.RequireModelFolder(options.ModelDir); // before loading torch or data: a clear message first
 
                 TorchRuntime.Initialize();
+                run.ApplyThreads(parse);
                 options = options with { Device = parse.GetValue(device)?.ToLowerInvariant() == "cuda" ? torch.CUDA : null };
                 if (methods.Length == 1)
                 {

@@ -8,7 +8,7 @@ using CourseKit.Training;
 namespace CourseKit.Cli.Verbs;
 
 /// <summary><c>course pretrain bert|gpt --profile quick|full --seed N --out DIR [--resume]</c>.</summary>
-static class PretrainVerb
+public static class PretrainVerb
 {
     public static Command Create()
     {
@@ -21,6 +21,7 @@ static class PretrainVerb
         cmd.SetAction(parse =>
         {
             TorchRuntime.Initialize();
+            run.ApplyThreads(parse);
             bool full = parse.GetValue(run.Profile) == Profile.Full;
             var which = parse.GetValue(model)!;
             var outDir = Path.GetFullPath(Path.Combine(parse.GetValue(run.Out)!, which));

@@ -35,12 +35,13 @@ public static class ReproduceVerb
         var allSubwords = new Option<bool>("--all-subwords") { Description = "Label every sub-token (B-X → I-X on continuation pieces) instead of the first one only." };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its newest checkpoint under --out." };
         var keep = new Option<bool>("--keep-checkpoints") { Description = "Keep the trainer checkpoints under --out/checkpoints after the run." };
-        var threads = new Option<int>("--threads") { Description = "CPU threads for torch (0 = torch's default). On a busy 2-core machine 1 is several times faster than 2.", DefaultValueFactory = _ => 0 };
+        var decoding = new Option<string>("--decoding") { Description = "How tags are read for validation and report.txt: argmax (per word, the article's setup) or constrained (IOB2-valid Viterbi). metrics.json gives both.", DefaultValueFactory = _ => "argmax" };
+        decoding.AcceptOnlyFromAmong("argmax", "constrained");
         var device = new Option<string>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "auto" };
 
         var cmd = new Command("conll", "Fine-tune BERT on CoNLL-2003 NER (train), select on valid, evaluate on test; write report.txt (the article's table), entity_report.txt (conlleval), metrics.json, predictions.conll, comparison.md and model/.");
         run.AddTo(cmd);
-        foreach (var option in new Option[] { model, randomInit, lr, epochs, batch, maxLength, train, valid, test, allSubwords, resume, keep, threads, device })
+        foreach (var option in new Option[] { model, randomInit, lr, epochs, batch, maxLength, train, valid, test, allSubwords, resume, keep, decoding, device })
             cmd.Options.Add(option);
         cmd.SetAction(parse =>
         {
@@ -48,7 +49,7 @@ public static class ReproduceVerb
             try
             {
                 TorchRuntime.Initialize();
-                if (parse.GetValue(threads) is > 0 and var n) torch.set_num_threads(n);
+                run.ApplyThreads(parse);
                 var outDir = parse.GetValue(run.Out)!;
                 var profile = parse.GetValue(run.Profile) == Profile.Full ? NerReproductionOptions.FullProfile : NerReproductionOptions.QuickProfile;
                 var modelDir = parse.GetValue(model)!;
@@ -75,6 +76,7 @@ public static class ReproduceVerb
                     Labeling = parse.GetValue(allSubwords) ? SubwordLabeling.AllSubwords : SubwordLabeling.FirstSubword,
                     Resume = parse.GetValue(resume),
                     KeepCheckpoints = parse.GetValue(keep),
+                    Decoding = parse.GetValue(decoding) == "constrained" ? TagDecoding.Iob2Constrained : TagDecoding.Argmax,
                     Device = parse.GetValue(device) switch
                     {
                         "cpu" => torch.CPU,

@@ -16,10 +16,11 @@ public static class RunVerb
         var outDir = new Option<string?>("--out") { Description = "Output folder for executed notebooks, HTML and run-summary.json (default artifacts/notebooks/)" };
         var failFast = new Option<bool>("--fail-fast") { Description = "Stop after the first failing notebook" };
         var seed = new Option<int?>("--seed") { Description = "Overrides the notebook's `seed` parameter where it declares one" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for torch (0 = torch's default)", DefaultValueFactory = _ => 0 };
 
         var cmd = new Command("run", "Run Polyglot C# notebooks headless; write executed .ipynb + offline HTML + run-summary.json.");
         cmd.Arguments.Add(inputs);
-        foreach (var option in new Option[] { profile, parameters, outDir, failFast, seed }) cmd.Options.Add(option);
+        foreach (var option in new Option[] { profile, parameters, outDir, failFast, seed, threads }) cmd.Options.Add(option);
         cmd.SetAction(parse =>
         {
             var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -47,6 +48,7 @@ public static class RunVerb
             }
 
             TorchRuntime.Initialize();
+            if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
             var clock = Stopwatch.StartNew();
             var console = Console.Out;
             var options = new NotebookRunOptions
