@@ -49,7 +49,7 @@ public sealed class ScriptSession
 
     /// <summary>Variables defined so far (last definition wins), with their declared types.</summary>
     public IReadOnlyDictionary<string, (Type Type, object? Value)> Variables =>
-        _state?.Variables.GroupBy(v => v.Name).ToDictionary(g => g.Key, g => (g.Last().Type, g.Last().Value))
+        _state?.Variables.GroupBy(v => v.Name).ToDictionary(g => g.Key, g => (g.Last().Type, (object?)g.Last().Value))
         ?? new Dictionary<string, (Type, object?)>();
 
     public void AddReferences(IEnumerable<string> paths)

@@ -15,7 +15,7 @@ public sealed record ClassificationClassRow(string Label, double Precision, doub
 /// </summary>
 public sealed class ClassificationReport
 {
-    ClassificationReport(ClassificationConfusionMatrix matrix, IReadOnlyList<ClassificationClassRow> rows)
+    ClassificationReport(ConfusionMatrix matrix, IReadOnlyList<ClassificationClassRow> rows)
     {
         ConfusionMatrix = matrix;
         PerClass = rows;
@@ -27,7 +27,7 @@ public sealed class ClassificationReport
         WeightedF1 = total == 0 ? 0 : rows.Sum(r => r.F1 * r.Support) / total;
     }
 
-    public ClassificationConfusionMatrix ConfusionMatrix { get; }
+    public ConfusionMatrix ConfusionMatrix { get; }
     public IReadOnlyList<ClassificationClassRow> PerClass { get; }
     public IReadOnlyList<string> Labels => ConfusionMatrix.Labels;
     public long Total => ConfusionMatrix.Total;
@@ -42,10 +42,10 @@ public sealed class ClassificationReport
     public static ClassificationReport Compute(IReadOnlyList<int> gold, IReadOnlyList<int> predicted, IReadOnlyList<string> labels)
     {
         if (gold.Count == 0) throw new ArgumentException("no examples to evaluate.", nameof(gold));
-        return FromConfusionMatrix(ClassificationConfusionMatrix.Compute(gold, predicted, labels));
+        return FromConfusionMatrix(ConfusionMatrix.Compute(gold, predicted, labels));
     }
 
-    public static ClassificationReport FromConfusionMatrix(ClassificationConfusionMatrix m)
+    public static ClassificationReport FromConfusionMatrix(ConfusionMatrix m)
     {
         var rows = m.Labels.Select((label, c) =>
         {

@@ -224,8 +224,13 @@ public sealed class AdaLoraTuner(AdaLoraConfig config) : PeftTuner
     /// <summary>The rank log in long form: step, module, rank (plus the total and the budget as modules "total" and "budget").</summary>
     public DataFrame RankFrame()
     {
-        var rows = history.SelectMany(r => r.Ranks.Select(kv => (r.Step, Module: kv.Key, Rank: (long)kv.Value))
-            .Append((r.Step, "total", r.TotalRank)).Append((r.Step, "budget", r.Budget))).ToList();
+        var rows = new List<(long Step, string Module, long Rank)>();
+        foreach (var r in history)
+        {
+            foreach (var (module, rank) in r.Ranks) rows.Add((r.Step, module, rank));
+            rows.Add((r.Step, "total", r.TotalRank));
+            rows.Add((r.Step, "budget", r.Budget));
+        }
         return new DataFrame(
             new Int64DataFrameColumn("step", rows.Select(r => r.Step)),
             new StringDataFrameColumn("module", rows.Select(r => r.Module)),

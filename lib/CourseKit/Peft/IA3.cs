@@ -24,11 +24,10 @@ public sealed record IA3Config() : PeftConfig(PeftTypes.IA3)
 
 /// <summary>IA3 on one Linear: <c>ia3_l</c> of shape [out, 1] (rescales the output) or, on a feed-forward module,
 /// [1, in] (rescales the input), PEFT's shapes.</summary>
-public sealed class IA3Layer : LinearAdapterLayer
+public sealed class IA3Layer : MergeableAdapterLayer
 {
     public readonly Parameter ia3_l;
     public bool IsFeedforward { get; }
-    public bool Merged { get; private set; }
 
     public IA3Layer(string name, Linear baseLayer, bool isFeedforward) : base(name, baseLayer)
     {
@@ -41,29 +40,19 @@ public sealed class IA3Layer : LinearAdapterLayer
     protected override Tensor AdaptInput(Tensor x) => x * ia3_l.flatten();
     protected override Tensor AdaptOutput(Tensor x, Tensor y) => y * ia3_l.flatten();
 
+    protected override string Method => "IA3";
+
     /// <summary>W ← W·diag(l) (feed-forward) or diag(l)·W and b ← l⊙b.</summary>
-    public void Merge()
+    protected override void FoldIntoBase()
     {
-        if (Merged) throw new InvalidOperationException($"{Name}: IA3 is already merged");
-        using (no_grad())
-        {
-            Base.weight.mul_(ia3_l);                                       // [out, in] ⊙ [1, in] or [out, 1]
-            if (!IsFeedforward) Base.bias?.mul_(ia3_l.flatten());
-        }
-        Deactivate();
-        Merged = true;
+        Base.weight.mul_(ia3_l);                                       // [out, in] ⊙ [1, in] or [out, 1]
+        if (!IsFeedforward) Base.bias?.mul_(ia3_l.flatten());
     }
 
-    public void Unmerge()
+    protected override void UnfoldFromBase()
     {
-        if (!Merged) throw new InvalidOperationException($"{Name}: IA3 is not merged");
-        using (no_grad())
-        {
-            Base.weight.div_(ia3_l);
-            if (!IsFeedforward) Base.bias?.div_(ia3_l.flatten());
-        }
-        Activate();
-        Merged = false;
+        Base.weight.div_(ia3_l);
+        if (!IsFeedforward) Base.bias?.div_(ia3_l.flatten());
     }
 }
 
@@ -79,8 +68,4 @@ public sealed class IA3Tuner(IA3Config config) : PeftTuner
         foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave ?? [], "IA3"))
             layers.Add(new IA3Layer(name, linear, Config.FeedforwardModules.Matches(name)));
     }
-
-    public override bool CanMerge => true;
-    public override void Merge() { foreach (var l in layers) l.Merge(); }
-    public override void Unmerge() { foreach (var l in layers) l.Unmerge(); }
 }

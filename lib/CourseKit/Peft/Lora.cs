@@ -28,11 +28,10 @@ public sealed record LoraConfig() : PeftConfig(PeftTypes.Lora)
 
 /// <summary>LoRA on one Linear: <c>lora_A</c> (Kaiming-uniform, as PEFT) and <c>lora_B</c> (zeros, so training starts
 /// from the base model).</summary>
-public sealed class LoraLayer : LinearAdapterLayer
+public sealed class LoraLayer : MergeableAdapterLayer
 {
     public readonly Linear lora_A, lora_B;
     public double Scaling { get; }
-    public bool Merged { get; private set; }
     readonly double dropout;
 
     public LoraLayer(string name, Linear baseLayer, LoraConfig config) : base(name, baseLayer)
@@ -53,20 +52,18 @@ public sealed class LoraLayer : LinearAdapterLayer
     /// <summary>ΔW = (α/r)·B A, [out, in].</summary>
     public Tensor DeltaWeight() => lora_B.weight.matmul(lora_A.weight) * Scaling;
 
-    public void Merge()
+    protected override string Method => "LoRA";
+
+    protected override void FoldIntoBase()
     {
-        if (Merged) throw new InvalidOperationException($"{Name}: LoRA is already merged");
-        using (no_grad()) using (var delta = DeltaWeight()) Base.weight.add_(delta);
-        Deactivate();
-        Merged = true;
+        using var delta = DeltaWeight();
+        Base.weight.add_(delta);
     }
 
-    public void Unmerge()
+    protected override void UnfoldFromBase()
     {
-        if (!Merged) throw new InvalidOperationException($"{Name}: LoRA is not merged");
-        using (no_grad()) using (var delta = DeltaWeight()) Base.weight.sub_(delta);
-        Activate();
-        Merged = false;
+        using var delta = DeltaWeight();
+        Base.weight.sub_(delta);
     }
 }
 
@@ -82,8 +79,4 @@ public sealed class LoraTuner(LoraConfig config) : PeftTuner
         foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave ?? [], "LoRA"))
             layers.Add(new LoraLayer(name, linear, Config));
     }
-
-    public override bool CanMerge => true;
-    public override void Merge() { foreach (var l in layers) l.Merge(); }
-    public override void Unmerge() { foreach (var l in layers) l.Unmerge(); }
 }

@@ -34,13 +34,24 @@ public abstract class PeftTuner
     /// <summary>The parameters <see cref="ExtraTensorsToSave"/>'s tensors are loaded into.</summary>
     internal virtual Dictionary<string, Tensor> ExtraTensorsToLoad() => [];
 
-    public virtual bool CanMerge => false;
+    /// <summary>True when every adapted layer can be folded into its base weights (LoRA, IA3).</summary>
+    public bool CanMerge => Layers.Count > 0 && Layers.All(l => l is MergeableAdapterLayer);
 
     /// <summary>Folds the adapter into the base weights: the forward no longer runs the adapter.</summary>
-    public virtual void Merge() => throw new NotSupportedException($"{GetType().Name} cannot be merged into the base weights");
+    public void Merge()
+    {
+        foreach (var layer in Mergeable()) layer.Merge();
+    }
 
     /// <summary>Takes a merged adapter back out of the base weights and runs it again in the forward.</summary>
-    public virtual void Unmerge() => throw new NotSupportedException($"{GetType().Name} cannot be merged into the base weights");
+    public void Unmerge()
+    {
+        foreach (var layer in Mergeable()) layer.Unmerge();
+    }
+
+    IEnumerable<MergeableAdapterLayer> Mergeable() => CanMerge
+        ? Layers.Cast<MergeableAdapterLayer>().ToArray()
+        : throw new NotSupportedException($"{GetType().Name} cannot be merged into the base weights");
 
     /// <summary>The adapted Linear layers of <paramref name="model"/>: every Linear whose full name matches, except the
     /// modules to save; an error when none does.</summary>

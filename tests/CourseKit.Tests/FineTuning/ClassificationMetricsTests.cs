@@ -18,7 +18,7 @@ public class ClassificationMetricsTests
     [Fact]
     public void Confusion_matrix_has_gold_rows_and_predicted_columns()
     {
-        var m = ClassificationConfusionMatrix.Compute(Gold, Predicted, Abc);
+        var m = ConfusionMatrix.Compute(Gold, Predicted, Abc);
         Assert.Equal(new long[][] { [2, 1, 0], [0, 2, 0], [0, 1, 0] }, m.ToRows());
         Assert.Equal(6, m.Total);
         Assert.Equal(new[] { 3L, 2, 1 }, Enumerable.Range(0, 3).Select(m.Support));
@@ -88,7 +88,7 @@ public class ClassificationMetricsTests
     [Fact]
     public void Heatmap_figure_has_the_counts_and_labels()
     {
-        var json = System.Text.Json.Nodes.JsonNode.Parse(CourseKit.Viz.Charts.ToFigureJson(ClassificationConfusionMatrix.Compute(Gold, Predicted, Abc).ToHeatmap()))!;
+        var json = System.Text.Json.Nodes.JsonNode.Parse(CourseKit.Viz.Charts.ToFigureJson(ConfusionMatrix.Compute(Gold, Predicted, Abc).ToHeatmap()))!;
         var trace = json["data"]![0]!;
         Assert.Equal("heatmap", trace["type"]!.GetValue<string>());
         Assert.Equal(0.0, trace["z"]![1]![0]!.GetValue<double>()); // gold b predicted a

@@ -336,7 +336,7 @@ public class NotebookRunnerTests
         Assert.DoesNotMatch(new Regex("<script[^>]*\\ssrc\\s*=", RegexOptions.IgnoreCase), html);
         Assert.DoesNotContain("src=\"https://cdn", html);
         var plotlyHead = PlotlyFigure.PlotlyJs[..200];
-        Assert.Equal(1, Regex.Matches(html, Regex.Escape(plotlyHead)).Count);
+        Assert.Single(Regex.Matches(html, Regex.Escape(plotlyHead)));
         Assert.Equal(2, Regex.Matches(html, "class=\"coursekit-plotly\"").Count);
         Assert.Contains("<h2", html);
         Assert.Contains("<strong>bold</strong>", html);

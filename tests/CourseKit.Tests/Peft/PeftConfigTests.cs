@@ -98,7 +98,7 @@ public class PeftConfigTests
     {
         var peft = PeftModel.Create(Base(Head.Token), new LoraConfig { R = 2, TargetModules = TargetModules.Matching(@".*layer\.0\.(intermediate|output)\.dense") });
         Assert.Equal(new[] { "bert.encoder.layer.0.intermediate.dense", "bert.encoder.layer.0.output.dense" }, peft.Tuner.Layers.Select(l => l.Name));
-        Assert.Empty(PeftModel.Create(Base(Head.Token), new IA3Config()).Tuner.Layers.Where(l => l.Name.Contains("attention.output")));
+        Assert.DoesNotContain(PeftModel.Create(Base(Head.Token), new IA3Config()).Tuner.Layers, l => l.Name.Contains("attention.output"));
     }
 
     [Fact]

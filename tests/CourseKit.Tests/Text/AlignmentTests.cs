@@ -38,7 +38,7 @@ public class AlignmentTests
             Assert.NotEmpty(positions);
             Assert.Equal(Enumerable.Range(positions[0], positions.Length), positions); // contiguous
             Assert.Equal(Words[w], string.Concat(positions.Select(t => tokens[t].StartsWith("##") ? tokens[t][2..] : tokens[t])));
-            Assert.All(positions, t => Assert.True(Vocab.Value.Contains(tokens[t])));
+            Assert.All(positions, t => Assert.Contains(tokens[t], Vocab.Value));
             Assert.Equal(labels[w], window.Labels[positions[0]]);
             Assert.All(positions.Skip(1), t => Assert.Equal(-100, window.Labels[t]));
         }

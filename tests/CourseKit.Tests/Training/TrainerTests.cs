@@ -149,7 +149,7 @@ public class TrainerTests
     {
         var dir = TestPaths.NewTempDir();
         var result = Trainer.Run(Task(new TinyClassifier(2), Data(64, 1), Data(16, 2)), Options(dir));
-        var kept = Directory.GetDirectories(TrainerCheckpoint.Root(dir)).Select(Path.GetFileName).OrderBy(s => s).ToList();
+        var kept = Directory.GetDirectories(TrainerCheckpoint.Root(dir)).Select(d => Path.GetFileName(d)!).OrderBy(s => s).ToList();
         var expectedLast = new[] { "step-0000020", "step-0000024" }; // 8 batches × 3 epochs = 24 steps; saves every 4
         Assert.Superset(expectedLast.ToHashSet(), kept.ToHashSet());
         Assert.Contains(Path.GetFileName(result.BestCheckpoint!), kept);
