@@ -17,12 +17,16 @@ public abstract class LinearAdapterLayer
     public Linear Base { get; }
     nn.Module<Tensor, Tensor>.HookRemover? hook;
     internal bool Fired;
+    readonly List<string> parameterNames = [];
 
     protected LinearAdapterLayer(string name, Linear baseLayer)
     {
         Name = name;
         Base = baseLayer;
     }
+
+    /// <summary>Full names of the parameters this adapter registered on the Linear (e.g. <c>...query.lora_A.weight</c>).</summary>
+    public IReadOnlyList<string> ParameterNames => parameterNames;
 
     /// <summary>True while the adapter runs in the Linear's forward.</summary>
     public bool Active => hook is not null;
@@ -54,13 +58,18 @@ public abstract class LinearAdapterLayer
     {
         var p = new Parameter(value, requires_grad: true);
         Base.register_parameter(name, p);
+        parameterNames.Add($"{Name}.{name}");
         return p;
     }
 
     protected T AddModule<T>(string name, T module) where T : nn.Module
     {
         Base.register_module(name, module);
-        foreach (var p in module.parameters()) p.requires_grad_(true);
+        foreach (var (local, p) in module.named_parameters())
+        {
+            p.requires_grad_(true);
+            parameterNames.Add($"{Name}.{name}.{local}");
+        }
         return module;
     }
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using CourseKit.Checkpoints;
 using CourseKit.Models;
+using CourseKit.Text;
 using CourseKit.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -139,6 +140,23 @@ public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptim
     public void Merge() => Tuner.Merge();
 
     public void Unmerge() => Tuner.Unmerge();
+
+    /// <summary>Hugging Face PEFT's <c>merge_and_unload()</c> + <c>save_pretrained</c>: folds LoRA / IA3 into the base
+    /// weights (the model stays merged) and writes an ordinary model folder — config.json, model.safetensors without
+    /// any adapter tensor, and the tokenizer when given — that <c>BertForSequenceClassification.FromPretrained</c> (or
+    /// the token head's) loads with no adapter code, for deployment.</summary>
+    public void SaveMerged(string dir, BertTextTokenizer? tokenizer = null, int? modelMaxLength = null)
+    {
+        if (!Tuner.CanMerge)
+            throw new NotSupportedException($"{Config.PeftType}: this method's layers cannot be folded into the base weights (only LoRA and IA3 can); save the adapter with Save instead.");
+        if (Tuner.Layers.Cast<MergeableAdapterLayer>().Any(l => !l.Merged)) Merge();
+        var adapterNames = Tuner.Layers.SelectMany(l => l.ParameterNames).ToHashSet(StringComparer.Ordinal);
+        var tensors = Model.StateDictForSave().Where(kv => !adapterNames.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        Directory.CreateDirectory(dir);
+        Model.SaveConfig(Path.Combine(dir, Pretrained.ConfigFile));
+        SafeTensorsFile.Save(Path.Combine(dir, Pretrained.WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        if (tokenizer is not null) Pretrained.SaveTokenizer(tokenizer, dir, modelMaxLength);
+    }
 
     public TrainableParameters TrainableParameters() => Peft.TrainableParameters.Of(this);
 

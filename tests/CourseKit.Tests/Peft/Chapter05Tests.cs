@@ -29,6 +29,8 @@ public class Chapter05Tests
         Assert.Contains("RANDOM-INIT BERT (hidden 64, 2 layers)", stdout);
         Assert.Contains("All checks passed.", stdout);
         Assert.Matches(@"max \|p_merged − p_unmerged\| = \d\.\d+E-0\d\d", stdout);
+        Assert.Matches(@"plain model from the merged folder: \d\.\d+E-0\d\d", stdout);
+        Assert.Contains("merged folder: config.json, model.safetensors, tokenizer_config.json, vocab.txt", stdout);
 
         // The sweep's table, read back from results.csv.
         var lines = File.ReadAllLines(Path.Combine(outRoot, "results.csv"));

@@ -1,3 +1,4 @@
+using CourseKit.Models;
 using CourseKit.Native;
 using CourseKit.Peft;
 using TorchSharp;
@@ -78,10 +79,45 @@ public class MergeTests
         }
     }
 
+    [Theory]
+    [InlineData("lora", Head.Sequence)]
+    [InlineData("ia3", Head.Token)]
+    public void Saved_merged_folder_loads_as_a_plain_model_with_the_same_outputs(string method, Head head)
+    {
+        var peft = PeftModel.Create(Base(head), Config(method));
+        Perturb(peft, std: 0.2);
+        peft.eval();
+        var adapted = Logits(peft, head);
+        var dir = Path.Combine(TestPaths.NewTempDir("coursekit-merged"), "merged");
+        peft.SaveMerged(dir);
+        Assert.All(peft.Tuner.Layers, l => Assert.False(l.Active)); // SaveMerged leaves the model merged
+
+        var tensors = CourseKit.Checkpoints.SafeTensorsFile.Load(Path.Combine(dir, "model.safetensors"));
+        Assert.DoesNotContain(tensors.Keys, k => k.Contains("lora_") || k.Contains("ia3_"));
+        Assert.Contains("classifier.weight", tensors.Keys);
+        foreach (var t in tensors.Values) t.Dispose();
+
+        BertPreTrainedModel<ClassifierOutput> plain = head == Head.Sequence
+            ? BertForSequenceClassification.FromPretrained(dir)
+            : BertForTokenClassification.FromPretrained(dir);
+        plain.eval();
+        using var noGrad = no_grad();
+        var reloaded = plain.forward(Batch().Ids, Batch().Mask, null, null).Logits;
+        Assert.True(MaxAbsDiff(adapted, reloaded) < 1e-5, $"adapted vs merged folder: {MaxAbsDiff(adapted, reloaded)}");
+    }
+
     [Fact]
     public void Methods_without_a_merge_say_so()
     {
         var peft = PeftModel.Create(Base(Head.Sequence), Config("bottleneck"));
         Assert.Throws<NotSupportedException>(() => peft.Merge());
+    }
+
+    [Fact]
+    public void Only_lora_and_ia3_save_a_merged_folder()
+    {
+        var peft = PeftModel.Create(Base(Head.Sequence), Config("bottleneck"));
+        var e = Assert.Throws<NotSupportedException>(() => peft.SaveMerged(TestPaths.NewTempDir("coursekit-merged")));
+        Assert.Contains("only LoRA and IA3", e.Message);
     }
 }
