@@ -221,6 +221,73 @@ public sealed class AdaLoraTuner(AdaLoraConfig config) : PeftTuner
         return keep;
     }
 
+    /// <summary>What a resumed run needs besides the weights: each factor's sensitivity and uncertainty averages
+    /// (<c>&lt;layer&gt;.lora_A.ema_sensitivity</c>, ...), the final keep-masks once frozen (<c>&lt;layer&gt;.final_keep</c>)
+    /// and the rank log (<c>adalora.rank_history</c>: [records, 3 + layers] = step, budget, masked, rank per layer).</summary>
+    internal override Dictionary<string, Tensor> TrainingState()
+    {
+        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var l in layers)
+            foreach (var (factor, p) in Factors(l))
+                if (ema.TryGetValue(p, out var averages))
+                {
+                    state[$"{l.Name}.{factor}.ema_sensitivity"] = averages.Sensitivity;
+                    state[$"{l.Name}.{factor}.ema_uncertainty"] = averages.Uncertainty;
+                }
+        if (finalPattern is not null)
+            foreach (var (l, keep) in finalPattern) state[$"{l.Name}.final_keep"] = keep;
+        if (history.Count > 0)
+        {
+            int width = 3 + layers.Count;
+            var rows = new long[history.Count * width];
+            for (int i = 0; i < history.Count; i++)
+            {
+                var r = history[i];
+                rows[i * width] = r.Step;
+                rows[i * width + 1] = r.Budget;
+                rows[i * width + 2] = r.Masked ? 1 : 0;
+                for (int j = 0; j < layers.Count; j++) rows[i * width + 3 + j] = r.Ranks[layers[j].Name];
+            }
+            state[RankHistoryKey] = tensor(rows, [history.Count, width]);
+        }
+        return state;
+    }
+
+    internal override void LoadTrainingState(IReadOnlyDictionary<string, Tensor> state)
+    {
+        foreach (var (sensitivity, uncertainty) in ema.Values) { sensitivity.Dispose(); uncertainty.Dispose(); }
+        ema.Clear();
+        if (finalPattern is not null) foreach (var keep in finalPattern.Values) keep.Dispose();
+        finalPattern = null;
+        history.Clear();
+        foreach (var l in layers)
+            foreach (var (factor, p) in Factors(l))
+                if (state.TryGetValue($"{l.Name}.{factor}.ema_sensitivity", out var sensitivity) &&
+                    state.TryGetValue($"{l.Name}.{factor}.ema_uncertainty", out var uncertainty))
+                    ema[p] = (Copy(sensitivity, p, $"{l.Name}.{factor}.ema_sensitivity"), Copy(uncertainty, p, $"{l.Name}.{factor}.ema_uncertainty"));
+        if (layers.All(l => state.ContainsKey($"{l.Name}.final_keep")))
+            finalPattern = layers.ToDictionary(l => l, l => Copy(state[$"{l.Name}.final_keep"], l.lora_E, $"{l.Name}.final_keep", ScalarType.Bool));
+        if (state.TryGetValue(RankHistoryKey, out var log))
+        {
+            int width = 3 + layers.Count;
+            if (log.dim() != 2 || log.shape[1] != width)
+                throw new InvalidDataException($"{RankHistoryKey}: expected [records, {width}] for {layers.Count} layers, got [{string.Join(", ", log.shape)}]");
+            var rows = log.to(ScalarType.Int64).data<long>().ToArray();
+            for (int i = 0; i < log.shape[0]; i++)
+                history.Add(new AdaLoraRankRecord(rows[i * width], (int)rows[i * width + 1], rows[i * width + 2] != 0,
+                    layers.Select((l, j) => (l.Name, Rank: (int)rows[i * width + 3 + j])).ToDictionary(x => x.Name, x => x.Rank)));
+        }
+    }
+
+    const string RankHistoryKey = "adalora.rank_history";
+
+    static (string Factor, Parameter P)[] Factors(AdaLoraLayer l) => [("lora_A", l.lora_A), ("lora_E", l.lora_E), ("lora_B", l.lora_B)];
+
+    static Tensor Copy(Tensor saved, Tensor like, string name, ScalarType? dtype = null) =>
+        saved.shape.SequenceEqual(like.shape)
+            ? saved.to(dtype ?? saved.dtype, like.device, copy: true).DetachFromDisposeScope()
+            : throw new InvalidDataException($"{name}: saved shape [{string.Join(", ", saved.shape)}] does not match [{string.Join(", ", like.shape)}]");
+
     /// <summary>The rank log in long form: step, module, rank (plus the total and the budget as modules "total" and "budget").</summary>
     public DataFrame RankFrame()
     {

@@ -28,7 +28,7 @@ public sealed class PeftBaseModel : nn.Module
 /// Save writes only those (adapter_config.json + adapter_model.safetensors); <see cref="Load"/> puts them back on a
 /// freshly loaded base model. Give the PeftModel to the Trainer as the model: it runs AdaLoRA's schedule itself.
 /// </summary>
-public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptimizerStep
+public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptimizerStep, ITrainingState
 {
     public const string WeightsFile = "adapter_model.safetensors";
     /// <summary>The prefix of the saved names of the base model's parameters, as in Hugging Face PEFT.</summary>
@@ -135,6 +135,10 @@ public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptim
     }
 
     public void AfterOptimizerStep(long step) => Tuner.AfterOptimizerStep(step);
+
+    public Dictionary<string, Tensor> TrainingState() => Tuner.TrainingState();
+
+    public void LoadTrainingState(IReadOnlyDictionary<string, Tensor> state) => Tuner.LoadTrainingState(state);
 
     /// <summary>Folds LoRA / IA3 into the base weights; the forward then runs the plain model.</summary>
     public void Merge() => Tuner.Merge();

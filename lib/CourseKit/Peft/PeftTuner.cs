@@ -28,6 +28,11 @@ public abstract class PeftTuner
     internal virtual void BeforeForward() { }
     internal virtual void AfterForward() { }
 
+    /// <summary>State outside the parameters that a resumed run needs (see <see cref="Training.ITrainingState"/>).</summary>
+    internal virtual Dictionary<string, Tensor> TrainingState() => [];
+
+    internal virtual void LoadTrainingState(IReadOnlyDictionary<string, Tensor> state) { }
+
     /// <summary>Tensors saved under their own names, outside the model's parameters (PEFT's "prompt_embeddings").</summary>
     internal virtual Dictionary<string, Tensor> ExtraTensorsToSave() => [];
 

@@ -1,3 +1,4 @@
+using CourseKit.Checkpoints;
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -22,7 +23,8 @@ public sealed record TrainerState
 /// so a kill never leaves a half-written checkpoint that looks complete.</summary>
 public static class TrainerCheckpoint
 {
-    const string StateFile = "trainer_state.json", OptimizerFile = "optimizer.bin", RngFile = "rng_state.bin";
+    const string StateFile = "trainer_state.json", OptimizerFile = "optimizer.bin", RngFile = "rng_state.bin",
+        ModelStateFile = "model_training_state.safetensors";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static string Root(string outputDir) => Path.Combine(outputDir, "checkpoints");
@@ -39,6 +41,8 @@ public static class TrainerCheckpoint
             ((OptimizerHelper)optimizer).save_state_dict(w);
         using (var rng = torch.get_rng_state())
             File.WriteAllBytes(Path.Combine(tmp, RngFile), rng.data<byte>().ToArray());
+        if (model is ITrainingState withState && withState.TrainingState() is { Count: > 0 } extra)
+            SafeTensorsFile.Save(Path.Combine(tmp, ModelStateFile), extra);
         File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json)); // written last: marks it complete
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(tmp, final);
@@ -68,6 +72,13 @@ public static class TrainerCheckpoint
         var rngBytes = File.ReadAllBytes(Path.Combine(checkpoint, RngFile));
         using (var rng = torch.tensor(rngBytes, dtype: ScalarType.Byte))
             torch.set_rng_state(rng);
+        if (model is ITrainingState withState)
+        {
+            var path = Path.Combine(checkpoint, ModelStateFile);
+            var extra = File.Exists(path) ? SafeTensorsFile.Load(path) : new Dictionary<string, Tensor>();
+            try { withState.LoadTrainingState(extra); }
+            finally { foreach (var t in extra.Values) t.Dispose(); }
+        }
         return state;
     }
 

@@ -38,3 +38,14 @@ public interface IModelStore
     void Save(nn.Module model, string dir);
     void Load(nn.Module model, string dir);
 }
+
+/// <summary>A model with state outside its parameters that a resumed run needs to continue exactly (AdaLoRA's
+/// importance averages, final mask and rank log): the Trainer's checkpoints save and restore it.</summary>
+public interface ITrainingState
+{
+    /// <summary>Named tensors to save (they are read, not kept, by the caller); empty when there is nothing.</summary>
+    Dictionary<string, Tensor> TrainingState();
+
+    /// <summary>Replaces the state with <paramref name="state"/> (tensors are copied; the caller disposes its own).</summary>
+    void LoadTrainingState(IReadOnlyDictionary<string, Tensor> state);
+}

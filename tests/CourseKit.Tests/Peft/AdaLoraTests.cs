@@ -62,6 +62,82 @@ public class AdaLoraTests
         Assert.Contains("bert.encoder.layer.0.attention.self.query", figure);
     }
 
+    /// <summary>12 steps of an AdaLoRA run (schedule over <paramref name="totalStep"/>) through the Trainer with checkpoints every 2 steps; <paramref name="killAtLoss"/> cancels
+    /// on that loss call (the step it belongs to is lost). Returns the PeftModel.</summary>
+    static PeftModel AdaLoraRun(string dir, bool resume, int baseSeed, int? killAtLoss = null, int totalStep = 12)
+    {
+        var peft = PeftModel.Create(Base(Head.Token, seed: baseSeed), new AdaLoraConfig { InitR = 4, TargetR = 2, TInit = 1, TFinal = 2, TotalStep = totalStep });
+        var (ids, mask) = Batch();
+        var labels = Labels(Head.Token);
+        using var kill = new CancellationTokenSource();
+        int calls = 0;
+        var task = new TrainingTask<int>
+        {
+            Model = peft,
+            TrainSet = Enumerable.Range(0, 4).ToList(),
+            BatchSize = 4,
+            Loss = batch =>
+            {
+                if (++calls == killAtLoss) kill.Cancel();
+                return peft.forward(ids, mask, null, labels).Loss!;
+            },
+            Store = new PeftModelStore(),
+        };
+        var options = new TrainerOptions { MaxSteps = 12, LearningRate = 1e-2, Seed = 3, OutputDir = dir, SaveEverySteps = 2, Resume = resume };
+        if (killAtLoss is null) Trainer.Run(task, options);
+        else Assert.Throws<OperationCanceledException>(() => Trainer.Run(task, options, kill.Token));
+        return peft;
+    }
+
+    static bool Same(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        return a.shape.SequenceEqual(b.shape) && a.to(float64).sub(b.to(float64)).abs().max().item<double>() == 0;
+    }
+
+    [Fact]
+    public void Killed_and_resumed_run_keeps_the_importance_averages_and_ends_like_an_uninterrupted_one()
+    {
+        // A 40-step schedule stopped at 12: the importance averages are still live at the end, so they are compared too.
+        var whole = AdaLoraRun(TestPaths.NewTempDir(), resume: false, baseSeed: 1, totalStep: 40);
+
+        var dir = TestPaths.NewTempDir();
+        AdaLoraRun(dir, resume: false, baseSeed: 1, killAtLoss: 7, totalStep: 40);   // step 7 is lost: back to the checkpoint at step 6
+        Assert.EndsWith("step-0000006", TrainerCheckpoint.FindLatest(dir));
+        var resumed = AdaLoraRun(dir, resume: true, baseSeed: 1, totalStep: 40);
+
+        var wholeTuner = (AdaLoraTuner)whole.Tuner;
+        var resumedTuner = (AdaLoraTuner)resumed.Tuner;
+        Assert.Equal(wholeTuner.RankHistory.Select(r => (r.Step, r.Budget, r.TotalRank)), resumedTuner.RankHistory.Select(r => (r.Step, r.Budget, r.TotalRank)));
+        Assert.Equal(wholeTuner.RankHistory.Select(r => string.Join(",", r.Ranks.Values)), resumedTuner.RankHistory.Select(r => string.Join(",", r.Ranks.Values)));
+        var expected = whole.named_parameters().Where(p => p.parameter.requires_grad).ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in resumed.named_parameters().Where(p => p.parameter.requires_grad))
+            Assert.True(Same(p, expected[name]), $"{name} differs after resume (max |Δ| {MaxAbsDiff(p, expected[name])})");
+        var wholeState = ((ITrainingState)whole).TrainingState();
+        var resumedState = ((ITrainingState)resumed).TrainingState();
+        Assert.Equal(wholeState.Keys.Order(), resumedState.Keys.Order());
+        Assert.Contains(wholeState.Keys, k => k.EndsWith(".ema_uncertainty"));
+        foreach (var (key, t) in wholeState) Assert.True(Same(t, resumedState[key]), $"{key} differs after resume");
+    }
+
+    [Fact]
+    public void Training_state_holds_the_averages_the_final_mask_and_the_rank_log()
+    {
+        var peft = AdaLoraRun(TestPaths.NewTempDir(), resume: false, baseSeed: 1);
+        var tuner = (AdaLoraTuner)peft.Tuner;
+        var state = ((ITrainingState)peft).TrainingState();
+        Assert.Equal(12, state["adalora.rank_history"].shape[0]);
+        Assert.Equal(2 * 2, state.Keys.Count(k => k.EndsWith(".final_keep")));          // query and value of 2 layers
+        Assert.Equal(2 * 2 * 3 * 2, state.Keys.Count(k => k.Contains(".ema_")));         // A, E, B × sensitivity, uncertainty
+
+        var copy = AdaLoraRun(TestPaths.NewTempDir(), resume: false, baseSeed: 5);
+        ((ITrainingState)copy).LoadTrainingState(state);
+        var copied = ((ITrainingState)copy).TrainingState();
+        Assert.Equal(state.Keys.Order(), copied.Keys.Order());
+        foreach (var (key, t) in state) Assert.True(Same(t, copied[key]), key);
+        Assert.Equal(tuner.RankHistory.Select(r => r.TotalRank), ((AdaLoraTuner)copy.Tuner).RankHistory.Select(r => r.TotalRank));
+    }
+
     [Fact]
     public void The_trainer_runs_the_schedule_without_being_told()
     {
