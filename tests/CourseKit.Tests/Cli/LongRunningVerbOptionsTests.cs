@@ -25,6 +25,15 @@ public class LongRunningVerbOptionsTests
         Assert.NotEmpty(result.Errors);
     }
 
+    [Fact]
+    public void Reproduce_reads_tags_by_argmax_or_constrained_decoding_only()
+    {
+        var conll = Find("reproduce conll");
+        Assert.Empty(conll.Parse(["--decoding", "constrained"]).Errors);
+        Assert.Equal("argmax", conll.Parse([]).GetValue<string>("--decoding"));
+        Assert.NotEmpty(conll.Parse(["--decoding", "viterbi"]).Errors);
+    }
+
     static Command Find(string verb)
     {
         var words = verb.Split(' ');
