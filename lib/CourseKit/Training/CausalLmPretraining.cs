@@ -24,6 +24,10 @@ public sealed record CausalLmPretrainingOptions
     public double Beta2 { get; init; } = 0.99;
     public long EvalEverySteps { get; init; } = 200;
     public int EvalWindows { get; init; } = 64;
+    /// <summary>Stop after this many evaluations without a lower held-out loss (0 = run all <see cref="Steps"/>). With an
+    /// output folder the checkpoint of the lowest held-out loss is kept and is the model saved at the end: a small
+    /// corpus (Tiny Shakespeare is ~0.3 M tokens) is overfit after a few epochs.</summary>
+    public int EarlyStoppingPatience { get; init; }
     public long SaveEverySteps { get; init; } = 200;
     public long LogEverySteps { get; init; } = 10;
     public int Seed { get; init; } = 42;
@@ -93,7 +97,9 @@ public static class CausalLmPretraining
             MaxSteps = o.Steps, LearningRate = o.LearningRate, WarmupSteps = o.WarmupSteps, Schedule = o.Schedule,
             WeightDecay = o.WeightDecay, Beta2 = o.Beta2, MaxGradNorm = 1.0,
             EvalEverySteps = o.EvalEverySteps > 0 ? o.EvalEverySteps : o.Steps, SaveEverySteps = o.SaveEverySteps,
-            LogEverySteps = o.LogEverySteps, KeepLast = 1, KeepBest = false, LoadBestAtEnd = false,
+            LogEverySteps = o.LogEverySteps, KeepLast = 1,
+            MetricForBest = "loss", GreaterIsBetter = false, EarlyStoppingPatience = o.EarlyStoppingPatience,
+            KeepBest = o.OutputDir is not null, LoadBestAtEnd = o.OutputDir is not null,
             Seed = o.Seed, OutputDir = o.OutputDir, Resume = o.Resume,
         }, cancel);
 
@@ -115,6 +121,8 @@ public static class CausalLmPretraining
             ["train_tokens"] = trainIds.Length, ["heldout_tokens"] = heldOutIds.Length,
             ["heldout_unknown_tokens"] = heldOutIds.Count(i => i == CompactVocabulary.UnknownId),
             ["heldout_loss"] = heldOutLoss, ["heldout_perplexity"] = Math.Exp(heldOutLoss),
+            ["stopped_early"] = training.StoppedEarly, ["best_eval_loss"] = training.BestMetric,
+            ["best_checkpoint"] = training.BestCheckpoint is { } best ? Path.GetFileName(best) : null,
             ["uniform_baseline_loss"] = Math.Log(vocabulary.Size),
             ["wall_seconds_this_process"] = training.WallSeconds, ["tokens_per_second"] = training.TokensPerSecond,
             ["samples_before"] = SamplesJson(before), ["samples_after"] = SamplesJson(after),

@@ -46,7 +46,7 @@ public static class PretrainingRecipes
         ? new CausalLmPretrainingOptions
         {
             Model = SmallGpt(), BatchSize = 16, Steps = 2000, LearningRate = 1e-3, WarmupSteps = 200,
-            EvalEverySteps = 250, EvalWindows = 64, SaveEverySteps = 250, Seed = seed, OutputDir = outputDir, Resume = resume,
+            EvalEverySteps = 250, EvalWindows = 64, SaveEverySteps = 250, EarlyStoppingPatience = 2, Seed = seed, OutputDir = outputDir, Resume = resume,
         }
         : new CausalLmPretrainingOptions
         {

@@ -73,4 +73,32 @@ public class CompactVocabularyTests
         Assert.Equal(CausalLmPretraining.Generate(result.Model, result.Vocabulary, "First Citizen:", 8, greedy),
             CausalLmPretraining.Generate(loaded, vocab, "First Citizen:", 8, greedy));
     }
+
+    [Fact]
+    public void An_overfit_gpt_run_stops_early_and_keeps_the_checkpoint_of_the_lowest_held_out_loss()
+    {
+        // 6,000 characters, a big step and 200 steps: the held-out loss falls, then rises as the model memorises.
+        var dir = TestPaths.NewTempDir();
+        var options = new CausalLmPretrainingOptions
+        {
+            Model = new GptConfig { NLayer = 1, NEmbd = 32, NHead = 2, NPositions = 32, ResidPdrop = 0, EmbdPdrop = 0, AttnPdrop = 0 },
+            MaxCharacters = 6_000, BatchSize = 8, Steps = 200, LearningRate = 1e-2, WarmupSteps = 3, EvalEverySteps = 5,
+            EvalWindows = 64, SaveEverySteps = 5, LogEverySteps = 5, SampleTokens = 4, Seed = 5, OutputDir = dir, Prompts = ["First Citizen:"],
+            EarlyStoppingPatience = 2,
+        };
+        var result = CausalLmPretraining.Run(TextCorpora.TinyShakespeare(), options);
+        var evals = result.Training.History.Where(h => h.Kind == LogEntry.Eval).Select(h => (h.Step, Loss: h.Values["loss"])).ToList();
+
+        Assert.True(result.Training.StoppedEarly, $"evaluations: {string.Join(", ", evals.Select(e => $"{e.Step}:{e.Loss:F3}"))}");
+        Assert.True(result.Training.Steps < 200);
+        var best = evals.MinBy(e => e.Loss);
+        Assert.Equal(best.Loss, result.Training.BestMetric);
+        Assert.Equal(evals[^3].Step, best.Step);          // then two evaluations without improvement
+        Assert.EndsWith($"step-{best.Step:D7}", result.Training.BestCheckpoint);
+        // Every held-out window fits in the evaluation subset here, so the saved model's held-out loss is the best one.
+        Assert.Equal(best.Loss, result.HeldOutLoss, 5);
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, CausalLmPretraining.MetricsFile)))!;
+        Assert.True(metrics["stopped_early"]!.GetValue<bool>());
+        Assert.Equal($"step-{best.Step:D7}", metrics["best_checkpoint"]!.GetValue<string>());
+    }
 }

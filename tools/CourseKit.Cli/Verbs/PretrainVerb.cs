@@ -55,6 +55,9 @@ public static class PretrainVerb
         Console.WriteLine($"compact vocabulary: {r.Vocabulary.Size:N0} of cl100k_base's tokens");
         Print("before training", r.SamplesBefore);
         Print("after training", r.SamplesAfter);
+        if (r.Training.BestCheckpoint is { } best)
+            Console.WriteLine($"model = the checkpoint of the lowest evaluation loss ({r.Training.BestMetric:F3}): {Path.GetFileName(best)}" +
+                              (r.Training.StoppedEarly ? $"; stopped early after {r.Training.Steps} steps" : ""));
         Console.WriteLine($"held-out next-token loss {r.HeldOutLoss:F3} (uniform guess {Math.Log(r.Vocabulary.Size):F2}), perplexity {r.HeldOutPerplexity:F1}");
         Console.WriteLine($"{r.Training.Steps} steps, {r.Training.TokensPerSecond:F0} tokens/s; model: {r.ModelDir}");
     }
