@@ -14,11 +14,7 @@ sealed class RunOptions
     };
     public Option<int> Seed { get; } = new("--seed") { Description = "Random seed (torch and data order).", DefaultValueFactory = _ => 42 };
     public Option<string> Out { get; }
-    public Option<int> Threads { get; } = new("--threads")
-    {
-        Description = "CPU threads for torch (0 = torch's default). On a busy 2-core machine 1 is often faster than 2.",
-        DefaultValueFactory = _ => 0,
-    };
+    public Option<int> Threads { get; } = CreateThreadsOption();
 
     public RunOptions(string defaultOut)
     {
@@ -34,8 +30,17 @@ sealed class RunOptions
     }
 
     /// <summary>Applies --threads to torch; call after TorchRuntime.Initialize().</summary>
-    public void ApplyThreads(ParseResult parse)
+    public void ApplyThreads(ParseResult parse) => ApplyThreads(parse, Threads);
+
+    /// <summary>--threads, for verbs (like <c>run</c>) whose other options differ from these.</summary>
+    public static Option<int> CreateThreadsOption() => new("--threads")
     {
-        if (parse.GetValue(Threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
+        Description = "CPU threads for torch (0 = torch's default). On a busy 2-core machine 1 is often faster than 2.",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static void ApplyThreads(ParseResult parse, Option<int> threads)
+    {
+        if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
     }
 }

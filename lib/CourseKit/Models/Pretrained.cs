@@ -72,11 +72,15 @@ public static class Pretrained
 
     /// <summary>Writes the folder: config.json, model.safetensors (with HF's "format": "pt" metadata), and when a
     /// tokenizer is given, its vocab.txt and tokenizer_config.json. Each file is written atomically.</summary>
-    public static void Save(IHuggingFaceModel model, string dir, BertTextTokenizer? tokenizer = null, int? modelMaxLength = null)
+    public static void Save(IHuggingFaceModel model, string dir, BertTextTokenizer? tokenizer = null, int? modelMaxLength = null) =>
+        Save(model, model.StateDictForSave(), dir, tokenizer, modelMaxLength);
+
+    /// <summary>As <see cref="Save(IHuggingFaceModel, string, BertTextTokenizer?, int?)"/> with the weights given
+    /// (e.g. a PEFT model's state without its adapter tensors).</summary>
+    public static void Save(IHuggingFaceModel model, IReadOnlyDictionary<string, Tensor> tensors, string dir, BertTextTokenizer? tokenizer = null, int? modelMaxLength = null)
     {
         System.IO.Directory.CreateDirectory(dir);
         model.SaveConfig(Path.Combine(dir, ConfigFile));
-        var tensors = model.StateDictForSave();
         SafeTensorsFile.Save(Path.Combine(dir, WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         if (tokenizer is not null) SaveTokenizer(tokenizer, dir, modelMaxLength);
     }

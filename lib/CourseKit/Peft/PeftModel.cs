@@ -156,10 +156,7 @@ public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptim
         if (Tuner.Layers.Cast<MergeableAdapterLayer>().Any(l => !l.Merged)) Merge();
         var adapterNames = Tuner.Layers.SelectMany(l => l.ParameterNames).ToHashSet(StringComparer.Ordinal);
         var tensors = Model.StateDictForSave().Where(kv => !adapterNames.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
-        Directory.CreateDirectory(dir);
-        Model.SaveConfig(Path.Combine(dir, Pretrained.ConfigFile));
-        SafeTensorsFile.Save(Path.Combine(dir, Pretrained.WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        if (tokenizer is not null) Pretrained.SaveTokenizer(tokenizer, dir, modelMaxLength);
+        Pretrained.Save(Model, tensors, dir, tokenizer, modelMaxLength);
     }
 
     public TrainableParameters TrainableParameters() => Peft.TrainableParameters.Of(this);

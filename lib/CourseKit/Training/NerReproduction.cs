@@ -200,7 +200,8 @@ public static class NerReproduction
             NerComparison.Markdown(reports, "CoNLL-2003 test set: the article vs this run", notes));
     }
 
-    /// <summary>argmax / iob2_constrained: the names used in metrics.json and on the command line.</summary>
+    /// <summary>argmax / iob2_constrained: the names used in metrics.json and comparison.md (the CLI's --decoding says
+    /// argmax / constrained).</summary>
     public static string DecodingName(TagDecoding d) => d == TagDecoding.Argmax ? "argmax" : "iob2_constrained";
 
     static JsonObject Counts(TokenClassificationData d) => new()

@@ -9,13 +9,6 @@ public class Iob2ViterbiTests
 
     static float[] Row(params double[] p) => p.Select(x => (float)Math.Log(x)).ToArray();
 
-    static bool Valid(IReadOnlyList<string> tags)
-    {
-        for (int i = 0; i < tags.Count; i++)
-            if (tags[i].StartsWith("I-") && (i == 0 || tags[i - 1] == "O" || tags[i - 1][2..] != tags[i][2..]))
-                return false;
-        return true;
-    }
 
     [Fact]
     public void A_stray_inside_tag_is_repaired_the_way_the_scores_prefer()
@@ -55,12 +48,12 @@ public class Iob2ViterbiTests
                 return Row(p.Select(x => x / p.Sum()).ToArray());
             }).ToArray();
             var path = Iob2Viterbi.Decode(sentence, Labels);
-            Assert.True(Valid(path.Select(i => Labels[i]).ToArray()), string.Join(" ", path.Select(i => Labels[i])));
+            Assert.True(Iob2Check.IsValid(path.Select(i => Labels[i]).ToArray()), string.Join(" ", path.Select(i => Labels[i])));
 
             // Brute force over all 5^words sequences.
             double best = double.NegativeInfinity;
             foreach (var candidate in Sequences(words, Labels.Length))
-                if (Valid(candidate.Select(i => Labels[i]).ToArray()))
+                if (Iob2Check.IsValid(candidate.Select(i => Labels[i]).ToArray()))
                     best = Math.Max(best, candidate.Select((label, w) => (double)sentence[w][label]).Sum());
             double decoded = path.Select((label, w) => (double)sentence[w][label]).Sum();
             Assert.Equal(best, decoded, 9);

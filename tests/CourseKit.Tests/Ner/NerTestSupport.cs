@@ -47,3 +47,15 @@ public sealed class NerFixture : IDisposable
             try { Directory.Delete(Path.GetDirectoryName(_model.Value)!, recursive: true); } catch (IOException) { }
     }
 }
+
+public static class Iob2Check
+{
+    /// <summary>True when every I-X follows B-X or I-X (IOB2), checked from the tag strings alone.</summary>
+    public static bool IsValid(IReadOnlyList<string> tags)
+    {
+        for (int i = 0; i < tags.Count; i++)
+            if (tags[i].StartsWith("I-", StringComparison.Ordinal) && (i == 0 || tags[i - 1] == "O" || tags[i - 1][2..] != tags[i][2..]))
+                return false;
+        return true;
+    }
+}

@@ -134,9 +134,7 @@ public class TokenClassificationTaskTests(NerFixture ner) : IClassFixture<NerFix
         {
             Assert.Equal(data.Words[s].Count, constrained[s].Length);
             var tags = constrained[s].Select(id => data.Labels[id]).ToArray();
-            for (int w = 0; w < tags.Length; w++)
-                if (tags[w].StartsWith("I-"))
-                    Assert.True(w > 0 && tags[w - 1] != "O" && tags[w - 1][2..] == tags[w][2..], $"sentence {s}: {string.Join(" ", tags)}");
+            Assert.True(Iob2Check.IsValid(tags), $"sentence {s}: {string.Join(" ", tags)}");
         }
         // An untrained tagger produces invalid argmax sequences, so the two decodings must differ somewhere.
         Assert.NotEqual(argmax, constrained);

@@ -16,7 +16,7 @@ public static class RunVerb
         var outDir = new Option<string?>("--out") { Description = "Output folder for executed notebooks, HTML and run-summary.json (default artifacts/notebooks/)" };
         var failFast = new Option<bool>("--fail-fast") { Description = "Stop after the first failing notebook" };
         var seed = new Option<int?>("--seed") { Description = "Overrides the notebook's `seed` parameter where it declares one" };
-        var threads = new Option<int>("--threads") { Description = "CPU threads for torch (0 = torch's default)", DefaultValueFactory = _ => 0 };
+        var threads = RunOptions.CreateThreadsOption();
 
         var cmd = new Command("run", "Run Polyglot C# notebooks headless; write executed .ipynb + offline HTML + run-summary.json.");
         cmd.Arguments.Add(inputs);
@@ -48,7 +48,7 @@ public static class RunVerb
             }
 
             TorchRuntime.Initialize();
-            if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
+            RunOptions.ApplyThreads(parse, threads);
             var clock = Stopwatch.StartNew();
             var console = Console.Out;
             var options = new NotebookRunOptions
