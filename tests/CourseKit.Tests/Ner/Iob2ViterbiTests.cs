@@ -56,7 +56,7 @@ public class Iob2ViterbiTests
                 if (Iob2Check.IsValid(candidate.Select(i => Labels[i]).ToArray()))
                     best = Math.Max(best, candidate.Select((label, w) => (double)sentence[w][label]).Sum());
             double decoded = path.Select((label, w) => (double)sentence[w][label]).Sum();
-            Assert.Equal(best, decoded, 9);
+            Assert.Equal(best, decoded, tolerance: 1e-9);
         }
     }
 

@@ -96,7 +96,7 @@ public class CompactVocabularyTests
         Assert.Equal(evals[^3].Step, best.Step);          // then two evaluations without improvement
         Assert.EndsWith($"step-{best.Step:D7}", result.Training.BestCheckpoint);
         // Every held-out window fits in the evaluation subset here, so the saved model's held-out loss is the best one.
-        Assert.Equal(best.Loss, result.HeldOutLoss, 5);
+        Assert.Equal(best.Loss, result.HeldOutLoss, tolerance: 1e-4); // same windows, different batching: float32 sums differ in the last bits
         var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, CausalLmPretraining.MetricsFile)))!;
         Assert.True(metrics["stopped_early"]!.GetValue<bool>());
         Assert.Equal($"step-{best.Step:D7}", metrics["best_checkpoint"]!.GetValue<string>());

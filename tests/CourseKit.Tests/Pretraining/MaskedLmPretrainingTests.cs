@@ -40,7 +40,7 @@ public class MaskedLmPretrainingTests
         using var noGrad = torch.no_grad();
         var full = model.forward(batch.InputIds, batch.AttentionMask, null, batch.Labels).Loss!.item<float>();
         var masked = MaskedLmPretraining.MaskedLoss(model, batch).item<float>();
-        Assert.Equal(full, masked, 5);
+        Assert.Equal(full, masked, tolerance: 1e-4); // two reductions of the same float32 terms
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public class MaskedLmPretrainingTests
 
         var result = MaskedLmPretraining.Run(tokenizer, options, corpus);
         Assert.True(result.HeldOut.Loss < initial.Loss - 2, $"held-out loss {initial.Loss:F2} -> {result.HeldOut.Loss:F2}");
-        Assert.Equal(Math.Exp(result.HeldOut.Loss), result.HeldOut.Perplexity, 6);
+        Assert.Equal(Math.Exp(result.HeldOut.Loss), result.HeldOut.Perplexity, tolerance: 1e-9 * result.HeldOut.Perplexity);
         Assert.InRange(result.HeldOut.Accuracy, 0.01, 1);
 
         foreach (var file in new[] { "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json" })
