@@ -211,10 +211,17 @@ public sealed class AdaLoraTuner(AdaLoraConfig config) : PeftTuner
             foreach (var l in layers) keep[l] = ones(l.lora_E.shape, dtype: ScalarType.Bool).DetachFromDisposeScope();
             return keep;
         }
-        var threshold = cat(scores.Values.Select(s => s.view(-1)).ToArray()).kthvalue(drop, 0).values.item<float>();
+        // Exactly `drop` triplets go, chosen by index (a stable sort of all scores): a threshold would drop every tied
+        // score at the cut, and which float scores tie depends on the CPU's rounding.
+        var all = cat(layers.Select(l => scores[l].view(-1)).ToArray());
+        var flatKeep = ones(all.shape, dtype: ScalarType.Bool);
+        flatKeep.index_fill_(0, all.sort(dim: 0, descending: false, stable: true).Indices.narrow(0, 0, drop), false);
+        long offset = 0;
         foreach (var l in layers)
         {
-            var k = scores[l].gt(threshold);
+            long rank = scores[l].shape[0];
+            var k = flatKeep.narrow(0, offset, rank).view(scores[l].shape).clone();
+            offset += rank;
             l.lora_E.masked_fill_(k.logical_not(), 0.0);
             keep[l] = k.DetachFromDisposeScope();
         }

@@ -85,7 +85,7 @@ public class ChapterNotebookTests
         var z = Z(tokenMap);
         double[] catScores = { 1, 2, 4, 1 };
         var denominator = catScores.Sum(s => Math.Exp(s / Math.Sqrt(3)));
-        for (var j = 0; j < 4; j++) Assert.Equal(Math.Exp(catScores[j] / Math.Sqrt(3)) / denominator, z[1][j], 12);
+        for (var j = 0; j < 4; j++) Assert.Equal(Math.Exp(catScores[j] / Math.Sqrt(3)) / denominator, z[1][j], tolerance: 1e-12);
         Assert.All(z, row => Assert.Equal(1.0, row.Sum(), 12));
 
         // Padding: no weight on [PAD] keys; causal: none above the diagonal.
@@ -96,7 +96,7 @@ public class ChapterNotebookTests
         var causal = Z(heatmaps.Single(f => Title(f).StartsWith("Causal mask")));
         for (var i = 0; i < causal.Length; i++)
         {
-            Assert.Equal(1.0, causal[i].Sum(), 12);
+            Assert.Equal(1.0, causal[i].Sum(), tolerance: 1e-12);
             for (var j = i + 1; j < causal[i].Length; j++) Assert.Equal(0.0, causal[i][j]);
         }
 

@@ -14,20 +14,32 @@ public class FineTuningRunTests(TinyBertFixture tiny) : IClassFixture<TinyBertFi
         LearningRate = 1e-2, WarmupRatio = 0, Epochs = 1, BatchSize = 16, MaxLength = 16, Seed = 5, OutputDir = outDir,
     };
 
-    [Fact]
-    public void Full_fine_tuning_beats_the_majority_baseline_on_an_easy_task()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(7)]
+    public void Full_fine_tuning_beats_the_majority_baseline_on_an_easy_task(int seed)
     {
-        // A random-init tiny BERT needs a large learning rate: 1e-3 stays at chance for 3 epochs, 1e-2 sometimes collapses
-        // to one class, 5e-3 reached 95-100 % within 3 epochs for every seed tried (1, 2, 5).
-        var r = FT.Run(Options("full") with { LearningRate = 5e-3, BatchSize = 8, Epochs = 4, EarlyStoppingPatience = 0 });
-        Assert.Equal(0.5, r.MajorityBaselineTestAccuracy, 12); // balanced classes
-        Assert.True(r.Validation.Accuracy >= 0.85, $"validation accuracy {r.Validation.Accuracy}");
-        Assert.True(r.Test.Accuracy >= 0.85, $"test accuracy {r.Test.Accuracy}");
+        // A random-init tiny BERT at lr 5e-3 sits at chance for one to three epochs before it breaks symmetry (seeds 1-8,
+        // measured: seed 7 is the slowest, chance until epoch 3, 1.0 from epoch 4); 1e-3 stays at chance, 1e-2 can
+        // collapse. Eight epochs leave room, so neither one seed's luck nor another CPU's rounding decides the outcome;
+        // the three slowest seeds run, and 200 validation and 200 test sentences measure it.
+        var r = FT.Run(Options("full") with
+        {
+            CustomData = SyntheticSentiment.Data(160, 200, 200), LearningRate = 5e-3, BatchSize = 8, Epochs = 8, EarlyStoppingPatience = 0, Seed = seed,
+        });
+        Assert.Equal(0.5, r.MajorityBaselineTestAccuracy, tolerance: 1e-12); // balanced classes
+        Assert.True(r.Validation.Accuracy >= 0.8, $"validation accuracy {r.Validation.Accuracy}");
+        Assert.True(r.Test.Accuracy >= 0.8, $"test accuracy {r.Test.Accuracy}");
         Assert.Equal(r.TotalParameters, r.TrainableParameters);
-        Assert.Equal(4, r.History.Count(h => h.Kind == LogEntry.Eval));
-        var p = FT.PredictProbabilities(r, ["the movie was wonderful", "the plot was dreadful"]);
-        Assert.True(p[0][1] > 0.5 && p[1][0] > 0.5, $"p(pos | wonderful) = {p[0][1]}, p(neg | dreadful) = {p[1][0]}");
-        Assert.All(p, row => Assert.Equal(1.0, row.Sum(), 4));
+        Assert.Equal(8, r.History.Count(h => h.Kind == LogEntry.Eval));
+        // Every sentiment word in a plain frame: at most two of the twelve may go wrong.
+        string[] positive = ["great", "excellent", "wonderful", "superb", "delightful", "brilliant"];
+        string[] negative = ["terrible", "awful", "horrible", "dreadful", "boring", "poor"];
+        var p = FT.PredictProbabilities(r, positive.Concat(negative).Select(w => $"the movie was {w}").ToList());
+        Assert.All(p, row => Assert.Equal(1.0, row.Sum(), tolerance: 1e-4));
+        int right = Enumerable.Range(0, 12).Count(i => p[i][i < 6 ? 1 : 0] > 0.5);
+        Assert.True(right >= 10, $"{right} of 12 sentiment words classified right: {string.Join(", ", p.Select(row => row[1].ToString("F2")))}");
     }
 
     [Fact]

@@ -85,14 +85,14 @@ public class ConllevalFileAndCliTests : IDisposable
         var token = doc.RootElement.GetProperty("token");
         Assert.Equal(new[] { "B-LOC", "B-MISC", "B-ORG", "B-PER", "I-PER", "O", "micro avg", "macro avg", "weighted avg" },
             token.EnumerateObject().Select(p => p.Name));
-        Assert.Equal(5.0 / 7.0, token.GetProperty("micro avg").GetProperty("f1").GetDouble(), 14);
+        Assert.Equal(5.0 / 7.0, token.GetProperty("micro avg").GetProperty("f1").GetDouble(), tolerance: 1e-14);
         Assert.Equal(0.5, token.GetProperty("B-ORG").GetProperty("precision").GetDouble()); // B-ORG predicted twice, right once
         var entity = doc.RootElement.GetProperty("entity");
         Assert.Equal(new[] { "overall", "LOC", "MISC", "ORG", "PER" }, entity.EnumerateObject().Select(p => p.Name));
         Assert.Equal(4, entity.GetProperty("overall").GetProperty("support").GetInt64());
-        Assert.Equal(2.0 / 3.0, entity.GetProperty("overall").GetProperty("precision").GetDouble(), 15);
-        Assert.Equal(0.5, entity.GetProperty("overall").GetProperty("recall").GetDouble(), 15);
-        Assert.Equal(4.0 / 7.0, entity.GetProperty("overall").GetProperty("f1").GetDouble(), 14);
+        Assert.Equal(2.0 / 3.0, entity.GetProperty("overall").GetProperty("precision").GetDouble(), tolerance: 1e-15);
+        Assert.Equal(0.5, entity.GetProperty("overall").GetProperty("recall").GetDouble(), tolerance: 1e-15);
+        Assert.Equal(4.0 / 7.0, entity.GetProperty("overall").GetProperty("f1").GetDouble(), tolerance: 1e-14);
         Assert.Equal(0, entity.GetProperty("LOC").GetProperty("f1").GetDouble());
     }
 

@@ -35,7 +35,7 @@ public class ChartRenderTests
         };
         foreach (var arg in new[]
                  {
-                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}", "--virtual-time-budget=5000",
                      "--window-size=1000,700", $"--screenshot={png}", "file://" + result.OutputHtmlPath,
                  })

@@ -29,6 +29,21 @@ public class AdaLoraTests
     }
 
     [Fact]
+    public void Tied_importance_scores_still_keep_exactly_the_budget()
+    {
+        // No importance has been measured yet, so every triplet scores 0: a threshold at the k-th score would drop
+        // all of them (or none); the budget must hold whatever ties the scores contain.
+        var peft = PeftModel.Create(Base(Head.Sequence), new AdaLoraConfig { InitR = 4, TargetR = 2, TInit = 2, TFinal = 2, TotalStep = 12 });
+        var tuner = (AdaLoraTuner)peft.Tuner;
+        using (no_grad())
+            foreach (var l in tuner.AdaLoraLayers) l.lora_E.fill_(1f);
+        Assert.Equal(tuner.InitialBudget, tuner.AdaLoraLayers.Sum(l => l.Rank));
+        peft.AfterOptimizerStep(10);                                   // step 10 = TotalStep − TFinal: the final mask
+        Assert.Equal(tuner.TargetBudget, tuner.AdaLoraLayers.Sum(l => l.Rank));
+        Assert.Equal(tuner.TargetBudget, tuner.RankHistory[^1].TotalRank);
+    }
+
+    [Fact]
     public void Total_rank_follows_the_budget_when_the_hook_is_driven_by_hand()
     {
         var peft = PeftModel.Create(Base(Head.Sequence), new AdaLoraConfig { InitR = 4, TargetR = 2, TInit = 2, TFinal = 2, TotalStep = 12 });

@@ -37,6 +37,9 @@ public class PeftMethodTests
         Assert.Contains(trainable, n => n.EndsWith("classifier.weight", StringComparison.Ordinal));
 
         Run(peft, head).Loss!.backward();
+        // A key bias adds the same amount to every score of a query, which softmax ignores: its gradient is zero up to
+        // float rounding, judged against the model's largest gradient (rounding scales with it, and with the CPU's kernels).
+        var largestAnywhere = peft.named_parameters().Where(p => p.parameter.grad is not null).Max(p => p.parameter.grad!.abs().max().item<float>());
         foreach (var (name, p) in peft.named_parameters())
         {
             if (!trainable.Contains(name))
@@ -46,7 +49,7 @@ public class PeftMethodTests
             }
             Assert.True(p.grad is not null, $"{method}: trainable {name} has no gradient");
             var largest = p.grad!.abs().max().item<float>();
-            if (ShiftInvariant(name)) Assert.True(largest < 1e-6, $"{name}: {largest}");
+            if (ShiftInvariant(name)) Assert.True(largest < 1e-5 * largestAnywhere, $"{name}: {largest} (largest gradient {largestAnywhere})");
             else Assert.True(largest > 0, $"{method}: trainable {name} has an all-zero gradient");
         }
 
