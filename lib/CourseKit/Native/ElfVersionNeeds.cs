@@ -19,7 +19,7 @@ public sealed class ElfVersionNeeds
     readonly string _path;
     readonly List<Section> _sections = new();
 
-    record struct Section(uint Type, long Offset, long Size, uint Link, long EntSize);
+    record struct Section(uint Type, long Offset, long Size, uint Link, long EntSize, long Address);
 
     public IReadOnlyList<VersionNeed> Needs { get; }
 
@@ -60,14 +60,43 @@ public sealed class ElfVersionNeeds
         return indices.Select(i => (CString(strtab.Offset + U32(dynsym.Offset + 24L * i)), relocs[i])).ToList();
     }
 
+    /// <summary>File offset of the code of an exported function (a defined STT_FUNC in <c>.dynsym</c>), or null.</summary>
+    public long? FunctionOffset(string symbol)
+    {
+        var dynsym = _sections.FirstOrDefault(s => s.Type == ShtDynsym);
+        if (dynsym.Type == 0) return null;
+        var strtab = At(dynsym.Link);
+        for (long e = dynsym.Offset; e + 24 <= dynsym.Offset + dynsym.Size; e += 24)
+        {
+            if ((_image[e + 4] & 0xf) != 2 /* STT_FUNC */) continue;
+            ushort shndx = U16(e + 6);
+            if (shndx == 0 || shndx >= _sections.Count) continue;
+            if (CString(strtab.Offset + U32(e)) != symbol) continue;
+            var section = _sections[shndx];
+            long offset = section.Offset + ((long)U64(e + 8) - section.Address);
+            Check(offset, 8);
+            return offset;
+        }
+        return null;
+    }
+
+    /// <summary>Where a patched function returns at once: after its <c>endbr64</c> (kept for indirect-branch tracking) or at its start.</summary>
+    public long ReturnOffset(string symbol)
+    {
+        long start = FunctionOffset(symbol) ?? throw new InvalidDataException($"{_path}: no exported function {symbol}");
+        bool endbr64 = _image[start] == 0xf3 && _image[start + 1] == 0x0f && _image[start + 2] == 0x1e && _image[start + 3] == 0xfa;
+        return endbr64 ? start + 4 : start;
+    }
+
     /// <summary>
-    /// Writes a copy of the library with the given requirements marked weak. Refuses (with the symbol named) when a
-    /// symbol behind one of them is referenced by a relocation: that call would fail at run time, not at load.
+    /// Writes a copy of the library with the given requirements marked weak and the given functions (void, no
+    /// results) made to return at once. Refuses (with the symbol named) when a symbol behind a relaxed requirement is
+    /// referenced by a relocation: that call would fail at run time, not at load.
     /// </summary>
-    public void WriteWithWeakVersions(IEnumerable<VersionNeed> needs, string destination)
+    public void WritePatched(IEnumerable<VersionNeed> weakNeeds, IEnumerable<string> returnAtOnce, string destination)
     {
         var copy = (byte[])_image.Clone();
-        foreach (var need in needs)
+        foreach (var need in weakNeeds)
         {
             var used = SymbolsOf(need).Where(s => s.Relocations > 0).ToList();
             if (used.Count > 0)
@@ -79,10 +108,15 @@ public sealed class ElfVersionNeeds
             copy[need.FlagsOffset] = (byte)flags;
             copy[need.FlagsOffset + 1] = (byte)(flags >> 8);
         }
+        foreach (var symbol in returnAtOnce)
+            copy[ReturnOffset(symbol)] = 0xc3; // ret
         var tmp = destination + $".{Environment.ProcessId}.tmp";
         File.WriteAllBytes(tmp, copy);
         File.Move(tmp, destination, overwrite: true);
     }
+
+    /// <summary>Byte at a file offset (tests read a patched copy back).</summary>
+    public byte ByteAt(long offset) { Check(offset, 1); return _image[offset]; }
 
     /// <summary>The version names a library defines (<c>.gnu.version_d</c>), e.g. GLIBCXX_3.4.30 for libstdc++.</summary>
     public static IReadOnlyList<string> DefinedVersions(string path)
@@ -104,7 +138,7 @@ public sealed class ElfVersionNeeds
         for (int i = 0; i < shnum; i++)
         {
             long h = shoff + (long)i * shentsize;
-            var s = new Section(U32(h + 4), (long)U64(h + 0x18), (long)U64(h + 0x20), U32(h + 0x28), (long)U64(h + 0x38));
+            var s = new Section(U32(h + 4), (long)U64(h + 0x18), (long)U64(h + 0x20), U32(h + 0x28), (long)U64(h + 0x38), (long)U64(h + 0x10));
             if (s.Type != 8 /* NOBITS */ && s.Offset + s.Size > _image.Length)
                 throw new InvalidDataException($"{_path}: section {i} out of range");
             _sections.Add(s);

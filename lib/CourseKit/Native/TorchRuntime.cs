@@ -11,11 +11,23 @@ public sealed record TorchLoadReport(
     IReadOnlyList<string> RelaxedVersions,
     string? HostLibStdCxx,
     string? HostMaxGlibcxx,
-    string Note);
+    string Note)
+{
+    /// <summary>Native functions the loaded copy returns from at once (see <see cref="TorchRuntime.ScalarDisposal"/>).</summary>
+    public IReadOnlyList<string> Disabled { get; init; } = Array.Empty<string>();
+}
 
 /// <summary>
-/// Loads TorchSharp's native backend, working around a host libstdc++ older than the one libLibTorchSharp.so was
-/// built against (TorchSharp 0.107.0 asks for GLIBCXX_3.4.32; Debian 12 and Ubuntu 22.04 stop at 3.4.30).
+/// Loads TorchSharp's native backend on Linux from a patched copy of libLibTorchSharp.so that fixes two problems of
+/// TorchSharp 0.107.0 as shipped:
+/// <list type="bullet">
+/// <item>it asks for a newer libstdc++ (GLIBCXX_3.4.32) than Debian 12 and Ubuntu 22.04 have (3.4.30): requirements the
+/// host lacks are marked weak where only symbols without relocations depend on them;</item>
+/// <item>a <c>Scalar</c> made from a number (every <c>t.add_(1.0)</c>, and inside AdamW) is freed by its finalizer, which
+/// may run while a native call still reads it: the call then fails ("Expected false to be true" from Scalar.h) or the
+/// process crashes in libtorch. <see cref="ScalarDisposal"/> is made to return at once, so a native scalar is never
+/// freed under a running call; each one left behind is a few dozen bytes.</item>
+/// </list>
 /// Call <see cref="Initialize"/> once before the first torch call: every entry point of the kit (CLI, runner, tests,
 /// the first cell of every notebook) does. Elsewhere it changes nothing.
 /// </summary>
@@ -27,6 +39,9 @@ public static class TorchRuntime
     static bool _resolverSet;
     static IntPtr _handle;
     static TorchLoadReport? _report;
+
+    /// <summary>TorchSharp's native function that frees a Scalar (called by <c>Scalar.Dispose</c> and its finalizer).</summary>
+    public const string ScalarDisposal = "THSTorch_dispose_scalar";
 
     /// <summary>The load report, once TorchSharp's native library has been asked for.</summary>
     public static TorchLoadReport? Report => _report;
@@ -65,33 +80,38 @@ public static class TorchRuntime
             if (original is null) return IntPtr.Zero; // let TorchSharp's probing produce its own message
             try
             {
-                _handle = NativeLibrary.Load(original);
-                _report = new TorchLoadReport(original, false, Array.Empty<string>(), HostLibStdCxxPath(), HostMaxGlibcxx(), "loaded as shipped");
+                _handle = LoadPatched(original);
                 return _handle;
             }
-            catch (DllNotFoundException ex) when (ex.Message.Contains("GLIBCXX_") || ex.Message.Contains("CXXABI_"))
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                _handle = LoadPatched(original, ex.Message);
+                // No patched copy could be written: the library as shipped (with the scalar race) beats none.
+                _handle = NativeLibrary.Load(original);
+                _report = new TorchLoadReport(original, false, Array.Empty<string>(), HostLibStdCxxPath(), HostMaxGlibcxx(),
+                    $"loaded as shipped; no patched copy ({e.Message})");
                 return _handle;
             }
         }
     }
 
-    static IntPtr LoadPatched(string original, string loaderMessage)
+    static IntPtr LoadPatched(string original)
     {
-        var hostVersions = HostLibStdCxxPath() is { } std ? ElfVersionNeeds.DefinedVersions(std).ToHashSet() : new HashSet<string>();
+        var hostVersions = HostLibStdCxxPath() is { } std ? ElfVersionNeeds.DefinedVersions(std).ToHashSet() : null;
         var elf = ElfVersionNeeds.Read(original);
-        var missing = elf.Needs.Where(n => n.File.StartsWith("libstdc++") && !n.Weak && !hostVersions.Contains(n.Version)).ToList();
-        if (missing.Count == 0)
-            throw new DllNotFoundException($"{original} does not load and no libstdc++ version requirement explains it: {loaderMessage}");
+        var missing = hostVersions is null ? new List<VersionNeed>()
+            : elf.Needs.Where(n => n.File.StartsWith("libstdc++") && !n.Weak && !hostVersions.Contains(n.Version)).ToList();
+        var disabled = elf.FunctionOffset(ScalarDisposal) is null ? Array.Empty<string>() : new[] { ScalarDisposal };
 
         var target = PatchedPath(original);
-        elf.WriteWithWeakVersions(missing, target);
+        elf.WritePatched(missing, disabled, target);
         PreloadNeighbours(original, target);
         var handle = NativeLibrary.Load(target);
+        var relaxed = missing.Count == 0 ? "the host libstdc++ has every version it needs"
+            : $"host libstdc++ lacks {string.Join(", ", missing.Select(m => m.Version))}: those requirements marked weak (only symbols without relocations depend on them)";
+        var scalars = disabled.Length == 0 ? $"{ScalarDisposal} not found: scalars freed as shipped"
+            : $"{ScalarDisposal} returns at once (a Scalar's finalizer could free it under a running native call)";
         _report = new TorchLoadReport(target, true, missing.Select(m => m.Version).ToList(), HostLibStdCxxPath(), HostMaxGlibcxx(),
-            $"host libstdc++ lacks {string.Join(", ", missing.Select(m => m.Version))}; loaded a copy with those requirements marked weak " +
-            "(only symbols without relocations depend on them)");
+            $"loaded a patched copy; {relaxed}; {scalars}") { Disabled = disabled };
         return handle;
     }
 

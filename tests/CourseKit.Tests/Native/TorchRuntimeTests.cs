@@ -31,4 +31,43 @@ public class TorchRuntimeTests
         foreach (var need in patched.Needs.Where(n => n.File.StartsWith("libstdc++")))
             Assert.Equal(!defined.Contains(need.Version), need.Weak);
     }
+
+    [Fact]
+    public void The_loaded_copy_never_frees_a_scalar_and_the_original_is_untouched()
+    {
+        var report = TorchRuntime.Initialize();
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.True(report.Patched, report.Note);
+        Assert.Equal([TorchRuntime.ScalarDisposal], report.Disabled);
+        var patched = ElfVersionNeeds.Read(report.LibTorchSharpPath!);
+        Assert.Equal(0xc3, patched.ByteAt(patched.ReturnOffset(TorchRuntime.ScalarDisposal)));
+        var original = ElfVersionNeeds.Read(Path.Combine(Path.GetDirectoryName(report.LibTorchSharpPath!)!, "libLibTorchSharp.so"));
+        Assert.NotEqual(0xc3, original.ByteAt(original.ReturnOffset(TorchRuntime.ScalarDisposal)));
+    }
+
+    [Fact]
+    public void Scalars_made_from_numbers_survive_a_collection_during_the_call()
+    {
+        // TorchSharp 0.107 as shipped: the Scalars behind t.add_(1.0, alpha: 0.5) are dead once their handles are read,
+        // so a collection on another thread lets the finalizer free them mid-call (about 1 call in 2,000 failed with
+        // "Expected false to be true" from c10's Scalar.h, or crashed, with collections running back to back).
+        TorchRuntime.Initialize();
+        using var t = torch.zeros(4);
+        bool stop = false;
+        var collector = new Thread(() => { while (!Volatile.Read(ref stop)) { GC.Collect(); GC.WaitForPendingFinalizers(); } }) { IsBackground = true };
+        collector.Start();
+        int calls = 0, errors = 0;
+        string? first = null;
+        try
+        {
+            for (; calls < 300_000; calls++)
+            {
+                try { t.add_(1.0, alpha: 0.5); }
+                catch (Exception e) { errors++; first ??= e.Message.Split('\n')[0]; }
+            }
+        }
+        finally { Volatile.Write(ref stop, true); collector.Join(); }
+        Assert.True(errors == 0, $"{errors} of {calls} calls failed; first: {first}");
+        Assert.Equal(150_000f, t[0].item<float>());
+    }
 }
