@@ -24,9 +24,10 @@ public class TorchRuntimeTests
         Assert.NotNull(host);
         var defined = ElfVersionNeeds.DefinedVersions(host!).ToHashSet();
         Assert.Contains("GLIBCXX_3.4", defined);
-        if (!report.Patched) return; // a new enough libstdc++: nothing to relax, and nothing was
-        Assert.NotEmpty(report.RelaxedVersions);
-        Assert.All(report.RelaxedVersions, v => Assert.DoesNotContain(v, defined));
+        Assert.True(report.Patched, report.Note); // always a patched copy on Linux (scalar disposal); relaxed only where needed
+        var original = ElfVersionNeeds.Read(Path.Combine(Path.GetDirectoryName(report.LibTorchSharpPath!)!, "libLibTorchSharp.so"));
+        var lacking = original.Needs.Where(n => n.File.StartsWith("libstdc++") && !n.Weak && !defined.Contains(n.Version)).Select(n => n.Version);
+        Assert.Equal(lacking.Order(), report.RelaxedVersions.Order()); // Debian 12 here: GLIBCXX_3.4.32; a newer host: none
         var patched = ElfVersionNeeds.Read(report.LibTorchSharpPath!);
         foreach (var need in patched.Needs.Where(n => n.File.StartsWith("libstdc++")))
             Assert.Equal(!defined.Contains(need.Version), need.Weak);
