@@ -24,10 +24,11 @@ public sealed record TorchLoadReport(
 /// <item>it asks for a newer libstdc++ (GLIBCXX_3.4.32) than Debian 12 and Ubuntu 22.04 have (3.4.30): requirements the
 /// host lacks are marked weak where only symbols without relocations depend on them;</item>
 /// <item>a <c>Scalar</c> made from a number (every <c>t.add_(1.0)</c>, and inside AdamW) is freed by its finalizer, which
-/// may run while a native call still reads it: the call then fails ("Expected false to be true" from Scalar.h) or the
-/// process crashes in libtorch. <see cref="ScalarDisposal"/> is made to return at once, so a native scalar is never
-/// freed under a running call; each one left behind is 49 bytes (measured: ≈ 0.3 MB per training step of a 4-layer
-/// BERT with AdamW). <see cref="FreeScalarsVariable"/>=1 keeps the shipped behaviour.</item>
+/// may run while a native call still reads it, when another thread triggered the collection: the call then fails
+/// ("Expected false to be true" from Scalar.h) or the process crashes in libtorch. With
+/// <see cref="KeepScalarsVariable"/>=1 <see cref="ScalarDisposal"/> returns at once, so a native scalar is never freed
+/// under a running call, at 49 bytes per scalar left behind (≈ 8 MB per small-BERT pretraining step: fine for tests
+/// and short notebook sessions in busy multi-threaded hosts, not for hour-long runs, which keep the default).</item>
 /// </list>
 /// Call <see cref="Initialize"/> once before the first torch call: every entry point of the kit (CLI, runner, tests,
 /// the first cell of every notebook) does. Elsewhere it changes nothing.
@@ -44,8 +45,8 @@ public static class TorchRuntime
     /// <summary>TorchSharp's native function that frees a Scalar (called by <c>Scalar.Dispose</c> and its finalizer).</summary>
     public const string ScalarDisposal = "THSTorch_dispose_scalar";
 
-    /// <summary>Set to 1 to keep TorchSharp's scalar disposal as shipped: flat memory, and the finalizer race back.</summary>
-    public const string FreeScalarsVariable = "COURSEKIT_FREE_SCALARS";
+    /// <summary>Set to 1 (before the first torch call) to load a copy whose <see cref="ScalarDisposal"/> returns at once.</summary>
+    public const string KeepScalarsVariable = "COURSEKIT_KEEP_SCALARS";
 
     /// <summary>The load report, once TorchSharp's native library has been asked for.</summary>
     public static TorchLoadReport? Report => _report;
@@ -104,8 +105,8 @@ public static class TorchRuntime
         var elf = ElfVersionNeeds.Read(original);
         var missing = hostVersions is null ? new List<VersionNeed>()
             : elf.Needs.Where(n => n.File.StartsWith("libstdc++") && !n.Weak && !hostVersions.Contains(n.Version)).ToList();
-        bool freeScalars = Environment.GetEnvironmentVariable(FreeScalarsVariable) == "1";
-        var disabled = freeScalars || elf.FunctionOffset(ScalarDisposal) is null ? Array.Empty<string>() : new[] { ScalarDisposal };
+        bool keepScalars = Environment.GetEnvironmentVariable(KeepScalarsVariable) == "1";
+        var disabled = !keepScalars || elf.FunctionOffset(ScalarDisposal) is null ? Array.Empty<string>() : new[] { ScalarDisposal };
 
         var target = PatchedPath(original);
         elf.WritePatched(missing, disabled, target);
@@ -113,7 +114,7 @@ public static class TorchRuntime
         var handle = NativeLibrary.Load(target);
         var relaxed = missing.Count == 0 ? "the host libstdc++ has every version it needs"
             : $"host libstdc++ lacks {string.Join(", ", missing.Select(m => m.Version))}: those requirements marked weak (only symbols without relocations depend on them)";
-        var scalars = freeScalars ? $"scalars freed as shipped ({FreeScalarsVariable}=1)"
+        var scalars = !keepScalars ? $"scalars freed as shipped (set {KeepScalarsVariable}=1 where the finalizer race bites)"
             : disabled.Length == 0 ? $"{ScalarDisposal} not found: scalars freed as shipped"
             : $"{ScalarDisposal} returns at once (a Scalar's finalizer could free it under a running native call)";
         _report = new TorchLoadReport(target, true, missing.Select(m => m.Version).ToList(), HostLibStdCxxPath(), HostMaxGlibcxx(),

@@ -1,0 +1,15 @@
+using System.Runtime.CompilerServices;
+using CourseKit.Native;
+
+namespace CourseKit.Tests;
+
+static class TestHostSetup
+{
+    /// <summary>
+    /// The test host's own threads (xunit's message bus, the VSTest channel) allocate while tests sit in native calls,
+    /// which is when TorchSharp 0.107's scalar finalizer race strikes (one failed AdamW step or a crash every few suite
+    /// runs, measured). Tests are short, so the host keeps native scalars instead (TorchRuntime, 49 bytes each).
+    /// </summary>
+    [ModuleInitializer]
+    internal static void KeepScalars() => Environment.SetEnvironmentVariable(TorchRuntime.KeepScalarsVariable, "1");
+}
