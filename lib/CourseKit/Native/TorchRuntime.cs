@@ -18,8 +18,8 @@ public sealed record TorchLoadReport(
 }
 
 /// <summary>
-/// Loads TorchSharp's native backend on Linux from a patched copy of libLibTorchSharp.so that fixes two problems of
-/// TorchSharp 0.107.0 as shipped:
+/// Loads TorchSharp's native backend on Linux, from a patched copy of libLibTorchSharp.so where one of two problems of
+/// TorchSharp 0.107.0 as shipped needs fixing (as shipped otherwise):
 /// <list type="bullet">
 /// <item>it asks for a newer libstdc++ (GLIBCXX_3.4.32) than Debian 12 and Ubuntu 22.04 have (3.4.30): requirements the
 /// host lacks are marked weak where only symbols without relocations depend on them;</item>
@@ -107,6 +107,16 @@ public static class TorchRuntime
             : elf.Needs.Where(n => n.File.StartsWith("libstdc++") && !n.Weak && !hostVersions.Contains(n.Version)).ToList();
         bool keepScalars = Environment.GetEnvironmentVariable(KeepScalarsVariable) == "1";
         var disabled = !keepScalars || elf.FunctionOffset(ScalarDisposal) is null ? Array.Empty<string>() : new[] { ScalarDisposal };
+        var scalars = !keepScalars ? $"scalars freed as shipped (set {KeepScalarsVariable}=1 where the finalizer race bites)"
+            : disabled.Length == 0 ? $"{ScalarDisposal} not found: scalars freed as shipped"
+            : $"{ScalarDisposal} returns at once (a Scalar's finalizer could free it under a running native call)";
+        if (missing.Count == 0 && disabled.Length == 0)
+        {
+            // Nothing to patch: no copy is written at start-up.
+            var shipped = NativeLibrary.Load(original);
+            _report = new TorchLoadReport(original, false, Array.Empty<string>(), HostLibStdCxxPath(), HostMaxGlibcxx(), $"loaded as shipped; {scalars}");
+            return shipped;
+        }
 
         var target = PatchedPath(original);
         elf.WritePatched(missing, disabled, target);
@@ -114,9 +124,6 @@ public static class TorchRuntime
         var handle = NativeLibrary.Load(target);
         var relaxed = missing.Count == 0 ? "the host libstdc++ has every version it needs"
             : $"host libstdc++ lacks {string.Join(", ", missing.Select(m => m.Version))}: those requirements marked weak (only symbols without relocations depend on them)";
-        var scalars = !keepScalars ? $"scalars freed as shipped (set {KeepScalarsVariable}=1 where the finalizer race bites)"
-            : disabled.Length == 0 ? $"{ScalarDisposal} not found: scalars freed as shipped"
-            : $"{ScalarDisposal} returns at once (a Scalar's finalizer could free it under a running native call)";
         _report = new TorchLoadReport(target, true, missing.Select(m => m.Version).ToList(), HostLibStdCxxPath(), HostMaxGlibcxx(),
             $"loaded a patched copy; {relaxed}; {scalars}") { Disabled = disabled };
         return handle;
