@@ -1,4 +1,4 @@
-using CourseKit.Training;
+using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Peft;
 

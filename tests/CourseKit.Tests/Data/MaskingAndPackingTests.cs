@@ -1,4 +1,5 @@
 using CourseKit.Data;
+using CourseKit.Tasks.Pretraining;
 
 namespace CourseKit.Tests.Data;
 

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using CourseKit.Native;
-using CourseKit.Training;
+using CourseKit.Benchmarks;
+using CourseKit.Tasks.Pretraining;
 
 namespace CourseKit.Cli.Verbs;
 

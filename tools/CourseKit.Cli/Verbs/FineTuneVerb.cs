@@ -1,14 +1,14 @@
 using System.CommandLine;
 using CourseKit.Data;
 using CourseKit.Native;
-using CourseKit.Training;
+using CourseKit.Tasks.SequenceClassification;
 using TorchSharp;
 
 namespace CourseKit.Cli.Verbs;
 
 /// <summary>
 /// <c>course finetune --task sst2|phrasebank --method full|head[,...] [--model DIR] --profile quick|full --seed N --out DIR</c>:
-/// fine-tunes a BERT folder for sequence classification (CourseKit.Training.FineTuning does the work). One method writes
+/// fine-tunes a BERT folder for sequence classification (CourseKit.Tasks.SequenceClassification.FineTuning does the work). One method writes
 /// its outputs into --out; several (comma-separated) write one folder each plus one results table.
 /// </summary>
 public static class FineTuneVerb

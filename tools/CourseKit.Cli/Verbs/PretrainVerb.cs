@@ -3,7 +3,7 @@ using System.Diagnostics;
 using CourseKit.Data;
 using CourseKit.Native;
 using CourseKit.Text;
-using CourseKit.Training;
+using CourseKit.Tasks.Pretraining;
 
 namespace CourseKit.Cli.Verbs;
 

@@ -2,13 +2,13 @@ using System.CommandLine;
 using CourseKit.Data;
 using CourseKit.Native;
 using CourseKit.Text;
-using CourseKit.Training;
+using CourseKit.Tasks.TokenClassification;
 using TorchSharp;
 
 namespace CourseKit.Cli.Verbs;
 
 /// <summary><c>course reproduce conll</c>: fine-tune a BERT on CoNLL-2003 and print the article's table, ours
-/// (CourseKit.Training.NerReproduction does the work).</summary>
+/// (CourseKit.Tasks.TokenClassification.NerReproduction does the work).</summary>
 public static class ReproduceVerb
 {
     public const string DefaultModel = "artifacts/pretrain/bert/model";

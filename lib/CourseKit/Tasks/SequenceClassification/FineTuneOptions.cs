@@ -1,0 +1,115 @@
+using CourseKit.Data;
+using static TorchSharp.torch;
+
+namespace CourseKit.Tasks.SequenceClassification;
+
+/// <summary>Which data a fine-tuning run uses.</summary>
+public enum FineTuneTask
+{
+    /// <summary>GLUE SST-2 (binary movie-review sentiment).</summary>
+    Sst2,
+    /// <summary>Financial PhraseBank (3-class financial news sentiment) at <see cref="FineTuneOptions.Agreement"/>.</summary>
+    PhraseBank,
+    /// <summary>The examples in <see cref="FineTuneOptions.CustomData"/> (tests, notebook exercises).</summary>
+    Custom,
+}
+
+/// <summary>Which parts of the encoder stay fixed, on top of what the method does.</summary>
+public enum FreezeMode
+{
+    None,
+    /// <summary>bert.embeddings (word, position, type embeddings and their LayerNorm).</summary>
+    Embeddings,
+    /// <summary>bert.embeddings and every bert.encoder layer: only the pooler and the classifier train.</summary>
+    Encoder,
+}
+
+/// <summary>
+/// One fine-tuning run. Defaults are the usual BERT recipe (Devlin et al. 2019, appendix A.3; Sun et al. 2019): AdamW
+/// lr 2e-5 with weight decay 0.01, batch 16, up to 5 epochs, 10 % linear warm-up then linear decay, dropout 0.1 before
+/// the classifier, early stopping on validation macro-F1 with patience 2, the best epoch's weights kept.
+/// </summary>
+public sealed record FineTuneOptions
+{
+    public FineTuneTask Task { get; init; } = FineTuneTask.PhraseBank;
+    public PhraseBankAgreement Agreement { get; init; } = PhraseBankAgreement.All;
+    /// <summary>Required when <see cref="Task"/> is <see cref="FineTuneTask.Custom"/>.</summary>
+    public ClassificationData? CustomData { get; init; }
+    /// <summary>A name from <see cref="FineTuningMethods"/> ("full", "head", ...).</summary>
+    public string Method { get; init; } = "full";
+    /// <summary>A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt).</summary>
+    public string ModelDir { get; init; } = DefaultModelDir;
+    public const string DefaultModelDir = "artifacts/pretrain/bert/model";
+
+    public double LearningRate { get; init; } = 2e-5;
+    /// <summary>Per-method peak learning rates that override <see cref="LearningRate"/> (PEFT methods train few
+    /// parameters and usually want a larger step than full fine-tuning).</summary>
+    public IReadOnlyDictionary<string, double>? MethodLearningRates { get; init; }
+    /// <summary>Reads "1e-4" (every method) or "1e-4,lora=1e-3,prompt=3e-2" (a base and per-method overrides).</summary>
+    public FineTuneOptions WithLearningRates(string spec)
+    {
+        double? baseRate = null;
+        var perMethod = new Dictionary<string, double>(MethodLearningRates ?? new Dictionary<string, double>(), StringComparer.OrdinalIgnoreCase);
+        foreach (var item in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (!double.TryParse(parts[^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
+                throw new ArgumentException($"learning rate '{item}' in '{spec}' is not a number (expected 1e-4 or method=1e-3)");
+            if (parts.Length == 1) baseRate = value;
+            else perMethod[parts[0]] = value;
+        }
+        var result = this with { LearningRate = baseRate ?? LearningRate, MethodLearningRates = perMethod };
+        result.Validate();
+        return result;
+    }
+
+    /// <summary>The learning rate <see cref="Method"/> runs with.</summary>
+    public double EffectiveLearningRate => MethodLearningRates?.GetValueOrDefault(Method) is > 0 and var lr ? lr : LearningRate;
+    public int BatchSize { get; init; } = 16;
+    public int Epochs { get; init; } = 5;
+    public double WeightDecay { get; init; } = 0.01;
+    public double WarmupRatio { get; init; } = 0.1;
+    /// <summary>Dropout before the classifier (config.classifier_dropout).</summary>
+    public double ClassifierDropout { get; init; } = 0.1;
+    /// <summary>Evaluations (epochs) without a better validation macro-F1 before stopping (0 = never stop early).</summary>
+    public int EarlyStoppingPatience { get; init; } = 2;
+    public string MetricForBest { get; init; } = "macro_f1";
+    public int MaxLength { get; init; } = 128;
+    public FreezeMode Freeze { get; init; } = FreezeMode.None;
+    /// <summary>Also freeze the lowest N encoder layers (0 = none).</summary>
+    public int FreezeLowerLayers { get; init; }
+
+    /// <summary>Examples per part (0 = the part's default: the whole data's share). The quick profile uses 400/100/100.</summary>
+    public int TrainSize { get; init; }
+    public int ValidationSize { get; init; }
+    public int TestSize { get; init; }
+    /// <summary>Reuse this recorded split (see <see cref="DataSplit"/>) instead of making one.</summary>
+    public string? SplitFile { get; init; }
+    /// <summary>Seed of the split (null = <see cref="FineTuningData.DefaultSplitSeed"/>: the same split whatever the training seed).</summary>
+    public int? SplitSeed { get; init; }
+
+    public int Seed { get; init; } = 42;
+    /// <summary>Writes result.json, the report, confusion matrix, split and best-model/ here (null = nothing on disk).</summary>
+    public string? OutputDir { get; init; }
+    /// <summary>Keep the trainer's checkpoints (with optimizer state) after the best model is written.</summary>
+    public bool KeepCheckpoints { get; init; }
+    public Device? Device { get; init; }
+    public DataRegistry? Registry { get; init; }
+
+    /// <summary>The quick profile: 400 train / 100 validation / 100 test, 1 epoch, max length 64.</summary>
+    public FineTuneOptions AsQuick() => this with { TrainSize = 400, ValidationSize = 100, TestSize = 100, Epochs = 1, MaxLength = 64 };
+
+    public void Validate()
+    {
+        if (LearningRate <= 0 || !double.IsFinite(LearningRate)) throw new ArgumentException($"learning rate must be positive, got {LearningRate}");
+        foreach (var (method, lr) in MethodLearningRates ?? new Dictionary<string, double>())
+            if (lr <= 0 || !double.IsFinite(lr)) throw new ArgumentException($"learning rate of {method} must be positive, got {lr}");
+        if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {BatchSize}");
+        if (Epochs < 1) throw new ArgumentException($"epochs must be >= 1, got {Epochs}");
+        if (MaxLength < 4) throw new ArgumentException($"max length must be >= 4, got {MaxLength}");
+        if (ClassifierDropout is < 0 or >= 1) throw new ArgumentException($"classifier dropout must be in [0, 1), got {ClassifierDropout}");
+        if (TrainSize < 0 || ValidationSize < 0 || TestSize < 0) throw new ArgumentException("split sizes must be >= 0");
+        if (FreezeLowerLayers < 0) throw new ArgumentException($"FreezeLowerLayers must be >= 0, got {FreezeLowerLayers}");
+        if (Task == FineTuneTask.Custom && CustomData is null) throw new ArgumentException("Task Custom needs CustomData");
+    }
+}

@@ -1,0 +1,84 @@
+using CourseKit.Metrics;
+using CourseKit.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseKit.Tasks.SequenceClassification;
+
+/// <summary>A sentence as WordPiece ids ([CLS] … [SEP], truncated to the max length) and its class id.</summary>
+public sealed record EncodedExample(int[] InputIds, int Label);
+
+/// <summary>Encoding, batching (dynamic padding to the longest in the batch) and prediction for sequence classification.</summary>
+public static class SequenceClassificationBatches
+{
+    public static EncodedExample[] Encode(BertTextTokenizer tokenizer, IReadOnlyList<LabeledText> examples, int maxLength)
+    {
+        var options = new EncodeOptions { MaxLength = maxLength, Truncation = true };
+        return examples.Select(e => new EncodedExample(tokenizer.Encode(e.Text, options).InputIds.ToArray(), e.Label)).ToArray();
+    }
+
+    /// <summary>[B, T] ids, mask and token types (zeros) padded with <paramref name="padId"/>, and [B] int64 labels.</summary>
+    public static (Tensor Ids, Tensor Mask, Tensor Types, Tensor Labels) Collate(IReadOnlyList<EncodedExample> batch, int padId, Device? device = null)
+    {
+        int b = batch.Count, t = batch.Max(e => e.InputIds.Length);
+        var ids = new long[b * t];
+        var mask = new long[b * t];
+        for (int i = 0; i < b; i++)
+        {
+            var row = batch[i].InputIds;
+            for (int j = 0; j < t; j++)
+            {
+                ids[i * t + j] = j < row.Length ? row[j] : padId;
+                mask[i * t + j] = j < row.Length ? 1 : 0;
+            }
+        }
+        var shape = new long[] { b, t };
+        Tensor On(Tensor x) => device is null || device.type == DeviceType.CPU ? x : x.to(device);
+        return (On(tensor(ids, shape)), On(tensor(mask, shape)), On(zeros(shape, ScalarType.Int64)),
+            On(tensor(batch.Select(e => (long)e.Label).ToArray())));
+    }
+
+    /// <summary>Class probabilities [N, C] (softmax of the logits) in eval mode without gradients, and the mean loss.</summary>
+    public static (float[][] Probabilities, double Loss) Predict(nn.Module module, ClassifierForward forward, IReadOnlyList<EncodedExample> examples,
+        int padId, int batchSize = 64, Device? device = null)
+    {
+        bool wasTraining = module.training;
+        module.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var probabilities = new List<float[]>(examples.Count);
+            double lossSum = 0;
+            for (int start = 0; start < examples.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var batch = examples.Skip(start).Take(batchSize).ToArray();
+                var (ids, mask, types, labels) = Collate(batch, padId, device);
+                var output = forward(ids, mask, types, labels);
+                lossSum += output.Loss!.item<float>() * batch.Length;
+                var p = nn.functional.softmax(output.Logits.to_type(ScalarType.Float32), -1).cpu();
+                int classes = (int)p.shape[1];
+                var flat = p.data<float>().ToArray();
+                for (int i = 0; i < batch.Length; i++) probabilities.Add(flat.AsSpan(i * classes, classes).ToArray());
+            }
+            return (probabilities.ToArray(), examples.Count == 0 ? 0 : lossSum / examples.Count);
+        }
+        finally { if (wasTraining) module.train(); }
+    }
+
+    public static int ArgMax(float[] p)
+    {
+        int best = 0;
+        for (int i = 1; i < p.Length; i++) if (p[i] > p[best]) best = i;
+        return best;
+    }
+
+    /// <summary>The classification report of a model on examples, and their mean loss.</summary>
+    public static (ClassificationReport Report, double Loss) Evaluate(nn.Module module, ClassifierForward forward, IReadOnlyList<EncodedExample> examples,
+        IReadOnlyList<string> labels, int padId, int batchSize = 64, Device? device = null)
+    {
+        var (probabilities, loss) = Predict(module, forward, examples, padId, batchSize, device);
+        var report = ClassificationReport.Compute(examples.Select(e => e.Label).ToArray(), probabilities.Select(ArgMax).ToArray(), labels);
+        return (report, loss);
+    }
+}

@@ -1,0 +1,107 @@
+using CourseKit.Models;
+using CourseKit.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseKit.Tasks.TokenClassification;
+
+/// <summary>Word-level predictions of a token classifier: windows in length-sorted batches, label log-probabilities
+/// per token, one score row per original word (read at its first piece, in the window where it has the most context),
+/// then one label per word by <see cref="TagDecoding"/>.</summary>
+public static class TokenClassificationPredictor
+{
+    /// <summary>Each word's label log-probabilities, per sentence ([sentence][word][label]), and the mean loss per
+    /// labelled token (NaN when the windows carry no labels). Runs in eval mode without gradients; the model's mode is
+    /// restored. A word no window scores gets a uniform row.</summary>
+    public static (float[][][] WordLogProbs, double MeanLoss) PredictLogProbs(BertPreTrainedModel<ClassifierOutput> model,
+        BertTextTokenizer tokenizer, IReadOnlyList<WordWindow> windows, TokenClassificationOptions? options = null)
+    {
+        options ??= new TokenClassificationOptions();
+        var rows = new List<float[]>();
+        var perWindow = new IReadOnlyList<int>[windows.Count];
+        var order = Enumerable.Range(0, windows.Count).OrderBy(k => windows[k].Length).ToArray();
+        double lossSum = 0;
+        long labelled = 0;
+        int labelCount = model.Config.NumLabels;
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = torch.no_grad();
+            for (int start = 0; start < order.Length; start += options.EvalBatchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                var ids = order.Skip(start).Take(options.EvalBatchSize).ToArray();
+                using var batch = TokenClassificationBatch.Collate(ids.Select(k => windows[k]).ToArray(), tokenizer, options.Device);
+                var logits = model.forward(batch.Inputs.InputIds, batch.Inputs.AttentionMask, batch.Inputs.TokenTypeIds, null).Logits;
+                if (batch.Labels is { } labels)
+                {
+                    var flat = labels.view(-1);
+                    lossSum += nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), flat, ignore_index: -100, reduction: nn.Reduction.Sum).item<float>();
+                    labelled += flat.ne(-100).sum().item<long>();
+                }
+                var logProbs = logits.log_softmax(-1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                int length = (int)logits.shape[1];
+                for (int i = 0; i < ids.Length; i++)
+                {
+                    // Each token's row gets a global number, so the word alignment can pick rows across windows.
+                    int first = rows.Count;
+                    for (int t = 0; t < length; t++)
+                        rows.Add(logProbs.AsSpan((i * length + t) * labelCount, labelCount).ToArray());
+                    perWindow[ids[i]] = Enumerable.Range(first, length).ToArray();
+                }
+            }
+        }
+        finally { model.train(wasTraining); }
+        var uniform = Enumerable.Repeat((float)-Math.Log(labelCount), labelCount).ToArray();
+        var wordRows = WordAlignment.WordPredictions(windows, perWindow, fallback: -1);
+        var result = wordRows.Select(sentence => sentence.Select(row => row < 0 ? uniform : rows[row]).ToArray()).ToArray();
+        return (result, labelled == 0 ? double.NaN : lossSum / labelled);
+    }
+
+    /// <summary>The predicted label id of every word, per sentence, and the mean loss per labelled token (NaN when
+    /// the windows carry no labels). <paramref name="labels"/> (the label names) are needed for
+    /// <see cref="TagDecoding.Iob2Constrained"/>.</summary>
+    public static (int[][] WordLabels, double MeanLoss) PredictIds(BertPreTrainedModel<ClassifierOutput> model, BertTextTokenizer tokenizer,
+        IReadOnlyList<WordWindow> windows, TokenClassificationOptions? options = null, IReadOnlyList<string>? labels = null)
+    {
+        options ??= new TokenClassificationOptions();
+        var (logProbs, loss) = PredictLogProbs(model, tokenizer, windows, options);
+        return (Decode(logProbs, options.Decoding, labels), loss);
+    }
+
+    /// <summary>One label id per word from per-word log-probabilities ([sentence][word][label]).</summary>
+    public static int[][] Decode(IReadOnlyList<float[][]> wordLogProbs, TagDecoding decoding, IReadOnlyList<string>? labels = null)
+    {
+        switch (decoding)
+        {
+            case TagDecoding.Argmax:
+                return wordLogProbs.Select(sentence => sentence.Select(ArgMax).ToArray()).ToArray();
+            case TagDecoding.Iob2Constrained:
+                var transitions = Iob2Viterbi.Transitions(labels ?? throw new ArgumentNullException(nameof(labels), "IOB2-constrained decoding needs the label names."));
+                return wordLogProbs.Select(sentence => Iob2Viterbi.Decode(sentence, transitions)).ToArray();
+            default:
+                throw new ArgumentOutOfRangeException(nameof(decoding), decoding, null);
+        }
+    }
+
+    /// <summary>Tags for new sentences (words already split): one label name per word.</summary>
+    public static string[][] Predict(BertPreTrainedModel<ClassifierOutput> model, BertTextTokenizer tokenizer,
+        IReadOnlyList<IReadOnlyList<string>> sentences, IReadOnlyList<string> labels, TokenClassificationOptions? options = null)
+    {
+        options ??= new TokenClassificationOptions();
+        var windows = WordAlignment.AlignAll(tokenizer, sentences, null, options.Alignment(labels));
+        var (ids, _) = PredictIds(model, tokenizer, windows, options, labels);
+        var result = new string[sentences.Count][];
+        for (int s = 0; s < sentences.Count; s++)
+            result[s] = s < ids.Length ? ids[s].Select(id => labels[id]).ToArray() : [];
+        return result;
+    }
+
+    static int ArgMax(float[] row)
+    {
+        int best = 0;
+        for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
+        return best;
+    }
+}
