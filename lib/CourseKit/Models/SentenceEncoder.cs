@@ -1,0 +1,171 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CourseKit.Checkpoints;
+using CourseKit.Reporting;
+using CourseKit.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseKit.Models;
+
+/// <summary>How token states become one sentence vector: the mean over real tokens (all-MiniLM-L6-v2) or the [CLS]
+/// state (snowflake-arctic-embed).</summary>
+public enum SentencePooling { Mean, Cls }
+
+/// <summary>
+/// Sentence embeddings as sentence-transformers computes them: BERT's last hidden states pooled over the attention
+/// mask (padding never counts), then L2-normalised, so a dot product is the cosine similarity. Also cosine
+/// similarity and top-k search over an embedding matrix.
+/// </summary>
+public sealed class SentenceEncoder : IDisposable
+{
+    /// <summary>sentence-transformers' files: the pooling module's config and the encoder's maximum sequence length.</summary>
+    public const string PoolingConfigFile = "1_Pooling/config.json", SentenceConfigFile = "sentence_bert_config.json";
+
+    public SentenceEncoder(BertModel model, BertTextTokenizer tokenizer, SentencePooling pooling = SentencePooling.Mean, int? maxLength = null)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+        Pooling = pooling;
+        MaxLength = maxLength ?? model.Config.MaxPositionEmbeddings;
+        Model.eval();
+    }
+
+    public BertModel Model { get; }
+    public BertTextTokenizer Tokenizer { get; }
+    public SentencePooling Pooling { get; }
+    /// <summary>Longer texts are truncated to this many tokens, [CLS] and [SEP] included.</summary>
+    public int MaxLength { get; }
+    public int Dimension => Model.Config.HiddenSize;
+
+    /// <summary>Loads a model folder; pooling and length from its sentence-transformers files when present (else mean, the model's maximum).</summary>
+    public static SentenceEncoder Load(string dir, SentencePooling? pooling = null, int? maxLength = null)
+    {
+        var model = BertModel.FromPretrained(dir, addPoolingLayer: HasPooler(dir));
+        var (savedPooling, savedLength) = ReadSentenceConfig(dir);
+        return new SentenceEncoder(model, Pretrained.LoadTokenizer(dir), pooling ?? savedPooling ?? SentencePooling.Mean, maxLength ?? savedLength);
+    }
+
+    static bool HasPooler(string dir)
+    {
+        using var file = SafeTensorsFile.Open(Path.Combine(dir, Pretrained.WeightsFile));
+        return file.Names.Any(n => n.StartsWith("pooler.", StringComparison.Ordinal));
+    }
+
+    /// <summary>Unit-length embeddings [N, H] (float32, CPU) of <paramref name="texts"/>; the caller owns the tensor.</summary>
+    public Tensor Encode(IReadOnlyList<string> texts, int batchSize = 32)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
+        var options = new EncodeOptions { MaxLength = MaxLength, Truncation = true, Padding = PaddingStrategy.Longest };
+        var device = Model.embeddings.word_embeddings.weight!.device;
+        using var progress = Reporter.StartProgress($"Encoding {texts.Count} sentences", texts.Count);
+        var batches = new List<Tensor>();
+        using var scope = NewDisposeScope();
+        using (no_grad())
+            for (int start = 0; start < texts.Count; start += batchSize)
+            {
+                using var batchScope = NewDisposeScope();                                // frees each batch's states
+                var slice = texts.Skip(start).Take(batchSize).ToList();
+                var inputs = Tokenizer.EncodeBatch(slice, options).ToTensors(device);
+                var output = Model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);
+                batches.Add(Normalize(Pool(output.LastHiddenState, inputs.AttentionMask, Pooling)).cpu().MoveToOuterDisposeScope());
+                progress.Report(start + slice.Count);
+            }
+        var result = batches.Count == 0 ? zeros(0, Dimension) : cat(batches, 0);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One text's unit-length embedding.</summary>
+    public float[] Encode(string text)
+    {
+        using var e = Encode([text], 1);
+        return e[0].data<float>().ToArray();
+    }
+
+    /// <summary>[B, T, H] states and a [B, T] 1/0 mask → [B, H]: the masked mean (sentence-transformers' mean
+    /// pooling, the count clamped at 1e-9) or the first ([CLS]) position.</summary>
+    public static Tensor Pool(Tensor lastHiddenState, Tensor attentionMask, SentencePooling pooling)
+    {
+        if (pooling == SentencePooling.Cls) return lastHiddenState.select(1, 0);
+        using var scope = NewDisposeScope();
+        var mask = attentionMask.unsqueeze(-1).to_type(lastHiddenState.dtype);      // [B, T, 1]
+        var summed = (lastHiddenState * mask).sum(1);                                  // [B, H]
+        var counts = mask.sum(1).clamp_min(1e-9);                                      // [B, 1]
+        return (summed / counts).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Rows scaled to unit L2 norm (torch.nn.functional.normalize, eps 1e-12).</summary>
+    public static Tensor Normalize(Tensor x)
+    {
+        using var norm = x.norm(1, keepdim: true).clamp_min(1e-12);
+        return x / norm;
+    }
+
+    /// <summary>Cosine similarities [N, M] between the rows of <paramref name="a"/> [N, H] and <paramref name="b"/> [M, H].</summary>
+    public static Tensor CosineSimilarity(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        return Normalize(a).matmul(Normalize(b).t()).MoveToOuterDisposeScope();
+    }
+
+    public static float CosineSimilarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException($"vectors of lengths {a.Length} and {b.Length}");
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        return (float)(dot / Math.Max(Math.Sqrt(na) * Math.Sqrt(nb), 1e-12));
+    }
+
+    /// <summary>The <paramref name="k"/> rows of <paramref name="corpus"/> [N, H] most cosine-similar to <paramref name="query"/> [H], best first.</summary>
+    public static IReadOnlyList<(int Index, float Score)> TopK(Tensor query, Tensor corpus, int k)
+    {
+        using var scope = NewDisposeScope();
+        var scores = CosineSimilarity(query.reshape(1, -1), corpus)[0];               // [N]
+        var (values, indices) = scores.topk(Math.Min(k, (int)corpus.shape[0]));
+        var v = values.data<float>().ToArray();
+        var i = indices.data<long>().ToArray();
+        return v.Select((s, j) => ((int)i[j], s)).ToList();
+    }
+
+    /// <summary>Writes sentence-transformers' pooling config (and maximum sequence length when given).</summary>
+    public static void SavePoolingConfig(string dir, SentencePooling pooling, int dimension, int? maxSequenceLength = null)
+    {
+        var config = new JsonObject
+        {
+            ["word_embedding_dimension"] = dimension,
+            ["pooling_mode_cls_token"] = pooling == SentencePooling.Cls,
+            ["pooling_mode_mean_tokens"] = pooling == SentencePooling.Mean,
+            ["pooling_mode_max_tokens"] = false,
+            ["pooling_mode_mean_sqrt_len_tokens"] = false,
+        };
+        var path = Path.Combine(dir, PoolingConfigFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        if (maxSequenceLength is { } max)
+            AtomicFile.WriteAllText(Path.Combine(dir, SentenceConfigFile), new JsonObject { ["max_seq_length"] = max }.ToJsonString() + "\n");
+    }
+
+    /// <summary>The pooling and maximum length of a folder's sentence-transformers files; nulls where absent.</summary>
+    public static (SentencePooling? Pooling, int? MaxLength) ReadSentenceConfig(string dir)
+    {
+        SentencePooling? pooling = null;
+        int? maxLength = null;
+        var path = Path.Combine(dir, PoolingConfigFile);
+        try
+        {
+            if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject p)
+                pooling = p["pooling_mode_cls_token"]?.GetValue<bool>() == true ? SentencePooling.Cls
+                        : p["pooling_mode_mean_tokens"]?.GetValue<bool>() == true ? SentencePooling.Mean
+                        : throw new InvalidDataException($"{path}: a pooling mode other than mean or [CLS], not supported");
+            path = Path.Combine(dir, SentenceConfigFile);
+            if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path))?["max_seq_length"] is JsonValue v) maxLength = v.GetValue<int>();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: not a sentence-transformers config: {e.Message}", e);
+        }
+        return (pooling, maxLength);
+    }
+
+    public void Dispose() => Model.Dispose();
+}
