@@ -14,7 +14,7 @@ public class SentenceEncoderTests(ImportedEncodersFixture imported, ITestOutputH
     const double Tolerance = 1e-4;
 
     /// <summary>Reference pooling written out loop by loop: masked mean (or [CLS]) then division by the L2 norm.</summary>
-    static float[] ReferenceEmbeddings(float[] hidden, long[] mask, int b, int t, int h, SentencePooling pooling)
+    internal static float[] ReferenceEmbeddings(float[] hidden, long[] mask, int b, int t, int h, SentencePooling pooling)
     {
         var result = new float[b * h];
         for (int i = 0; i < b; i++)

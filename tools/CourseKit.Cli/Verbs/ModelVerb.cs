@@ -24,6 +24,7 @@ public static class ModelVerb
         var cmd = new Command("model", "Inspect a Hugging Face model folder and run BERT on one input.");
         cmd.Subcommands.Add(CreateInfo());
         cmd.Subcommands.Add(CreateEncode());
+        foreach (var sub in ModelImportCommands.Create()) cmd.Subcommands.Add(sub);   // import, import-onnx, list, embed
         return cmd;
     }
 
