@@ -137,9 +137,11 @@ public static partial class OnnxBertReader
             (heads, headDim) = (dims[2], dims[3]);
         else if (graph.Producer(reshape.Input[1]) is { OpType: "Concat" } concat && concat.Input.Count == 4)
             (heads, headDim) = (Scalar(graph, concat.Input[2]), Scalar(graph, concat.Input[3]));
-        if (heads is null or 0 || heads < 0 && headDim is not > 0)
+        // torch exports write heads explicitly; a -1 there means "infer from head_dim", which must then be given.
+        bool readable = heads > 0 || heads == -1 && headDim > 0;
+        if (!readable)
             throw new InvalidDataException($"{graph.Source}: the target shape of {OnnxGraphIndex.Describe(reshape)} is not a constant [batch, seq, heads, head_dim]");
-        int count = heads > 0 ? (int)heads : hidden / (int)headDim!.Value;
+        int count = heads > 0 ? (int)heads!.Value : hidden / (int)headDim!.Value;
         if (count <= 0 || hidden % count != 0)
             throw new InvalidDataException($"{graph.Source}: {OnnxGraphIndex.Describe(reshape)} splits hidden size {hidden} into {count} heads");
         return count;

@@ -113,6 +113,7 @@ public static class KnownEncoders
                 ["original_model"] = encoder.OriginalModel,
                 ["license"] = encoder.ModelLicense,
                 ["source"] = $"NuGet {encoder.PackageId} {encoder.PackageVersion} ({encoder.PackageLicense})",
+                ["vocab_source"] = $"{encoder.PackageId} {encoder.PackageVersion}, resource {encoder.VocabResource}",
                 ["pooling"] = encoder.Pooling.ToString().ToLowerInvariant(),
             },
             CardText = CardText(encoder),

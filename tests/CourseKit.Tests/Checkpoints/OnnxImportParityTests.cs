@@ -73,4 +73,20 @@ public class OnnxImportParityTests(ImportedEncodersFixture imported, ITestOutput
             Assert.True(poolerDelta <= Tolerance, $"pooler max |Δ| {poolerDelta:E2}");
         }
     }
+
+    [Fact]
+    public void EnsureImported_keeps_a_finished_folder_and_imports_a_missing_one()
+    {
+        var existing = imported.Folder("minilm");
+        var weights = Path.Combine(existing, Pretrained.WeightsFile);
+        var written = File.GetLastWriteTimeUtc(weights);
+        Assert.Equal(existing, KnownEncoders.EnsureImported("minilm", existing));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(weights));
+
+        var fresh = Path.Combine(imported.Root, "ensured", "arctic");
+        Assert.False(KnownEncoders.IsImported(fresh));
+        Assert.Equal(Path.GetFullPath(fresh), KnownEncoders.EnsureImported("snowflake-arctic-embed-xs", fresh));
+        Assert.True(KnownEncoders.IsImported(fresh));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(imported.Folder("arctic-xs"), Pretrained.WeightsFile)), File.ReadAllBytes(Path.Combine(fresh, Pretrained.WeightsFile)));
+    }
 }
