@@ -21,12 +21,7 @@ public sealed record ModelEncoding(
     public override string ToString() => ToText();
 
     /// <summary>Ids, tokens, output shapes and the first few values per token (what <c>course model encode</c> prints).</summary>
-    public string ToText()
-    {
-        using var writer = new StringWriter(Inv);
-        WriteText(writer);
-        return writer.ToString();
-    }
+    public string ToText() => Reporting.TextCapture.Of(WriteText);
 
     public void WriteText(TextWriter out_)
     {

@@ -30,12 +30,7 @@ public sealed record ModelInfo(
     public override string ToString() => ToText();
 
     /// <summary>The report <c>course model info</c> prints.</summary>
-    public string ToText()
-    {
-        using var writer = new StringWriter(Inv);
-        WriteText(writer);
-        return writer.ToString();
-    }
+    public string ToText() => Reporting.TextCapture.Of(WriteText);
 
     public void WriteText(TextWriter out_)
     {
