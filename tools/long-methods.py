@@ -47,7 +47,8 @@ def long_methods(path, limit):
     i = 0
     while i < len(lines):
         m = SIGNATURE.match(lines[i])
-        if m and m.group(1) not in CONTROL and not TYPE_DECLARATION.search(lines[i]):
+        attribute_only = re.fullmatch(r"\s*(?:\[.*\]\s*)+", lines[i]) is not None
+        if m and not attribute_only and m.group(1) not in CONTROL and not TYPE_DECLARATION.search(lines[i]):
             end = body_end(lines, i)
             if end is not None and end - i + 1 > limit:
                 yield i + 1, end - i + 1, m.group(1)
