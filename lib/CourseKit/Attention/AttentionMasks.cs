@@ -31,14 +31,4 @@ public static class AttentionMasks
 
     /// <summary>Both masks must allow the pair (broadcasting AND).</summary>
     public static Tensor And(Tensor a, Tensor b) => a.logical_and(b);
-
-    /// <summary>Boolean mask → additive mask of <paramref name="dtype"/>: 0 where true, -inf where false.</summary>
-    public static Tensor ToAdditive(Tensor boolMask, ScalarType dtype = ScalarType.Float32)
-    {
-        if (boolMask.dtype != ScalarType.Bool)
-            throw new ArgumentException($"expected a bool mask, got {boolMask.dtype}.", nameof(boolMask));
-        using var zeros = torch.zeros(boolMask.shape, dtype: dtype, device: boolMask.device);
-        using var blocked = boolMask.logical_not();
-        return zeros.masked_fill(blocked, double.NegativeInfinity);
-    }
 }

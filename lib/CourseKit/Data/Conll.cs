@@ -55,19 +55,17 @@ public static class Conll
                 continue;
             }
             if (fields.Length != 4)
-                throw new DataFormatException(source, number, $"expected 4 space-separated columns (token POS chunk NER), got {fields.Length}: '{Shorten(line)}'.");
+                throw new DataFormatException(source, number, $"expected 4 space-separated columns (token POS chunk NER), got {fields.Length}: '{LineReader.Shorten(line)}'.");
             if (fields.Any(f => f.Length == 0))
-                throw new DataFormatException(source, number, $"empty column (two spaces in a row, or a leading/trailing space): '{Shorten(line)}'.");
+                throw new DataFormatException(source, number, $"empty column (two spaces in a row, or a leading/trailing space): '{LineReader.Shorten(line)}'.");
             if (!NerLabels.IsKnown(fields[3]))
-                throw new DataFormatException(source, number, $"unknown NER tag '{Shorten(fields[3])}' (expected one of {string.Join(", ", NerLabels.All)}).");
+                throw new DataFormatException(source, number, $"unknown NER tag '{LineReader.Shorten(fields[3])}' (expected one of {string.Join(", ", NerLabels.All)}).");
             if (!TagSchemes.IsIobTag(fields[2]))
-                throw new DataFormatException(source, number, $"chunk tag '{Shorten(fields[2])}' is not O, B-TYPE or I-TYPE.");
+                throw new DataFormatException(source, number, $"chunk tag '{LineReader.Shorten(fields[2])}' is not O, B-TYPE or I-TYPE.");
             if (words.Count == 0) firstLine = number;
             words.Add(fields[0]); pos.Add(fields[1]); chunk.Add(fields[2]); tags.Add(fields[3]);
         }
         Flush();
         return sentences;
     }
-
-    static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
 }

@@ -51,16 +51,6 @@ public sealed class DataFetcher
         return new FetchResult(name, results);
     }
 
-    /// <summary>Every registered data set that has a folder in the mirror; the others are not touched.</summary>
-    public IReadOnlyList<FetchResult> FetchAllFromMirror(string mirror, bool force = false)
-    {
-        if (!Directory.Exists(mirror)) throw new DirectoryNotFoundException($"Mirror folder not found: {Path.GetFullPath(mirror)}");
-        return _registry.Datasets
-            .Where(d => Directory.Exists(Path.Combine(mirror, d.Name)))
-            .Select(d => Fetch(d.Name, mirror, force))
-            .ToList();
-    }
-
     FetchedFile FetchFile(DatasetInfo info, DatasetFile file, string? mirror, bool force, ArchiveCache archives)
     {
         var destination = _registry.CachePath(info.Name, file.Path);

@@ -32,9 +32,6 @@ public sealed class DataRegistry
         _byName = datasets.ToDictionary(d => d.Name, StringComparer.Ordinal);
     }
 
-    /// <summary>The same data sets with other folders: tests point the cache at a temp folder this way.</summary>
-    public DataRegistry WithRoots(string cacheRoot, string? committedRoot) => new(Datasets, cacheRoot, committedRoot);
-
     public DatasetInfo Get(string name) =>
         _byName.TryGetValue(name, out var info)
             ? info

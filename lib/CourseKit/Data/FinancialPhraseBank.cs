@@ -34,13 +34,13 @@ public static class FinancialPhraseBank
             // The label follows the last '@'; sentences themselves could contain one.
             var at = line.LastIndexOf('@');
             if (at < 0)
-                throw new DataFormatException(path, number, $"expected 'sentence@label', found no '@' in '{Shorten(line)}'.");
+                throw new DataFormatException(path, number, $"expected 'sentence@label', found no '@' in '{LineReader.Shorten(line)}'.");
             var label = line[(at + 1)..].Trim() switch
             {
                 "positive" => FinancialSentiment.Positive,
                 "neutral" => FinancialSentiment.Neutral,
                 "negative" => FinancialSentiment.Negative,
-                var other => throw new DataFormatException(path, number, $"label must be positive, neutral or negative, got '{Shorten(other)}'."),
+                var other => throw new DataFormatException(path, number, $"label must be positive, neutral or negative, got '{LineReader.Shorten(other)}'."),
             };
             var sentence = line[..at].Trim();
             if (sentence.Length == 0) throw new DataFormatException(path, number, "empty sentence.");
@@ -57,6 +57,4 @@ public static class FinancialPhraseBank
             new StringDataFrameColumn("sentence", list.Select(e => e.Sentence)),
             new StringDataFrameColumn("label", list.Select(e => e.Label.ToString().ToLowerInvariant())));
     }
-
-    static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
 }

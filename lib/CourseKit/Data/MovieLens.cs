@@ -72,14 +72,8 @@ public static class MovieLens
 
     static IEnumerable<(int Number, List<string> Fields)> Records(string path, string header, int columns)
     {
-        foreach (var (number, line) in LineReader.LinesOfFile(path))
+        foreach (var (number, line) in LineReader.LinesAfterHeader(path, header))
         {
-            if (number == 1)
-            {
-                if (line.TrimStart('\uFEFF') != header)
-                    throw new DataFormatException(path, 1, $"expected the header '{header}', got '{line}'.");
-                continue;
-            }
             var fields = CsvFields.Split(line, path, number);
             if (fields.Count != columns)
                 throw new DataFormatException(path, number, $"expected {columns} comma-separated fields, got {fields.Count}.");

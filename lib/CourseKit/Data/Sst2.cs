@@ -23,22 +23,16 @@ public static class Sst2
     public static IReadOnlyList<Sst2Example> LoadFile(string path)
     {
         var examples = new List<Sst2Example>();
-        foreach (var (number, line) in LineReader.LinesOfFile(path))
+        foreach (var (number, line) in LineReader.LinesAfterHeader(path, "sentence\tlabel"))
         {
-            if (number == 1)
-            {
-                if (line != "sentence\tlabel")
-                    throw new DataFormatException(path, 1, $"expected the header 'sentence<TAB>label', got '{Shorten(line)}'.");
-                continue;
-            }
             var fields = line.Split('\t');
             if (fields.Length != 2)
-                throw new DataFormatException(path, number, $"expected 2 tab-separated fields (sentence, label), got {fields.Length}: '{Shorten(line)}'.");
+                throw new DataFormatException(path, number, $"expected 2 tab-separated fields (sentence, label), got {fields.Length}: '{LineReader.Shorten(line)}'.");
             var label = fields[1] switch
             {
                 "0" => 0,
                 "1" => 1,
-                _ => throw new DataFormatException(path, number, $"label must be 0 or 1, got '{Shorten(fields[1])}'."),
+                _ => throw new DataFormatException(path, number, $"label must be 0 or 1, got '{LineReader.Shorten(fields[1])}'."),
             };
             var sentence = fields[0].TrimEnd();
             if (sentence.Length == 0) throw new DataFormatException(path, number, "empty sentence.");
@@ -55,17 +49,11 @@ public static class Sst2
     public static IReadOnlyList<Sst2TestExample> LoadTestFile(string path)
     {
         var examples = new List<Sst2TestExample>();
-        foreach (var (number, line) in LineReader.LinesOfFile(path))
+        foreach (var (number, line) in LineReader.LinesAfterHeader(path, "index\tsentence"))
         {
-            if (number == 1)
-            {
-                if (line != "index\tsentence")
-                    throw new DataFormatException(path, 1, $"expected the header 'index<TAB>sentence', got '{Shorten(line)}'.");
-                continue;
-            }
             var tab = line.IndexOf('\t');
             if (tab < 0 || !int.TryParse(line.AsSpan(0, tab), out var index))
-                throw new DataFormatException(path, number, $"expected 'index<TAB>sentence', got '{Shorten(line)}'.");
+                throw new DataFormatException(path, number, $"expected 'index<TAB>sentence', got '{LineReader.Shorten(line)}'.");
             examples.Add(new Sst2TestExample(index, line[(tab + 1)..].TrimEnd()));
         }
         return examples;
@@ -79,6 +67,4 @@ public static class Sst2
             new StringDataFrameColumn("sentence", list.Select(e => e.Sentence)),
             new Int32DataFrameColumn("label", list.Select(e => e.Label)));
     }
-
-    static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
 }

@@ -110,12 +110,6 @@ public sealed class BertTextTokenizer
         return Batch(texts.Select(t => Encode(t, options)).ToArray(), options);
     }
 
-    public TokenizedBatch EncodeWordsBatch(IReadOnlyList<IReadOnlyList<string>> sentences, EncodeOptions? options = null)
-    {
-        options ??= EncodeOptions.Default;
-        return Batch(sentences.Select(s => EncodeWords(s, options)).ToArray(), options);
-    }
-
     // ---- pairs ----
 
     /// <summary>[CLS] first [SEP] second [SEP] with token types 0 / 1; truncation cuts the second text only ("only_second").</summary>
@@ -123,12 +117,6 @@ public sealed class BertTextTokenizer
     {
         options ??= EncodeOptions.Default;
         return Assemble(Tokenize(first), Tokenize(second), options);
-    }
-
-    public TokenizedBatch EncodePairBatch(IReadOnlyList<(string First, string Second)> pairs, EncodeOptions? options = null)
-    {
-        options ??= EncodeOptions.Default;
-        return Batch(pairs.Select(p => EncodePair(p.First, p.Second, options)).ToArray(), options);
     }
 
     /// <summary>

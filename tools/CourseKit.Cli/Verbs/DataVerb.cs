@@ -173,17 +173,6 @@ public static class DataVerb
     };
 
     /// <summary>Runs the verb body; a failure prints one 'error:' line and exits 1.</summary>
-    static int Run(ParseResult parse, Func<TextWriter, int> body)
-    {
-        try
-        {
-            return body(parse.InvocationConfiguration.Output);
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidDataException or HttpRequestException or UnauthorizedAccessException)
-        {
-            var message = ex is ArgumentException { ParamName: { } param } ? ex.Message.Replace($" (Parameter '{param}')", "") : ex.Message;
-            parse.InvocationConfiguration.Error.WriteLine($"error: {message}");
-            return 1;
-        }
-    }
+    static int Run(ParseResult parse, Func<TextWriter, int> body) => VerbActions.Run(parse, body,
+        ex => ex is IOException or ArgumentException or InvalidDataException or HttpRequestException or UnauthorizedAccessException);
 }

@@ -36,81 +36,26 @@ public static class FineTuning
         RequireModelFolder(o.ModelDir);
         var data = FineTuningData.Load(o);
         var tokenizer = Pretrained.LoadTokenizer(o.ModelDir);
-
-        torch.manual_seed(o.Seed); // the new head's initial weights
-        var model = Pretrained.Load(o.ModelDir, BertConfig.Load, c => new BertForSequenceClassification(c), c =>
-        {
-            c.WithLabels(data.Labels);
-            c.ClassifierDropout = o.ClassifierDropout;
-            return c;
-        }).Model;
-        if (o.MaxLength > model.Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"max length {o.MaxLength} exceeds the model's max_position_embeddings ({model.Config.MaxPositionEmbeddings}) in {o.ModelDir}");
-        if (tokenizer.VocabularySize > model.Config.VocabSize)
-            throw new InvalidDataException($"{o.ModelDir}: vocab.txt has {tokenizer.VocabularySize} tokens but config.json says vocab_size {model.Config.VocabSize}");
+        var model = LoadClassifier(o, data, tokenizer);
 
         var prepared = method.Prepare(model, new FineTuneContext(o, tokenizer, data.Train.Count));
         FineTuningFreezing.Apply(model, o.Freeze, o.FreezeLowerLayers);
         if (o.Device is { } device && device.type != DeviceType.CPU) prepared.Module.to(device);
         long total = ParameterCounts.Total(prepared.Module), trainable = ParameterCounts.Trainable(prepared.Module);
 
-        var train = SequenceClassificationBatches.Encode(tokenizer, data.Train, o.MaxLength);
-        var validation = SequenceClassificationBatches.Encode(tokenizer, data.Validation, o.MaxLength);
-        var test = SequenceClassificationBatches.Encode(tokenizer, data.Test, o.MaxLength);
-        if (train.Length == 0 || validation.Length == 0 || test.Length == 0)
-            throw new ArgumentException($"{data.Name}: empty part (train {train.Length}, validation {validation.Length}, test {test.Length})");
+        var (train, validation, test) = EncodeParts(tokenizer, data, o.MaxLength);
         int pad = tokenizer.PadId;
-
-        string workDir = o.OutputDir ?? TempDir();
-        Directory.CreateDirectory(workDir);
-        string? splitFile = null;
-        if (data.Split is { } split && o.OutputDir is not null)
-        {
-            splitFile = Path.Combine(workDir, SplitFileName);
-            split.Save(splitFile);
-        }
-
+        var (workDir, splitFile) = PrepareWorkDir(o, data);
         try
         {
-            var task = new TrainingTask<EncodedExample>
-            {
-                Model = prepared.Module,
-                TrainSet = train,
-                BatchSize = o.BatchSize,
-                Store = prepared.Store,
-                CountTokens = batch => batch.Sum(e => (long)e.InputIds.Length),
-                Loss = batch =>
-                {
-                    var (ids, mask, types, labels) = SequenceClassificationBatches.Collate(batch, pad, o.Device);
-                    return prepared.Forward(ids, mask, types, labels).Loss
-                        ?? throw new InvalidOperationException($"method '{method.Name}': the forward returned no loss although labels were given");
-                },
-                Evaluate = () =>
-                {
-                    var (report, loss) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, data.Labels, pad, device: o.Device);
-                    var metrics = report.Summary();
-                    metrics["loss"] = loss;
-                    return metrics;
-                },
-            };
-            var trainerOptions = new TrainerOptions
-            {
-                Epochs = o.Epochs, LearningRate = o.EffectiveLearningRate, WeightDecay = o.WeightDecay, WarmupRatio = o.WarmupRatio,
-                MetricForBest = o.MetricForBest, GreaterIsBetter = true, EarlyStoppingPatience = o.EarlyStoppingPatience,
-                OutputDir = Path.Combine(workDir, "trainer"), KeepLast = 1, KeepBest = true, LoadBestAtEnd = true,
-                Seed = o.Seed, LogEverySteps = Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4)),
-            };
-            var trained = Trainer.Run(task, trainerOptions, cancel);
+            var trainerOptions = TrainerOptionsFor(o, workDir, train.Length);
+            var trained = Trainer.Run(TrainingTaskFor(o, method, prepared, data.Labels, train, validation, pad), trainerOptions, cancel);
 
             var (validationReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, data.Labels, pad, device: o.Device);
             var (testReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, test, data.Labels, pad, device: o.Device);
             long peak = FineTuningMemory.PeakBytes();
-
-            var bestModelDir = Path.Combine(workDir, BestModelFolder);
-            if (Directory.Exists(bestModelDir)) Directory.Delete(bestModelDir, recursive: true);
-            prepared.Store.Save(prepared.Module, bestModelDir);
-            long checkpointBytes = Directory.EnumerateFiles(bestModelDir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-            if (!o.KeepCheckpoints) DeleteQuietly(TrainerCheckpoint.Root(trainerOptions.OutputDir));
+            var (bestModelDir, checkpointBytes) = SaveBestModel(prepared, workDir);
+            if (!o.KeepCheckpoints) DeleteQuietly(TrainerCheckpoint.Root(trainerOptions.OutputDir!));
 
             int majority = train.GroupBy(e => e.Label).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
             var result = new FineTuneResult
@@ -132,6 +77,86 @@ public static class FineTuning
         {
             if (o.OutputDir is null) DeleteQuietly(workDir);
         }
+    }
+
+    /// <summary>The folder's BERT with a new classification head for the task's labels (its weights drawn from the seed).</summary>
+    static BertForSequenceClassification LoadClassifier(FineTuneOptions o, ClassificationData data, BertTextTokenizer tokenizer)
+    {
+        torch.manual_seed(o.Seed); // the new head's initial weights
+        var model = Pretrained.Load(o.ModelDir, BertConfig.Load, c => new BertForSequenceClassification(c), c =>
+        {
+            c.WithLabels(data.Labels);
+            c.ClassifierDropout = o.ClassifierDropout;
+            return c;
+        }).Model;
+        if (o.MaxLength > model.Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"max length {o.MaxLength} exceeds the model's max_position_embeddings ({model.Config.MaxPositionEmbeddings}) in {o.ModelDir}");
+        if (tokenizer.VocabularySize > model.Config.VocabSize)
+            throw new InvalidDataException($"{o.ModelDir}: vocab.txt has {tokenizer.VocabularySize} tokens but config.json says vocab_size {model.Config.VocabSize}");
+        return model;
+    }
+
+    static (EncodedExample[] Train, EncodedExample[] Validation, EncodedExample[] Test) EncodeParts(
+        BertTextTokenizer tokenizer, ClassificationData data, int maxLength)
+    {
+        var train = SequenceClassificationBatches.Encode(tokenizer, data.Train, maxLength);
+        var validation = SequenceClassificationBatches.Encode(tokenizer, data.Validation, maxLength);
+        var test = SequenceClassificationBatches.Encode(tokenizer, data.Test, maxLength);
+        if (train.Length == 0 || validation.Length == 0 || test.Length == 0)
+            throw new ArgumentException($"{data.Name}: empty part (train {train.Length}, validation {validation.Length}, test {test.Length})");
+        return (train, validation, test);
+    }
+
+    /// <summary>The output folder (a temporary one without it) and, with an output folder, the split recorded there.</summary>
+    static (string WorkDir, string? SplitFile) PrepareWorkDir(FineTuneOptions o, ClassificationData data)
+    {
+        string workDir = o.OutputDir ?? TempDir();
+        Directory.CreateDirectory(workDir);
+        if (data.Split is not { } split || o.OutputDir is null) return (workDir, null);
+        var splitFile = Path.Combine(workDir, SplitFileName);
+        split.Save(splitFile);
+        return (workDir, splitFile);
+    }
+
+    static TrainingTask<EncodedExample> TrainingTaskFor(FineTuneOptions o, IFineTuningMethod method, PreparedClassifier prepared,
+        IReadOnlyList<string> labelNames, EncodedExample[] train, EncodedExample[] validation, int pad) => new()
+    {
+        Model = prepared.Module,
+        TrainSet = train,
+        BatchSize = o.BatchSize,
+        Store = prepared.Store,
+        CountTokens = batch => batch.Sum(e => (long)e.InputIds.Length),
+        Loss = batch =>
+        {
+            var (ids, mask, types, labels) = SequenceClassificationBatches.Collate(batch, pad, o.Device);
+            return prepared.Forward(ids, mask, types, labels).Loss
+                ?? throw new InvalidOperationException($"method '{method.Name}': the forward returned no loss although labels were given");
+        },
+        Evaluate = () =>
+        {
+            var (report, loss) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, labelNames, pad, device: o.Device);
+            var metrics = report.Summary();
+            metrics["loss"] = loss;
+            return metrics;
+        },
+    };
+
+    /// <summary>Validation every epoch, early stopping on the metric, best epoch kept and loaded back at the end.</summary>
+    static TrainerOptions TrainerOptionsFor(FineTuneOptions o, string workDir, int trainCount) => new()
+    {
+        Epochs = o.Epochs, LearningRate = o.EffectiveLearningRate, WeightDecay = o.WeightDecay, WarmupRatio = o.WarmupRatio,
+        MetricForBest = o.MetricForBest, GreaterIsBetter = true, EarlyStoppingPatience = o.EarlyStoppingPatience,
+        OutputDir = Path.Combine(workDir, "trainer"), KeepLast = 1, KeepBest = true, LoadBestAtEnd = true,
+        Seed = o.Seed, LogEverySteps = Math.Max(1, Math.Min(10, trainCount / o.BatchSize / 4)),
+    };
+
+    /// <summary>Writes best-model/ afresh; returns its path and size on disk.</summary>
+    static (string Dir, long Bytes) SaveBestModel(PreparedClassifier prepared, string workDir)
+    {
+        var bestModelDir = Path.Combine(workDir, BestModelFolder);
+        if (Directory.Exists(bestModelDir)) Directory.Delete(bestModelDir, recursive: true);
+        prepared.Store.Save(prepared.Module, bestModelDir);
+        return (bestModelDir, Directory.EnumerateFiles(bestModelDir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length));
     }
 
     /// <summary>Throws <see cref="ModelFolderMissingException"/> naming the folder and how to make it.</summary>

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using CourseKit.Reporting;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseKit.Training;
+
+/// <summary>One call of <see cref="Trainer.Run"/>: what lives from the first step to the last (optimizer, schedule,
+/// the resumable <see cref="TrainerState"/> and this run's counters). The order of torch calls is the loop's contract:
+/// seed, then the optimizer, then batches in <see cref="Trainer.EpochOrder"/>, so a fixed seed gives fixed figures.</summary>
+sealed class TrainingRun<T>
+{
+    readonly TrainingTask<T> _task;
+    readonly TrainerOptions _o;
+    readonly nn.Module _model;
+    readonly int _batchesPerEpoch;
+    readonly long _totalSteps;
+    readonly optim.Optimizer _optimizer;
+    readonly optim.lr_scheduler.LRScheduler _scheduler;
+    readonly List<TorchSharp.Modules.Parameter> _parameters;
+    readonly TrainingLog _log;
+    readonly Stopwatch _clock = new();
+    TrainerState _state;
+    string? _lastCheckpoint;
+    long _stepsThisRun, _tokensThisRun;
+    double _lossSinceLog;
+    int _stepsSinceLog;
+    bool _stoppedEarly;
+    IReadOnlyDictionary<string, double>? _lastEval;
+
+    public TrainingRun(TrainingTask<T> task, TrainerOptions o)
+    {
+        _task = task;
+        _o = o;
+        _model = task.Model;
+        _batchesPerEpoch = (task.TrainSet.Count + task.BatchSize - 1) / task.BatchSize;
+        int stepsPerEpoch = (_batchesPerEpoch + o.GradientAccumulation - 1) / o.GradientAccumulation;
+        _totalSteps = o.MaxSteps > 0 ? o.MaxSteps : (long)o.Epochs * stepsPerEpoch;
+        long warmup = o.WarmupSteps > 0 ? o.WarmupSteps : (long)Math.Round(o.WarmupRatio * _totalSteps);
+
+        torch.manual_seed(o.Seed);
+        _optimizer = ParameterGroups.AdamW(_model, o);
+        _scheduler = optim.lr_scheduler.LambdaLR(_optimizer, LearningRateSchedules.Multiplier(o.Schedule, warmup, _totalSteps));
+        _parameters = _model.parameters().Where(p => p.requires_grad).ToList();
+        _log = new TrainingLog(o.OutputDir);
+        _state = new TrainerState { Seed = o.Seed };
+    }
+
+    double Epoch => _state.Epoch + _state.BatchInEpoch / (double)_batchesPerEpoch;
+
+    double TokensPerSecond => _tokensThisRun / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
+
+    public TrainingResult Run(CancellationToken cancel)
+    {
+        ResumeOrStartFresh();
+        _clock.Start();
+        int[]? order = null;
+        int orderEpoch = -1;
+        using var progress = Reporter.StartProgress("training", _totalSteps);
+        _model.train();
+        while (_state.GlobalStep < _totalSteps && !_stoppedEarly)
+        {
+            if (_state.BatchInEpoch >= _batchesPerEpoch) _state = _state with { Epoch = _state.Epoch + 1, BatchInEpoch = 0 };
+            if (orderEpoch != _state.Epoch)
+            {
+                order = Trainer.EpochOrder(_task.TrainSet.Count, _o.Seed, _state.Epoch, _task.Shuffle);
+                orderEpoch = _state.Epoch;
+            }
+            var (stepLoss, lr) = OptimizerStep(order!, cancel);
+            ReportStep(progress, stepLoss, lr);
+            bool evaluate = _task.Evaluate is not null &&
+                            (_o.EvalEverySteps > 0 ? _state.GlobalStep % _o.EvalEverySteps == 0 || IsLastStep : _state.BatchInEpoch >= _batchesPerEpoch || IsLastStep);
+            bool newBest = evaluate && EvaluateAndTrackBest();
+            SaveIfDue(evaluate, newBest);
+        }
+
+        var bestPath = Trainer.BestPath(_o, _state);
+        if (_o.LoadBestAtEnd && bestPath is { } bestDir && Directory.Exists(bestDir))
+            _task.Store.Load(_model, bestDir);
+        _model.eval();
+        return new TrainingResult(_state.GlobalStep, Epoch, _lastEval, _state.BestMetric, bestPath, _lastCheckpoint, _stoppedEarly,
+            _clock.Elapsed.TotalSeconds, TokensPerSecond, _log.Entries.ToList());
+    }
+
+    bool IsLastStep => _state.GlobalStep == _totalSteps;
+
+    /// <summary>Continues from the latest checkpoint when asked to; otherwise a fresh run starts a fresh log.</summary>
+    void ResumeOrStartFresh()
+    {
+        if (_o.Resume && TrainerCheckpoint.FindLatest(_o.OutputDir!) is { } latest)
+        {
+            _state = TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer);
+            if (_state.Seed != _o.Seed) throw new InvalidOperationException($"{latest} was trained with seed {_state.Seed}, not {_o.Seed}");
+            _scheduler.step((int)_state.GlobalStep);
+            _log.RestoreUpTo(_state.GlobalStep);
+            _lastCheckpoint = latest;
+        }
+        else if (_o.OutputDir is not null && File.Exists(Path.Combine(_o.OutputDir, TrainingLog.FileName)))
+        {
+            File.Delete(Path.Combine(_o.OutputDir, TrainingLog.FileName));
+        }
+    }
+
+    /// <summary>One optimizer step over up to GradientAccumulation micro-batches (fewer at an epoch's end); returns the
+    /// step's mean loss and the learning rate it used.</summary>
+    (double StepLoss, double Lr) OptimizerStep(int[] order, CancellationToken cancel)
+    {
+        int micro = Math.Min(_o.GradientAccumulation, _batchesPerEpoch - _state.BatchInEpoch);
+        double stepLoss = 0;
+        long stepTokens = 0;
+        using (var scope = torch.NewDisposeScope())
+        {
+            _optimizer.zero_grad();
+            for (int m = 0; m < micro; m++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var batch = Trainer.Batch(_task.TrainSet, order, _state.BatchInEpoch + m, _task.BatchSize);
+                var loss = _task.Loss(batch);
+                double value = loss.item<float>();
+                if (!double.IsFinite(value)) throw new TrainingDivergedException(_state.GlobalStep, value, _lastCheckpoint);
+                (loss / micro).backward();
+                stepLoss += value / micro;
+                stepTokens += _task.CountTokens?.Invoke(batch) ?? batch.Count;
+            }
+            if (_o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, _o.MaxGradNorm);
+            _optimizer.step();
+        }
+        _task.AfterOptimizerStep?.Invoke(_state.GlobalStep + 1);
+        (_model as IAfterOptimizerStep)?.AfterOptimizerStep(_state.GlobalStep + 1);
+        double lr = _scheduler.get_last_lr().First();
+        _scheduler.step();
+        _state = _state with
+        {
+            GlobalStep = _state.GlobalStep + 1,
+            BatchInEpoch = _state.BatchInEpoch + micro,
+            TokensSeen = _state.TokensSeen + stepTokens,
+        };
+        _stepsThisRun++;
+        _tokensThisRun += stepTokens;
+        _lossSinceLog += stepLoss;
+        _stepsSinceLog++;
+        return (stepLoss, lr);
+    }
+
+    /// <summary>The metrics log every LogEverySteps (mean loss since the last entry) and the progress line every step.</summary>
+    void ReportStep(IProgressHandle progress, double stepLoss, double lr)
+    {
+        long step = _state.GlobalStep;
+        double epoch = Epoch, tokensPerSecond = TokensPerSecond;
+        if (step % Math.Max(1, _o.LogEverySteps) == 0 || IsLastStep)
+        {
+            _log.Add(new LogEntry(LogEntry.Train, step, epoch, new Dictionary<string, double>
+            {
+                ["loss"] = _lossSinceLog / _stepsSinceLog, ["lr"] = lr, ["tokens_per_s"] = tokensPerSecond,
+            }));
+            _lossSinceLog = 0;
+            _stepsSinceLog = 0;
+        }
+        var eta = TimeSpan.FromSeconds(_clock.Elapsed.TotalSeconds / _stepsThisRun * (_totalSteps - step));
+        progress.Report(step, $"epoch {epoch:F2} loss {stepLoss:F4} lr {lr:E2} {tokensPerSecond:F0} tok/s ETA {eta:hh\\:mm\\:ss}");
+    }
+
+    /// <summary>Evaluates, logs, and tracks the best metric and early stopping; true when this evaluation is a new best.</summary>
+    bool EvaluateAndTrackBest()
+    {
+        long step = _state.GlobalStep;
+        _lastEval = Trainer.RunEvaluation(_task, _model);
+        _log.Add(new LogEntry(LogEntry.Eval, step, Epoch, _lastEval));
+        if (_o.MetricForBest is not { } metric) return false;
+        if (!_lastEval.TryGetValue(metric, out var value))
+            throw new KeyNotFoundException($"evaluation returned no metric '{metric}' (it returned: {string.Join(", ", _lastEval.Keys)})");
+        bool better = _state.BestMetric is not { } best || (_o.GreaterIsBetter ? value > best : value < best);
+        _state = better
+            ? _state with { BestMetric = value, BestCheckpoint = _o.OutputDir is null ? null : Trainer.CheckpointName(step), EvalsWithoutImprovement = 0 }
+            : _state with { EvalsWithoutImprovement = _state.EvalsWithoutImprovement + 1 };
+        _stoppedEarly = _o.EarlyStoppingPatience > 0 && _state.EvalsWithoutImprovement >= _o.EarlyStoppingPatience;
+        return better;
+    }
+
+    /// <summary>A checkpoint every SaveEverySteps (else at every evaluation), at a new best, at the end and when stopping early.</summary>
+    void SaveIfDue(bool evaluated, bool newBest)
+    {
+        long step = _state.GlobalStep;
+        bool save = _o.OutputDir is not null &&
+                    ((_o.SaveEverySteps > 0 ? step % _o.SaveEverySteps == 0 : evaluated) || newBest || IsLastStep || _stoppedEarly);
+        if (!save) return;
+        _lastCheckpoint = TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer);
+        TrainerCheckpoint.Prune(_o.OutputDir!, _o.KeepLast, _o.KeepBest ? Trainer.BestPath(_o, _state) : null);
+    }
+}
