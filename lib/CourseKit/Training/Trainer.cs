@@ -99,7 +99,6 @@ public static class Trainer
                 if (o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, o.MaxGradNorm);
                 optimizer.step();
             }
-            task.AfterOptimizerStep?.Invoke(state.GlobalStep + 1);
             (model as IAfterOptimizerStep)?.AfterOptimizerStep(state.GlobalStep + 1);
             double lr = scheduler.get_last_lr().First();
             scheduler.step();
