@@ -39,10 +39,10 @@ public sealed class BertSelfAttention : nn.Module
         var q = SplitHeads(query.call(x));
         var k = SplitHeads(key.call(x));
         var v = SplitHeads(value.call(x));
-        if (pastKeyValue is var (pastKey, pastValue))
+        if (pastKeyValue is { } past)                                                    // P extra keys and values in front
         {
-            k = cat([pastKey, k], 2);                                                     // [B, nh, P+T, hd]
-            v = cat([pastValue, v], 2);
+            k = cat([past.Key, k], 2);                                                    // [B, nh, P+T, hd]
+            v = cat([past.Value, v], 2);
         }
 
         Tensor context;                                                                  // [B, nh, T, hd]
