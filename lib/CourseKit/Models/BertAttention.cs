@@ -13,10 +13,6 @@ public sealed class BertSelfAttention : nn.Module
     readonly BertConfig config;
     readonly int nHead, headDim;
 
-    /// <summary>PEFT hook (prefix tuning): given the batch size, returns key and value prefixes [B, nh, P, hd] that are
-    /// put in front of this layer's keys and values; the mask is extended so every query may attend to them.</summary>
-    public Func<long, (Tensor Key, Tensor Value)>? PrefixKeyValues { get; set; }
-
     public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
     {
         this.config = config;
@@ -29,9 +25,13 @@ public sealed class BertSelfAttention : nn.Module
     }
 
     /// <param name="x">[B, T, H]</param>
-    /// <param name="additiveMask">[B, 1, 1, T]: 0 where a key may be attended to, a very negative number where not.</param>
-    /// <param name="returnWeights">also return the attention weights [B, nh, T, T] (forces the explicit path).</param>
-    public (Tensor context, Tensor? weights) forward(Tensor x, Tensor? additiveMask, bool returnWeights = false)
+    /// <param name="additiveMask">[B, 1, 1, P+T]: 0 where a key may be attended to, a very negative number where not
+    /// (P = 0 without <paramref name="pastKeyValue"/>).</param>
+    /// <param name="returnWeights">also return the attention weights [B, nh, T, P+T] (forces the explicit path).</param>
+    /// <param name="pastKeyValue">Hugging Face's past_key_value: P keys and values [B, nh, P, hd] put in front of this
+    /// layer's own, which every query may attend to (prefix tuning's virtual tokens).</param>
+    public (Tensor context, Tensor? weights) forward(Tensor x, Tensor? additiveMask, bool returnWeights = false,
+        (Tensor Key, Tensor Value)? pastKeyValue = null)
     {
         var (B, T, H) = (x.shape[0], x.shape[1], x.shape[2]);
         Tensor SplitHeads(Tensor t) => t.view(B, T, nHead, headDim).transpose(1, 2);   // [B, nh, T, hd]
@@ -39,14 +39,10 @@ public sealed class BertSelfAttention : nn.Module
         var q = SplitHeads(query.call(x));
         var k = SplitHeads(key.call(x));
         var v = SplitHeads(value.call(x));
-        if (PrefixKeyValues is not null)
+        if (pastKeyValue is { } past)                                                    // P extra keys and values in front
         {
-            var (prefixKey, prefixValue) = PrefixKeyValues(B);                           // [B, nh, P, hd]
-            k = cat([prefixKey, k], 2);                                                   // [B, nh, P+T, hd]
-            v = cat([prefixValue, v], 2);
-            if (additiveMask is not null)                                                 // prefix keys are never masked
-                additiveMask = cat([zeros(B, 1, 1, prefixKey.shape[2], dtype: additiveMask.dtype, device: additiveMask.device),
-                    additiveMask.expand(B, 1, 1, T)], 3);                                 // [B, 1, 1, P+T]
+            k = cat([past.Key, k], 2);                                                    // [B, nh, P+T, hd]
+            v = cat([past.Value, v], 2);
         }
 
         Tensor context;                                                                  // [B, nh, T, hd]
@@ -58,7 +54,7 @@ public sealed class BertSelfAttention : nn.Module
         }
         else
         {
-            var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(headDim);          // [B, nh, T, T] (T+P keys with a prefix)
+            var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(headDim);          // [B, nh, T, P+T]
             if (additiveMask is not null) scores = scores + additiveMask;
             weights = nn.functional.softmax(scores, dim: -1);
             context = dropout.forward(weights).matmul(v);
@@ -98,9 +94,10 @@ public sealed class BertAttention : nn.Module
         output = new BertSelfOutput(config);
     }
 
-    public (Tensor output, Tensor? weights) forward(Tensor x, Tensor? additiveMask, bool returnWeights = false)
+    public (Tensor output, Tensor? weights) forward(Tensor x, Tensor? additiveMask, bool returnWeights = false,
+        (Tensor Key, Tensor Value)? pastKeyValue = null)
     {
-        var (context, weights) = self_attention.forward(x, additiveMask, returnWeights);
+        var (context, weights) = self_attention.forward(x, additiveMask, returnWeights, pastKeyValue);
         return (output.forward(context, x), weights);
     }
 }

@@ -25,26 +25,20 @@ public sealed class BertEmbeddings : nn.Module
         maxPositions = config.MaxPositionEmbeddings;
     }
 
-    /// <param name="inputIds">[B, T] int64 token ids.</param>
+    /// <param name="inputIds">[B, T] int64 token ids; null when <paramref name="inputsEmbeds"/> is given.</param>
     /// <param name="tokenTypeIds">[B, T] int64 segment ids (0 = sentence A, 1 = sentence B); zeros when null.</param>
-    /// <param name="virtualTokens">[B, P, H] embeddings put in front of the word embeddings (prompt tuning); they get
-    /// positions 0..P-1 and segment 0, the real tokens P..P+T-1, as Hugging Face's inputs_embeds path.</param>
-    /// <returns>[B, T, H], or [B, P+T, H] with virtual tokens</returns>
-    public Tensor forward(Tensor inputIds, Tensor? tokenTypeIds = null, Tensor? virtualTokens = null)
+    /// <param name="inputsEmbeds">[B, T, H] used instead of looking up <paramref name="inputIds"/> (Hugging Face's
+    /// inputs_embeds; prompt tuning puts its soft prompts in front of the word embeddings this way).</param>
+    /// <returns>[B, T, H]</returns>
+    public Tensor forward(Tensor? inputIds, Tensor? tokenTypeIds = null, Tensor? inputsEmbeds = null)
     {
-        var words = word_embeddings.forward(inputIds);                                     // [B, T, H]
-        if (virtualTokens is not null)
-        {
-            var (B, P) = (inputIds.shape[0], virtualTokens.shape[1]);
-            words = cat([virtualTokens, words], 1);                                        // [B, P+T, H]
-            if (tokenTypeIds is not null)
-                tokenTypeIds = cat([zeros(B, P, dtype: tokenTypeIds.dtype, device: tokenTypeIds.device), tokenTypeIds], 1);
-        }
-        var T = words.shape[1];
+        if (inputIds is null && inputsEmbeds is null) throw new ArgumentException("BertEmbeddings: give input_ids or inputs_embeds");
+        var words = inputsEmbeds ?? word_embeddings.forward(inputIds!);                   // [B, T, H]
+        var (B, T) = (words.shape[0], words.shape[1]);
         if (T > maxPositions)
             throw new ArgumentException($"Sequence length {T} exceeds max_position_embeddings {maxPositions}");
-        using var positions = arange(T, dtype: int64, device: inputIds.device);          // [T]
-        using var zeroTypes = tokenTypeIds is null ? zeros(words.shape[0], T, dtype: int64, device: inputIds.device) : null;
+        using var positions = arange(T, dtype: int64, device: words.device);             // [T]
+        using var zeroTypes = tokenTypeIds is null ? zeros(B, T, dtype: int64, device: words.device) : null;
         var x = words
               + token_type_embeddings.forward(tokenTypeIds ?? zeroTypes!)                  // [B, T, H]
               + position_embeddings.forward(positions);                                    // [T, H], broadcast over B

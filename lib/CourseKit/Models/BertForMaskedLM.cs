@@ -81,9 +81,8 @@ public sealed class BertForMaskedLM : BertPreTrainedModel<ClassifierOutput>
     };
 
     /// <param name="labels">[B, T] token ids to predict at masked positions, -100 elsewhere (ignored by the loss).</param>
-    public override ClassifierOutput forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions = false)
+    public override ClassifierOutput ForwardHead(BertModelOutput hidden, Tensor? labels)
     {
-        var hidden = bert.forward(inputIds, attentionMask, tokenTypeIds, outputAttentions);
         var logits = cls.predictions.forward(hidden.LastHiddenState);                 // [B, T, V]
         var loss = labels is null ? null
             : nn.functional.cross_entropy(logits.view(-1, Config.VocabSize), labels.view(-1), ignore_index: -100);

@@ -27,9 +27,8 @@ public sealed class BertForSequenceClassification : BertPreTrainedModel<Classifi
 
     /// <param name="labels">[B]: int64 class ids (cross-entropy); float targets when num_labels is 1 (regression,
     /// mean squared error); [B, C] float 0/1 for multi-label (binary cross-entropy), as HF's problem_type.</param>
-    public override ClassifierOutput forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions = false)
+    public override ClassifierOutput ForwardHead(BertModelOutput hidden, Tensor? labels)
     {
-        var hidden = bert.forward(inputIds, attentionMask, tokenTypeIds, outputAttentions);
         var logits = classifier.forward(dropout.forward(hidden.PoolerOutput!));         // [B, C]
         Tensor? loss = null;
         if (labels is not null)

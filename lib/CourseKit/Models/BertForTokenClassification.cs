@@ -26,9 +26,8 @@ public sealed class BertForTokenClassification : BertPreTrainedModel<ClassifierO
     public override BertModel Bert => bert;
 
     /// <param name="labels">[B, T] class ids, -100 where no label (padding, continuation sub-words).</param>
-    public override ClassifierOutput forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions = false)
+    public override ClassifierOutput ForwardHead(BertModelOutput hidden, Tensor? labels)
     {
-        var hidden = bert.forward(inputIds, attentionMask, tokenTypeIds, outputAttentions);
         var logits = classifier.forward(dropout.forward(hidden.LastHiddenState));      // [B, T, C]
         var loss = labels is null ? null
             : nn.functional.cross_entropy(logits.view(-1, Config.NumLabels), labels.view(-1), ignore_index: -100);

@@ -53,10 +53,12 @@ public sealed class BertLayer : nn.Module
     }
 
     /// <param name="x">[B, T, H]</param>
-    /// <returns>[B, T, H] and, if asked, the attention weights [B, nh, T, T]</returns>
-    public (Tensor hidden, Tensor? weights) forward(Tensor x, Tensor? additiveMask, bool returnWeights = false)
+    /// <param name="pastKeyValue">extra keys and values [B, nh, P, hd] for this layer's attention (see <see cref="BertSelfAttention"/>).</param>
+    /// <returns>[B, T, H] and, if asked, the attention weights [B, nh, T, P+T]</returns>
+    public (Tensor hidden, Tensor? weights) forward(Tensor x, Tensor? additiveMask, bool returnWeights = false,
+        (Tensor Key, Tensor Value)? pastKeyValue = null)
     {
-        var (attended, weights) = attention.forward(x, additiveMask, returnWeights);
+        var (attended, weights) = attention.forward(x, additiveMask, returnWeights, pastKeyValue);
         return (output.forward(intermediate.forward(attended), attended), weights);
     }
 }
@@ -71,12 +73,16 @@ public sealed class BertEncoder : nn.Module
         layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
     }
 
-    public (Tensor hidden, IReadOnlyList<Tensor>? attentions) forward(Tensor x, Tensor? additiveMask, bool returnWeights = false)
+    /// <param name="pastKeyValues">one (key, value) pair [B, nh, P, hd] per layer, or null.</param>
+    public (Tensor hidden, IReadOnlyList<Tensor>? attentions) forward(Tensor x, Tensor? additiveMask, bool returnWeights = false,
+        IReadOnlyList<(Tensor Key, Tensor Value)>? pastKeyValues = null)
     {
+        if (pastKeyValues is not null && pastKeyValues.Count != layer.Count)
+            throw new ArgumentException($"past_key_values has {pastKeyValues.Count} entries for {layer.Count} layers");
         var attentions = returnWeights ? new List<Tensor>() : null;
-        foreach (var block in layer)
+        for (int i = 0; i < layer.Count; i++)
         {
-            (x, var weights) = block.forward(x, additiveMask, returnWeights);
+            (x, var weights) = layer[i].forward(x, additiveMask, returnWeights, pastKeyValues?[i]);
             if (weights is not null) attentions?.Add(weights);
         }
         return (x, attentions);

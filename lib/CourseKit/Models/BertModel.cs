@@ -16,12 +16,6 @@ public sealed class BertModel : nn.Module<Tensor, BertModelOutput>, IHuggingFace
 
     public BertConfig Config { get; }
 
-    /// <summary>PEFT hook (prompt tuning): given the batch size, returns soft-prompt embeddings [B, P, H] put in front of
-    /// the input's word embeddings. The attention mask is extended with ones for them, the pooler reads the first
-    /// position (the first virtual token, as in Hugging Face PEFT), and LastHiddenState leaves the P virtual positions
-    /// out so that per-token outputs stay aligned with <c>inputIds</c>.</summary>
-    public Func<long, Tensor>? VirtualTokenEmbeddings { get; set; }
-
     /// <summary>Loads a Hugging Face BERT folder (config.json + model.safetensors); reports via <see cref="Reporting.Reporter"/>.</summary>
     public static BertModel FromPretrained(string dir, bool addPoolingLayer = true) =>
         Pretrained.Load(dir, BertConfig.Load, c => new BertModel(c, addPoolingLayer)).Model;
@@ -49,22 +43,29 @@ public sealed class BertModel : nn.Module<Tensor, BertModelOutput>, IHuggingFace
 
     public override BertModelOutput forward(Tensor inputIds) => forward(inputIds, null, null);
 
-    /// <param name="inputIds">[B, T] int64</param>
-    /// <param name="attentionMask">[B, T], 1 = a real token, 0 = padding (keys that must not be attended to); all ones when null.</param>
+    /// <param name="inputIds">[B, T] int64; null when <paramref name="inputsEmbeds"/> is given.</param>
+    /// <param name="attentionMask">[B, P+T], 1 = a key that may be attended to, 0 = padding; all ones when null. It
+    /// covers the P past keys first (P = 0 without <paramref name="pastKeyValues"/>), as in Hugging Face.</param>
     /// <param name="tokenTypeIds">[B, T] segment ids; zeros when null.</param>
-    /// <param name="outputAttentions">also return each layer's attention weights [B, nh, T, T] (uses the explicit path).</param>
-    public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, bool outputAttentions = false)
+    /// <param name="outputAttentions">also return each layer's attention weights [B, nh, T, P+T] (uses the explicit path).</param>
+    /// <param name="inputsEmbeds">[B, T, H] word embeddings to use instead of looking up <paramref name="inputIds"/>
+    /// (prompt tuning's [soft prompts; word embeddings]); positions and segments are added as for ids.</param>
+    /// <param name="pastKeyValues">one (key, value) pair [B, nh, P, hd] per layer, put in front of that layer's keys
+    /// and values (prefix tuning). Unlike Hugging Face's decoder cache, they do not shift the positions of the tokens:
+    /// a prefix is not text that came before.</param>
+    public BertModelOutput forward(Tensor? inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, bool outputAttentions = false,
+        Tensor? inputsEmbeds = null, IReadOnlyList<(Tensor Key, Tensor Value)>? pastKeyValues = null)
     {
-        if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be [B, T], got [{string.Join(", ", inputIds.shape)}]");
-        var virtualTokens = VirtualTokenEmbeddings?.Invoke(inputIds.shape[0]);          // [B, P, H]
-        long P = virtualTokens?.shape[1] ?? 0;
-        if (virtualTokens is not null && attentionMask is not null)
-            attentionMask = cat([ones(inputIds.shape[0], P, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
-        var x = embeddings.forward(inputIds, tokenTypeIds, virtualTokens);             // [B, P+T, H]
-        using var additiveMask = attentionMask is null ? null : AdditiveMask(attentionMask, x.dtype);
-        var (hidden, attentions) = encoder.forward(x, additiveMask, outputAttentions); // [B, P+T, H]
-        var pooled = pooler?.forward(hidden);                                          // [B, H]
-        if (P > 0) hidden = hidden.narrow(1, P, hidden.shape[1] - P);                    // [B, T, H]
+        if ((inputIds is null) == (inputsEmbeds is null)) throw new ArgumentException("give either input_ids or inputs_embeds");
+        if (inputIds is not null && inputIds.dim() != 2) throw new ArgumentException($"input_ids must be [B, T], got [{string.Join(", ", inputIds.shape)}]");
+        if (inputsEmbeds is not null && inputsEmbeds.dim() != 3) throw new ArgumentException($"inputs_embeds must be [B, T, H], got [{string.Join(", ", inputsEmbeds.shape)}]");
+        var x = embeddings.forward(inputIds, tokenTypeIds, inputsEmbeds);                 // [B, T, H]
+        long keys = (pastKeyValues is { Count: > 0 } ? pastKeyValues[0].Key.shape[2] : 0) + x.shape[1];
+        if (attentionMask is not null && attentionMask.shape[^1] != keys)
+            throw new ArgumentException($"attention_mask covers {attentionMask.shape[^1]} positions; the attention has {keys} keys (past key/values + tokens)");
+        using var additiveMask = attentionMask is null ? null : AdditiveMask(attentionMask, x.dtype);   // [B, 1, 1, P+T]
+        var (hidden, attentions) = encoder.forward(x, additiveMask, outputAttentions, pastKeyValues);  // [B, T, H]
+        var pooled = pooler?.forward(hidden);                                              // [B, H]
         return new BertModelOutput(hidden, pooled, attentions);
     }
 

@@ -19,11 +19,22 @@ public abstract class BertPreTrainedModel<TOutput> : nn.Module<Tensor, TOutput>,
 
     public override TOutput forward(Tensor inputIds) => forward(inputIds, null, null, null);
 
-    /// <param name="inputIds">[B, T] int64</param>
-    /// <param name="attentionMask">[B, T] 1 = token, 0 = padding</param>
+    /// <summary>The encoder, then the head: <see cref="BertModel.forward(Tensor?, Tensor?, Tensor?, bool, Tensor?, IReadOnlyList{ValueTuple{Tensor, Tensor}}?)"/>
+    /// then <see cref="ForwardHead"/>.</summary>
+    /// <param name="inputIds">[B, T] int64; null when <paramref name="inputsEmbeds"/> is given.</param>
+    /// <param name="attentionMask">[B, T] 1 = token, 0 = padding ([B, P+T] with <paramref name="pastKeyValues"/>)</param>
     /// <param name="tokenTypeIds">[B, T] segment ids</param>
     /// <param name="labels">the head's targets; when given, the output carries the loss.</param>
-    public abstract TOutput forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions = false);
+    /// <param name="inputsEmbeds">[B, T, H] instead of <paramref name="inputIds"/> (Hugging Face's inputs_embeds).</param>
+    /// <param name="pastKeyValues">per layer, extra keys and values [B, nh, P, hd] (Hugging Face's past_key_values).</param>
+    public TOutput forward(Tensor? inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions = false,
+        Tensor? inputsEmbeds = null, IReadOnlyList<(Tensor Key, Tensor Value)>? pastKeyValues = null) =>
+        ForwardHead(Bert.forward(inputIds, attentionMask, tokenTypeIds, outputAttentions, inputsEmbeds, pastKeyValues), labels);
+
+    /// <summary>The head alone, on the encoder's output (what follows <c>bert</c> in <see cref="forward(Tensor?, Tensor?, Tensor?, Tensor?, bool, Tensor?, IReadOnlyList{ValueTuple{Tensor, Tensor}}?)"/>).</summary>
+    /// <param name="hidden">the encoder's output: LastHiddenState [B, T, H], PoolerOutput [B, H] when the model has a pooler.</param>
+    /// <param name="labels">the head's targets; when given, the output carries the loss.</param>
+    public abstract TOutput ForwardHead(BertModelOutput hidden, Tensor? labels);
 
     /// <summary>Registers the submodules and draws fresh weights the way HF does.</summary>
     protected void Build()

@@ -56,23 +56,16 @@ public abstract record PeftConfig
 
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson() + "\n");
 
-    static readonly Dictionary<string, Type> Types = new()
-    {
-        [PeftTypes.Lora] = typeof(LoraConfig), [PeftTypes.AdaLora] = typeof(AdaLoraConfig),
-        [PeftTypes.BottleneckAdapter] = typeof(BottleneckAdapterConfig), [PeftTypes.PrefixTuning] = typeof(PrefixTuningConfig),
-        [PeftTypes.PromptTuning] = typeof(PromptTuningConfig), [PeftTypes.BitFit] = typeof(BitFitConfig), [PeftTypes.IA3] = typeof(IA3Config),
-    };
-
-    /// <summary>Reads any method's config, dispatching on <c>peft_type</c>.</summary>
+    /// <summary>Reads any method's config, dispatching on <c>peft_type</c> through <see cref="PeftMethods"/>.</summary>
     public static PeftConfig FromJson(string json, string source = "adapter config")
     {
         try
         {
             var type = JsonNode.Parse(json)?["peft_type"]?.GetValue<string>()
                 ?? throw new InvalidDataException($"{source}: no \"peft_type\" field");
-            if (!Types.TryGetValue(type, out var configType))
-                throw new InvalidDataException($"{source}: peft_type '{type}' is not one of {string.Join(", ", Types.Keys)}");
-            var config = (PeftConfig)(JsonSerializer.Deserialize(json, configType, Options)
+            var method = PeftMethods.ForPeftType(type)
+                ?? throw new InvalidDataException($"{source}: peft_type '{type}' is not one of {string.Join(", ", PeftMethods.All.Select(m => m.PeftType))}");
+            var config = (PeftConfig)(JsonSerializer.Deserialize(json, method.ConfigType, Options)
                 ?? throw new InvalidDataException($"{source}: empty config"));
             config.Validate();
             return config;

@@ -123,15 +123,10 @@ public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptim
     /// regulariser in training mode (AdaLoRA's orthogonality term).</param>
     public ClassifierOutput forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions = false)
     {
-        Tuner.BeforeForward();
-        try
-        {
-            var output = Model.forward(inputIds, attentionMask, tokenTypeIds, labels, outputAttentions);
-            if (output.Loss is not null && training && Tuner.RegularizationLoss() is { } regularizer)
-                output = output with { Loss = output.Loss + regularizer };
-            return output;
-        }
-        finally { Tuner.AfterForward(); }
+        var output = Tuner.Forward(Model, inputIds, attentionMask, tokenTypeIds, labels, outputAttentions);
+        if (output.Loss is not null && training && Tuner.RegularizationLoss() is { } regularizer)
+            output = output with { Loss = output.Loss + regularizer };
+        return output;
     }
 
     public void AfterOptimizerStep(long step) => Tuner.AfterOptimizerStep(step);

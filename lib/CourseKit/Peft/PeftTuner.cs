@@ -25,8 +25,11 @@ public abstract class PeftTuner
     /// <summary>Called by the Trainer after every optimizer step (AdaLoRA's rank allocation).</summary>
     public virtual void AfterOptimizerStep(long step) { }
 
-    internal virtual void BeforeForward() { }
-    internal virtual void AfterForward() { }
+    /// <summary>The adapted model's forward. Methods that hook layers need nothing more than the model's own; prompt
+    /// and prefix tuning hand it their virtual tokens (inputs_embeds, past_key_values), as Hugging Face's PeftModel does.</summary>
+    internal virtual ClassifierOutput Forward(BertPreTrainedModel<ClassifierOutput> model, Tensor inputIds, Tensor? attentionMask,
+        Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions) =>
+        model.forward(inputIds, attentionMask, tokenTypeIds, labels, outputAttentions);
 
     /// <summary>State outside the parameters that a resumed run needs (see <see cref="Training.ITrainingState"/>).</summary>
     internal virtual Dictionary<string, Tensor> TrainingState() => [];

@@ -87,7 +87,6 @@ public sealed class PrefixTuningTuner(PrefixTuningConfig config) : PeftTuner
     public PrefixEncoder Encoder { get; private set; } = null!;
     internal override nn.Module? PromptEncoder => Encoder;
     int layers, heads, headDim;
-    Tensor? current;   // [L·2, nh, P, hd] for the forward in progress
 
     internal override void Attach(BertPreTrainedModel<ClassifierOutput> model)
     {
@@ -96,24 +95,28 @@ public sealed class PrefixTuningTuner(PrefixTuningConfig config) : PeftTuner
         Config = Config with { NumLayers = layers, TokenDim = c.HiddenSize, NumAttentionHeads = heads };
         bool project = Config.PrefixProjection && !Config.InferenceMode;
         Encoder = new PrefixEncoder(Config.NumVirtualTokens, c.HiddenSize, layers, project ? Config.EncoderHiddenSize ?? c.HiddenSize : null);
-        var blocks = model.Bert.encoder.layer.ToList();
-        for (int i = 0; i < blocks.Count; i++)
-        {
-            int layer = i;
-            blocks[i].attention.self_attention.PrefixKeyValues = batch =>
-            {
-                var all = current ?? KeyValues();
-                return (all[2 * layer].unsqueeze(0).expand(batch, -1, -1, -1), all[2 * layer + 1].unsqueeze(0).expand(batch, -1, -1, -1));
-            };
-        }
     }
 
-    /// <returns>[L·2, nh, P, hd], HF's past_key_values layout without the batch</returns>
-    Tensor KeyValues() => Encoder.Prefixes().view(Config.NumVirtualTokens, layers * 2, heads, headDim).permute(1, 2, 0, 3);
+    /// <summary>Hugging Face PEFT's get_prompt: each layer's key and value prefixes [B, nh, P, hd]. The MLP runs once
+    /// per forward, not once per layer.</summary>
+    public IReadOnlyList<(Tensor Key, Tensor Value)> PastKeyValues(long batchSize)
+    {
+        var all = Encoder.Prefixes().view(Config.NumVirtualTokens, layers * 2, heads, headDim).permute(1, 2, 0, 3);   // [L·2, nh, P, hd]
+        return Enumerable.Range(0, layers)
+            .Select(l => (all[2 * l].unsqueeze(0).expand(batchSize, -1, -1, -1), all[2 * l + 1].unsqueeze(0).expand(batchSize, -1, -1, -1)))
+            .ToList();
+    }
 
-    /// <summary>The MLP runs once per forward of the PeftModel, not once per layer.</summary>
-    internal override void BeforeForward() => current = KeyValues();
-    internal override void AfterForward() => current = null;
+    /// <summary>Hugging Face PEFT's prefix-tuning forward: the prefixes go in as past_key_values and the attention mask
+    /// gets ones for them (every query may attend to the prefix; padding stays masked).</summary>
+    internal override ClassifierOutput Forward(BertPreTrainedModel<ClassifierOutput> model, Tensor inputIds, Tensor? attentionMask,
+        Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions)
+    {
+        var B = inputIds.shape[0];
+        if (attentionMask is not null)
+            attentionMask = cat([ones(B, Config.NumVirtualTokens, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
+        return model.forward(inputIds, attentionMask, tokenTypeIds, labels, outputAttentions, pastKeyValues: PastKeyValues(B));
+    }
 
     /// <summary>Replaces the reparameterisation MLP by the prefixes it computes (the forward does not change).</summary>
     public void Fold() => Encoder.Fold();

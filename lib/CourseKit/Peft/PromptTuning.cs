@@ -94,7 +94,25 @@ public sealed class PromptTuningTuner(PromptTuningConfig config) : PeftTuner
             using var index = tensor(ids);
             Encoder.embedding.weight!.copy_(words.index_select(0, index));
         }
-        model.Bert.VirtualTokenEmbeddings = Encoder.Prompts;
+    }
+
+    /// <summary>Hugging Face PEFT's prompt-tuning forward: [soft prompts; word embeddings] go in as inputs_embeds, the
+    /// attention mask gets ones and the segment ids zeros for the prompts. The pooler reads position 0, the first
+    /// virtual token, as in PEFT; the per-token outputs leave the P prompts out, so token logits stay aligned with
+    /// <paramref name="inputIds"/> (and the head's dropout draws for the real tokens only).</summary>
+    internal override ClassifierOutput Forward(BertPreTrainedModel<ClassifierOutput> model, Tensor inputIds, Tensor? attentionMask,
+        Tensor? tokenTypeIds, Tensor? labels, bool outputAttentions)
+    {
+        var (B, T, P) = (inputIds.shape[0], inputIds.shape[1], Config.NumVirtualTokens);
+        var words = model.Bert.embeddings.word_embeddings.forward(inputIds);                    // [B, T, H]
+        var inputsEmbeds = cat([Encoder.Prompts(B), words], 1);                                  // [B, P+T, H]
+        if (attentionMask is not null)
+            attentionMask = cat([ones(B, P, dtype: attentionMask.dtype, device: attentionMask.device), attentionMask], 1);
+        if (tokenTypeIds is not null)
+            tokenTypeIds = cat([zeros(B, P, dtype: tokenTypeIds.dtype, device: tokenTypeIds.device), tokenTypeIds], 1);
+        var hidden = model.Bert.forward(null, attentionMask, tokenTypeIds, outputAttentions, inputsEmbeds);
+        hidden = hidden with { LastHiddenState = hidden.LastHiddenState.narrow(1, P, T) };     // [B, T, H]
+        return model.ForwardHead(hidden, labels);
     }
 
     internal override Dictionary<string, Tensor> ExtraTensorsToSave() => new() { [SavedName] = Encoder.embedding.weight!.detach() };

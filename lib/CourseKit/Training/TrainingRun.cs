@@ -125,7 +125,6 @@ sealed class TrainingRun<T>
             if (_o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, _o.MaxGradNorm);
             _optimizer.step();
         }
-        _task.AfterOptimizerStep?.Invoke(_state.GlobalStep + 1);
         (_model as IAfterOptimizerStep)?.AfterOptimizerStep(_state.GlobalStep + 1);
         double lr = _scheduler.get_last_lr().First();
         _scheduler.step();

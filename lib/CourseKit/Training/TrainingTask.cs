@@ -19,13 +19,10 @@ public sealed class TrainingTask<TExample>
     public IModelStore Store { get; init; } = new StateDictStore();
     /// <summary>Shuffle the training set every epoch (in an order fixed by the seed and the epoch).</summary>
     public bool Shuffle { get; init; } = true;
-    /// <summary>Called after every optimizer step with the number of steps done so far (1 after the first), while the
-    /// gradients are still there (e.g. AdaLoRA's rank allocation). A model implementing
-    /// <see cref="IAfterOptimizerStep"/> is called as well, without being named here.</summary>
-    public Action<long>? AfterOptimizerStep { get; init; }
 }
 
-/// <summary>A model that must do something after every optimizer step of the <see cref="Trainer"/> (AdaLoRA).</summary>
+/// <summary>A model that must do something after every optimizer step of the <see cref="Trainer"/> (AdaLoRA's rank
+/// allocation): the Trainer calls it with the number of steps done so far, while the gradients are still there.</summary>
 public interface IAfterOptimizerStep
 {
     /// <param name="step">optimizer steps done so far (1 after the first); gradients are still set.</param>

@@ -59,6 +59,29 @@ public class PeftConfigTests
         Assert.Equal(json, back.ToJson());
     }
 
+    /// <summary>The one registry: each method's default config is of its declared type and peft_type, valid, read back
+    /// through the registry, and offered by the sequence-classification runner without any registration call.</summary>
+    [Fact]
+    public void Every_registered_method_has_a_valid_default_config_that_reads_back_and_is_a_runner_method()
+    {
+        Assert.Equal(["lora", "adalora", "adapter", "prefix", "prompt", "bitfit", "ia3"], PeftMethods.Names);
+        Assert.Equal(PeftMethods.All.Count, PeftMethods.All.Select(m => m.PeftType).Distinct().Count());
+        foreach (var method in PeftMethods.All)
+        {
+            var config = method.DefaultConfig(100);
+            Assert.IsType(method.ConfigType, config);
+            Assert.Equal(method.PeftType, config.PeftType);
+            config.Validate();
+            Assert.Same(method, PeftMethods.ForPeftType(config.PeftType));
+            Assert.Equal(config.ToJson(), PeftConfig.FromJson(config.ToJson()).ToJson());
+            Assert.Equal(method.Description, CourseKit.Tasks.SequenceClassification.FineTuningMethods.Get(method.Name).Description);
+        }
+        var adaLora = (AdaLoraConfig)PeftMethods.All.Single(m => m.Name == "adalora").DefaultConfig(100);
+        Assert.Equal((100L, 10L, 20L), (adaLora.TotalStep!.Value, adaLora.TInit, adaLora.TFinal));   // the schedule spans the run
+        var ex = Assert.Throws<InvalidDataException>(() => PeftConfig.FromJson("""{"peft_type": "NOPE"}"""));
+        Assert.Contains("LORA, ADALORA, BOTTLENECK_ADAPTER, PREFIX_TUNING, PROMPT_TUNING, BITFIT, IA3", ex.Message);
+    }
+
     [Fact]
     public void Target_modules_are_lists_or_a_regex_in_json_as_in_peft()
     {

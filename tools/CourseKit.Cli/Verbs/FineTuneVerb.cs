@@ -15,7 +15,6 @@ public static class FineTuneVerb
 {
     public static Command Create(DataRegistry? registry = null)
     {
-        CourseKit.Peft.PeftFineTuningMethods.Register(); // lora, adalora, adapter, prefix, prompt, bitfit, ia3
         var run = new RunOptions("artifacts/finetune");
         var task = new Option<string>("--task") { Description = "sst2 (GLUE SST-2, binary) or phrasebank (Financial PhraseBank, 3 classes).", DefaultValueFactory = _ => "phrasebank" };
         var agreement = new Option<string>("--agreement") { Description = "PhraseBank annotator agreement: all, 75, 66 or 50.", DefaultValueFactory = _ => "all" };

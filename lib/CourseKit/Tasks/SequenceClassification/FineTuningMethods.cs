@@ -1,4 +1,5 @@
 using CourseKit.Models;
+using CourseKit.Peft;
 using CourseKit.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,7 +19,8 @@ public sealed record PreparedClassifier(nn.Module Module, ClassifierForward Forw
 /// <summary>
 /// A way to adapt a pretrained classifier to a task: which parameters train and which modules are added. Prepare is
 /// called once, after the model is loaded and before the optimizer is built (the optimizer takes every parameter with
-/// requires_grad). Register new methods (LoRA, adapters, ...) with <see cref="FineTuningMethods.Register"/>.
+/// requires_grad). The PEFT methods (LoRA, adapters, ...) come from <see cref="PeftMethods"/>; register others with
+/// <see cref="FineTuningMethods.Register"/>.
 /// </summary>
 public interface IFineTuningMethod
 {
@@ -45,7 +47,8 @@ public sealed class DelegateFineTuningMethod(string name, string description, Fu
     public PreparedClassifier Prepare(BertForSequenceClassification model, FineTuneContext context) => prepare(model, context);
 }
 
-/// <summary>The registry behind <c>--method</c>: one name → one <see cref="IFineTuningMethod"/>.</summary>
+/// <summary>The registry behind the runner's methods: one name → one <see cref="IFineTuningMethod"/>. It starts with
+/// full, head and every method of <see cref="PeftMethods"/>.</summary>
 public static class FineTuningMethods
 {
     static readonly Dictionary<string, IFineTuningMethod> Methods = new(StringComparer.OrdinalIgnoreCase);
@@ -56,12 +59,22 @@ public static class FineTuningMethods
         Register(new DelegateFineTuningMethod("full", "every parameter trains (classic fine-tuning)", (m, c) => Plain(m, c)));
         Register(new DelegateFineTuningMethod("head", "the encoder (embeddings + layers) is frozen; the pooler and classifier train",
             (m, c) => { FineTuningFreezing.Apply(m, FreezeMode.Encoder, 0); return Plain(m, c); }));
+        foreach (var peft in PeftMethods.All)
+            Register(new DelegateFineTuningMethod(peft.Name, peft.Description, (m, c) => Peft(m, peft.DefaultConfig(c.TotalSteps))));
     }
 
     /// <summary>The plain model as its own module, forward and Hugging Face folder store.</summary>
     public static PreparedClassifier Plain(BertForSequenceClassification model, FineTuneContext context) =>
         new(model, (ids, mask, types, labels) => model.forward(ids, mask, types, labels),
             new HuggingFaceModelStore(context.Tokenizer, context.Options.MaxLength));
+
+    /// <summary>The model with <paramref name="config"/>'s method attached: the PeftModel as the module, its forward, and
+    /// a store that saves only the adapter and the head.</summary>
+    public static PreparedClassifier Peft(BertForSequenceClassification model, PeftConfig config)
+    {
+        var peft = PeftModel.Create(model, config);
+        return new(peft, (ids, mask, types, labels) => peft.forward(ids, mask, types, labels), new PeftModelStore());
+    }
 
     /// <summary>Adds or replaces a method.</summary>
     public static void Register(IFineTuningMethod method)

@@ -16,10 +16,9 @@ public class PeftSweepTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixtur
     [Fact]
     public void Every_peft_method_runs_through_the_sweep_and_saves_only_adapter_and_head()
     {
-        PeftFineTuningMethods.Register();
-        Assert.Superset(PeftFineTuningMethods.Names.ToHashSet(), FineTuningMethods.Names.ToHashSet());
+        Assert.Superset(PeftMethods.Names.ToHashSet(), FineTuningMethods.Names.ToHashSet());
         var outDir = tiny.NewDir("peft-sweep");
-        var methods = new[] { "full" }.Concat(PeftFineTuningMethods.Names).ToArray();
+        var methods = new[] { "full" }.Concat(PeftMethods.Names).ToArray();
         var results = FT.Sweep(Options("full"), methods, outDir);
 
         Assert.Equal(methods, results.Select(r => r.Method));
@@ -36,7 +35,6 @@ public class PeftSweepTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixtur
     [Fact]
     public void AdaLora_budget_spans_the_whole_run()
     {
-        PeftFineTuningMethods.Register();
         var context = new FineTuneContext(Options("adalora"), null!, TrainExamples: 160);
         Assert.Equal(20, context.TotalSteps); // ceil(160 / 16) × 2 epochs
     }

@@ -1,10 +1,13 @@
+using CourseKit.Models;
 using CourseKit.Text;
 using CourseKit.Training;
 using TorchSharp;
 
-namespace CourseKit.Models;
+namespace CourseKit.Tasks;
 
-/// <summary>Trainer checkpoints in the Hugging Face folder layout, so any checkpoint is also a loadable model folder.</summary>
+/// <summary>Trainer checkpoints in the Hugging Face folder layout, so any checkpoint is also a loadable model folder.
+/// It lives with the tasks, not the models: the Trainer's store interface is the tasks' business, and Models depends
+/// on nothing above it.</summary>
 public sealed class HuggingFaceModelStore(BertTextTokenizer? tokenizer = null, int? modelMaxLength = null) : IModelStore
 {
     public void Save(torch.nn.Module model, string dir) => Pretrained.Save(AsHuggingFace(model), dir, tokenizer, modelMaxLength);
