@@ -93,13 +93,8 @@ public static class FineTuning
                     return metrics;
                 },
             };
-            var trainerOptions = new TrainerOptions
-            {
-                Epochs = o.Epochs, LearningRate = o.EffectiveLearningRate, WeightDecay = o.WeightDecay, WarmupRatio = o.WarmupRatio,
-                MetricForBest = o.MetricForBest, GreaterIsBetter = true, EarlyStoppingPatience = o.EarlyStoppingPatience,
-                OutputDir = Path.Combine(workDir, "trainer"), KeepLast = 1, KeepBest = true, LoadBestAtEnd = true,
-                Seed = o.Seed, LogEverySteps = Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4)),
-            };
+            var trainerOptions = o.ToTrainerOptions(o.EffectiveLearningRate, o.MetricForBest, Path.Combine(workDir, "trainer"),
+                logEverySteps: Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4)));
             var trained = Trainer.Run(task, trainerOptions, cancel);
 
             var (validationReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, data.Labels, pad, device: o.Device);
@@ -141,7 +136,8 @@ public static class FineTuning
         var what = Directory.Exists(dir) ? $"{dir} has no {Pretrained.ConfigFile}" : $"{dir}: no such model folder";
         throw new ModelFolderMissingException(
             $"{what}. Fine-tuning needs a pretrained BERT in the Hugging Face layout (config.json, model.safetensors, vocab.txt): " +
-            $"create the kit's with `course pretrain bert --profile full` (it writes {FineTuneOptions.DefaultModelDir}; --profile quick for a rough one in minutes), or pass --model DIR.");
+            $"create the kit's with `course pretrain bert` (full profile for a real one, quick for a rough one in minutes; it writes {CoursePaths.KitBert}), " +
+            "or set the model folder to any Hugging Face BERT folder.");
     }
 
     static void WriteOutputs(FineTuneResult r, string dir)
