@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CourseKit.Cli.Verbs;
+using CourseKit.Tasks.TokenClassification;
 
 namespace CourseKit.Tests.Cli;
 
@@ -30,7 +31,8 @@ public class LongRunningVerbOptionsTests
     {
         var conll = Find("reproduce conll");
         Assert.Empty(conll.Parse(["--decoding", "constrained"]).Errors);
-        Assert.Equal("argmax", conll.Parse([]).GetValue<string>("--decoding"));
+        Assert.Equal(TagDecoding.Argmax, conll.Parse([]).GetValue<TagDecoding>("--decoding"));
+        Assert.Equal(TagDecoding.Iob2Constrained, conll.Parse(["--decoding", "constrained"]).GetValue<TagDecoding>("--decoding"));
         Assert.NotEmpty(conll.Parse(["--decoding", "viterbi"]).Errors);
     }
 
