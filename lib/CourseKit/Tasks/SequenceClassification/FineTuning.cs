@@ -37,17 +37,7 @@ public static class FineTuning
         var data = FineTuningData.Load(o);
         var tokenizer = Pretrained.LoadTokenizer(o.ModelDir);
 
-        torch.manual_seed(o.Seed); // the new head's initial weights
-        var model = Pretrained.Load(o.ModelDir, BertConfig.Load, c => new BertForSequenceClassification(c), c =>
-        {
-            c.WithLabels(data.Labels);
-            c.ClassifierDropout = o.ClassifierDropout;
-            return c;
-        }).Model;
-        if (o.MaxLength > model.Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"max length {o.MaxLength} exceeds the model's max_position_embeddings ({model.Config.MaxPositionEmbeddings}) in {o.ModelDir}");
-        if (tokenizer.VocabularySize > model.Config.VocabSize)
-            throw new InvalidDataException($"{o.ModelDir}: vocab.txt has {tokenizer.VocabularySize} tokens but config.json says vocab_size {model.Config.VocabSize}");
+        var model = LoadModel(o, data.Labels, tokenizer);
 
         var prepared = method.Prepare(model, new FineTuneContext(o, tokenizer, data.Train.Count));
         FineTuningFreezing.Apply(model, o.Freeze, o.FreezeLowerLayers);
@@ -72,27 +62,7 @@ public static class FineTuning
 
         try
         {
-            var task = new TrainingTask<EncodedExample>
-            {
-                Model = prepared.Module,
-                TrainSet = train,
-                BatchSize = o.BatchSize,
-                Store = prepared.Store,
-                CountTokens = batch => batch.Sum(e => (long)e.InputIds.Length),
-                Loss = batch =>
-                {
-                    var (ids, mask, types, labels) = SequenceClassificationBatches.Collate(batch, pad, o.Device);
-                    return prepared.Forward(ids, mask, types, labels).Loss
-                        ?? throw new InvalidOperationException($"method '{method.Name}': the forward returned no loss although labels were given");
-                },
-                Evaluate = () =>
-                {
-                    var (report, loss) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, data.Labels, pad, device: o.Device);
-                    var metrics = report.Summary();
-                    metrics["loss"] = loss;
-                    return metrics;
-                },
-            };
+            var task = CreateTask(o, prepared, method.Name, train, validation, data.Labels, pad);
             var trainerOptions = o.ToTrainerOptions(o.EffectiveLearningRate, o.MetricForBest, Path.Combine(workDir, "trainer"),
                 logEverySteps: Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4)));
             var trained = Trainer.Run(task, trainerOptions, cancel);
@@ -107,13 +77,12 @@ public static class FineTuning
             long checkpointBytes = Directory.EnumerateFiles(bestModelDir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
             if (!o.KeepCheckpoints) DeleteQuietly(TrainerCheckpoint.Root(trainerOptions.OutputDir));
 
-            int majority = train.GroupBy(e => e.Label).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
             var result = new FineTuneResult
             {
                 Task = data.Name, Method = method.Name, ModelDir = o.ModelDir, Labels = data.Labels,
                 TotalParameters = total, TrainableParameters = trainable, TrainCount = train.Length,
                 Validation = validationReport, Test = testReport,
-                MajorityBaselineTestAccuracy = test.Count(e => e.Label == majority) / (double)test.Length,
+                MajorityBaselineTestAccuracy = MajorityBaselineAccuracy(train, test),
                 LearningRate = o.EffectiveLearningRate, Seed = o.Seed, Steps = trained.Steps, Epochs = trained.Epochs, StoppedEarly = trained.StoppedEarly,
                 WallSeconds = clock.Elapsed.TotalSeconds, TrainSeconds = trained.WallSeconds,
                 PeakMemoryBytes = peak, PeakMemoryMeasure = memoryMeasure, CheckpointBytes = checkpointBytes,
@@ -127,6 +96,56 @@ public static class FineTuning
         {
             if (o.OutputDir is null) DeleteQuietly(workDir);
         }
+    }
+
+    /// <summary>The folder's encoder with a new classification head for <paramref name="labels"/> (seeded by the run's
+    /// seed), checked against the run's max length and the folder's vocabulary.</summary>
+    static BertForSequenceClassification LoadModel(FineTuneOptions o, IReadOnlyList<string> labels, BertTextTokenizer tokenizer)
+    {
+        torch.manual_seed(o.Seed); // the new head's initial weights
+        var model = Pretrained.Load(o.ModelDir, BertConfig.Load, c => new BertForSequenceClassification(c), c =>
+        {
+            c.WithLabels(labels);
+            c.ClassifierDropout = o.ClassifierDropout;
+            return c;
+        }).Model;
+        if (o.MaxLength > model.Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"max length {o.MaxLength} exceeds the model's max_position_embeddings ({model.Config.MaxPositionEmbeddings}) in {o.ModelDir}");
+        if (tokenizer.VocabularySize > model.Config.VocabSize)
+            throw new InvalidDataException($"{o.ModelDir}: vocab.txt has {tokenizer.VocabularySize} tokens but config.json says vocab_size {model.Config.VocabSize}");
+        return model;
+    }
+
+    /// <summary>What the trainer runs: batches of encoded examples through the method's forward, macro-F1 and loss on
+    /// the validation part after every epoch.</summary>
+    static TrainingTask<EncodedExample> CreateTask(FineTuneOptions o, PreparedClassifier prepared, string methodName,
+        EncodedExample[] train, EncodedExample[] validation, IReadOnlyList<string> labels, int pad) => new()
+    {
+        Model = prepared.Module,
+        TrainSet = train,
+        BatchSize = o.BatchSize,
+        Store = prepared.Store,
+        CountTokens = batch => batch.Sum(e => (long)e.InputIds.Length),
+        Loss = batch =>
+        {
+            var (ids, mask, types, y) = SequenceClassificationBatches.Collate(batch, pad, o.Device);
+            return prepared.Forward(ids, mask, types, y).Loss
+                ?? throw new InvalidOperationException($"method '{methodName}': the forward returned no loss although labels were given");
+        },
+        Evaluate = () =>
+        {
+            var (report, loss) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, labels, pad, device: o.Device);
+            var metrics = report.Summary();
+            metrics["loss"] = loss;
+            return metrics;
+        },
+    };
+
+    /// <summary>Test accuracy of always answering the training part's most frequent label (ties: the lowest id).</summary>
+    static double MajorityBaselineAccuracy(EncodedExample[] train, EncodedExample[] test)
+    {
+        int majority = train.GroupBy(e => e.Label).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+        return test.Count(e => e.Label == majority) / (double)test.Length;
     }
 
     /// <summary>Throws <see cref="ModelFolderMissingException"/> naming the folder and how to make it.</summary>
