@@ -6,6 +6,10 @@ public static class TestPaths
     public static string RepoRoot { get; } = CoursePaths.RepoRoot
         ?? throw new InvalidOperationException($"{CoursePaths.SolutionFile} not found above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}");
 
+    /// <summary>The shared data mirror: $COURSEKIT_DATA_MIRROR (<see cref="CoursePaths.DataMirror"/>) when set, as for
+    /// tests/run.sh, else &lt;repo&gt;/../shared/datasets.</summary>
+    public static string SharedDatasets => CoursePaths.DataMirror ?? Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "datasets"));
+
     public static string InRepo(params string[] parts) => Path.Combine(new[] { RepoRoot }.Concat(parts).ToArray());
 
     /// <summary>A fresh empty folder under the system temp folder.</summary>
