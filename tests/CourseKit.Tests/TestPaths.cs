@@ -1,9 +1,14 @@
 namespace CourseKit.Tests;
 
-/// <summary>Where tests find the repository and its files, wherever the test host runs from.</summary>
+/// <summary>Where tests find the repository and its files, wherever the test host runs from (<see cref="CoursePaths"/>).</summary>
 public static class TestPaths
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot { get; } = CoursePaths.RepoRoot
+        ?? throw new InvalidOperationException($"{CoursePaths.SolutionFile} not found above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}");
+
+    /// <summary>The shared data mirror: $COURSEKIT_DATA_MIRROR (<see cref="CoursePaths.DataMirror"/>) when set, as for
+    /// tests/run.sh, else &lt;repo&gt;/../shared/datasets.</summary>
+    public static string SharedDatasets => CoursePaths.DataMirror ?? Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "datasets"));
 
     public static string InRepo(params string[] parts) => Path.Combine(new[] { RepoRoot }.Concat(parts).ToArray());
 
@@ -13,12 +18,5 @@ public static class TestPaths
         var dir = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         return dir;
-    }
-
-    static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Course.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"Course.sln not found above {AppContext.BaseDirectory}");
     }
 }

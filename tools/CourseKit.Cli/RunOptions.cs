@@ -2,23 +2,27 @@ using System.CommandLine;
 
 namespace CourseKit.Cli;
 
-public enum Profile { Quick, Full }
-
 /// <summary>The options every long-running verb takes: --profile quick|full, --seed, --out, --threads.</summary>
 sealed class RunOptions
 {
     public Option<Profile> Profile { get; } = new("--profile")
     {
         Description = "quick: CPU minutes (what CI runs); full: the real run.",
-        DefaultValueFactory = _ => Cli.Profile.Quick,
+        DefaultValueFactory = _ => CourseKit.Profile.Quick,
     };
     public Option<int> Seed { get; } = new("--seed") { Description = "Random seed (torch and data order).", DefaultValueFactory = _ => 42 };
-    public Option<string> Out { get; }
+    public Option<string?> Out { get; }
     public Option<int> Threads { get; } = CreateThreadsOption();
+    readonly Func<ParseResult, string> _defaultOut;
 
-    public RunOptions(string defaultOut)
+    /// <summary><paramref name="defaultOut"/> is relative to the repository root (<see cref="CoursePaths.Resolve"/>).</summary>
+    public RunOptions(string defaultOut) : this(defaultOut, _ => CoursePaths.Resolve(defaultOut)) { }
+
+    /// <summary>A default output folder that depends on other arguments (e.g. the model pretrained).</summary>
+    public RunOptions(string defaultOutDescription, Func<ParseResult, string> defaultOut)
     {
-        Out = new Option<string>("--out") { Description = $"Output folder (default {defaultOut}).", DefaultValueFactory = _ => defaultOut };
+        Out = new Option<string?>("--out") { Description = $"The run's folder (default {defaultOutDescription}, under the repository root)." };
+        _defaultOut = defaultOut;
     }
 
     public void AddTo(Command command)
@@ -28,6 +32,9 @@ sealed class RunOptions
         command.Options.Add(Out);
         command.Options.Add(Threads);
     }
+
+    /// <summary>--out as an absolute path (a relative one is taken from the current folder), else the default.</summary>
+    public string OutDir(ParseResult parse) => parse.GetValue(Out) is { Length: > 0 } given ? Path.GetFullPath(given) : _defaultOut(parse);
 
     /// <summary>Applies --threads to torch; call after TorchRuntime.Initialize().</summary>
     public void ApplyThreads(ParseResult parse) => ApplyThreads(parse, Threads);
@@ -42,5 +49,25 @@ sealed class RunOptions
     public static void ApplyThreads(ParseResult parse, Option<int> threads)
     {
         if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
+    }
+}
+
+/// <summary>Options whose words map to values (<c>--task sst2|phrasebank</c>): any case, the accepted words named in
+/// the error.</summary>
+static class ChoiceOption
+{
+    public static Option<T> Create<T>(string name, string description, T defaultValue, params (string Word, T Value)[] choices)
+    {
+        var option = new Option<T>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.CustomParser = result =>
+        {
+            var word = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            foreach (var (w, value) in choices)
+                if (string.Equals(w, word, StringComparison.OrdinalIgnoreCase)) return value;
+            result.AddError($"{name} must be one of {string.Join(", ", choices.Select(c => c.Word))}, got '{word}'");
+            return defaultValue;
+        };
+        option.CompletionSources.Add(choices.Select(c => c.Word).ToArray());
+        return option;
     }
 }

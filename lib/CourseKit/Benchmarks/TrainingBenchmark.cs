@@ -14,6 +14,12 @@ namespace CourseKit.Benchmarks;
 
 public sealed record TrainingBenchmarkOptions
 {
+    /// <summary>The profile's repeats, held here once: the small BERT (<see cref="SmallBert.Config"/>) at batch 16 ×
+    /// 128 tokens; quick: 1 warm-up and 3 timed steps, 3 attention repeats; full: 3, 20 and 10.</summary>
+    public static TrainingBenchmarkOptions For(Profile profile) => profile == Profile.Quick
+        ? new() { Model = SmallBert.Config(), BatchSize = 16, SequenceLength = 128, WarmupSteps = 1, TimedSteps = 3, AttentionRepeats = 3 }
+        : new() { Model = SmallBert.Config(), BatchSize = 16, SequenceLength = 128, WarmupSteps = 3, TimedSteps = 20, AttentionRepeats = 10 };
+
     public required BertConfig Model { get; init; }
     public int BatchSize { get; init; } = 16;
     public int SequenceLength { get; init; } = 128;

@@ -10,7 +10,7 @@ namespace CourseKit.Data;
 public sealed class DataRegistry
 {
     static readonly Lazy<DataRegistry> DefaultInstance = new(() =>
-        new DataRegistry(LoadEmbedded(), DataPaths.DefaultCacheRoot(), DataPaths.DefaultCommittedRoot()));
+        new DataRegistry(LoadEmbedded(), CoursePaths.DataCache, CoursePaths.CommittedData));
 
     // Files already hash-checked in this process, keyed by path, size and write time.
     static readonly ConcurrentDictionary<string, bool> VerifiedOnce = new();

@@ -6,14 +6,14 @@ namespace CourseKit.Tests.Data;
 /// <summary>The shared data mirror the loaders are checked against.</summary>
 static class DataTestSupport
 {
-    /// <summary><c>&lt;repo&gt;/../shared/datasets</c>; fails the test when it is absent (CI has it).</summary>
+    /// <summary><see cref="TestPaths.SharedDatasets"/>; fails the test when it is absent (CI has it).</summary>
     public static string SharedDatasets
     {
         get
         {
-            var path = Path.GetFullPath(Path.Combine(TestPaths.RepoRoot, "..", "shared", "datasets"));
+            var path = TestPaths.SharedDatasets;
             if (!Directory.Exists(path))
-                Assert.Fail($"The shared data mirror {path} is missing: these tests need ../shared/datasets next to the repository.");
+                Assert.Fail($"The shared data mirror {path} is missing: these tests need ../shared/datasets next to the repository (or $COURSEKIT_DATA_MIRROR).");
             return path;
         }
     }

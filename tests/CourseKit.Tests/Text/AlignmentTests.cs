@@ -132,7 +132,7 @@ public class AlignmentTests
     [Fact]
     public void Whole_conll_test_split_round_trips_through_windows_of_32_tokens()
     {
-        var path = Path.Combine(TestPaths.RepoRoot, "..", "shared", "datasets", "conll2003", "iob2", "test.txt");
+        var path = Path.Combine(TestPaths.SharedDatasets, "conll2003", "iob2", "test.txt");
         Assert.True(File.Exists(path), $"the shared data mirror is missing: {path}");
         var sentences = Conll.ReadFile(path);
         var options = new WordAlignmentOptions { MaxLength = 32, Stride = 8 };

@@ -11,7 +11,7 @@ namespace CourseKit.Tests.Text;
 public class HuggingFaceParityTests
 {
     static readonly string Dir = TestPaths.InRepo("tests", "fixtures", "tokenizer-parity");
-    static readonly string Datasets = Path.Combine(TestPaths.RepoRoot, "..", "shared", "datasets");
+    static readonly string Datasets = TestPaths.SharedDatasets;
     static readonly Lazy<JsonElement> Expected = new(() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "expected.json"))).RootElement);
     static readonly Lazy<Dictionary<string, BertTextTokenizer>> Tokenizers = new(() => new()
     {

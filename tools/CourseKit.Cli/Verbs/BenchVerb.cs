@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using CourseKit.Native;
 using CourseKit.Benchmarks;
-using CourseKit.Tasks.Pretraining;
 
 namespace CourseKit.Cli.Verbs;
 
@@ -18,14 +17,7 @@ public static class BenchVerb
         {
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
-            bool full = parse.GetValue(run.Profile) == Profile.Full;
-            var options = new TrainingBenchmarkOptions
-            {
-                Model = PretrainingRecipes.SmallBert(),
-                BatchSize = 16, SequenceLength = 128,
-                WarmupSteps = full ? 3 : 1, TimedSteps = full ? 20 : 3,
-                AttentionRepeats = full ? 10 : 3,
-            };
+            var options = TrainingBenchmarkOptions.For(parse.GetValue(run.Profile));
             var r = TrainingBenchmark.Run(options);
             Console.WriteLine($"fp32 GEMM peak ({TorchThreads()} threads): {r.GemmGflops:F1} GFLOP/s");
             Console.WriteLine($"small BERT ({r.Parameters:N0} parameters), batch {options.BatchSize} × {options.SequenceLength}: " +
@@ -34,7 +26,7 @@ public static class BenchVerb
             Console.WriteLine($"{"what",-14} {"seq",5} {"batch",5} {"explicit ms",12} {"fused ms",10} {"explicit/fused",15}");
             foreach (var a in r.Attention)
                 Console.WriteLine($"{a.What,-14} {a.SequenceLength,5} {a.BatchSize,5} {a.ExplicitMs,12:F1} {a.FusedMs,10:F1} {a.Speedup,15:F2}");
-            var outDir = Path.GetFullPath(parse.GetValue(run.Out)!);
+            var outDir = run.OutDir(parse);
             Directory.CreateDirectory(outDir);
             var path = Path.Combine(outDir, "bench.json");
             File.WriteAllText(path, r.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");

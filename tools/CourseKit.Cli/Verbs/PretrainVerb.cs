@@ -7,38 +7,41 @@ using CourseKit.Tasks.Pretraining;
 
 namespace CourseKit.Cli.Verbs;
 
-/// <summary><c>course pretrain bert|gpt --profile quick|full --seed N --out DIR [--resume]</c>.</summary>
+/// <summary><c>course pretrain bert|gpt --profile quick|full --seed N --out RUN_DIR [--resume]</c>.</summary>
 public static class PretrainVerb
 {
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "bert: masked-LM on the course corpus; gpt: causal LM on Tiny Shakespeare." };
         model.AcceptOnlyFromAmong("bert", "gpt");
-        var run = new RunOptions("artifacts/pretrain");
+        // --out is the run's folder: the model goes to <out>/model. The default keeps artifacts/pretrain/<model>, so
+        // bert's model is CoursePaths.KitBert, where fine-tuning and the reproduction look for it.
+        var run = new RunOptions("artifacts/pretrain/<model>", parse => parse.GetValue(model) == "bert"
+            ? CoursePaths.PretrainBertRun : CoursePaths.InRepo("artifacts", "pretrain", "gpt"));
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the output folder." };
-        var cmd = new Command("pretrain", "Pretrain a small BERT (masked LM) or GPT (causal LM) from scratch; writes an HF model folder and metrics.json.") { model, resume };
+        var cmd = new Command("pretrain", "Pretrain a small BERT (masked LM) or GPT (causal LM) from scratch; writes an HF model folder (<out>/model) and metrics.json.") { model, resume };
         run.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
-            bool full = parse.GetValue(run.Profile) == Profile.Full;
+            var profile = parse.GetValue(run.Profile);
             var which = parse.GetValue(model)!;
-            var outDir = Path.GetFullPath(Path.Combine(parse.GetValue(run.Out)!, which));
+            var outDir = run.OutDir(parse);
             int seed = parse.GetValue(run.Seed);
             var clock = Stopwatch.StartNew();
-            if (which == "bert") RunBert(full, seed, outDir, parse.GetValue(resume));
-            else RunGpt(full, seed, outDir, parse.GetValue(resume));
+            if (which == "bert") RunBert(profile, seed, outDir, parse.GetValue(resume));
+            else RunGpt(profile, seed, outDir, parse.GetValue(resume));
             Console.WriteLine($"wall time {clock.Elapsed:hh\\:mm\\:ss}; output in {outDir}");
             return 0;
         });
         return cmd;
     }
 
-    static void RunBert(bool full, int seed, string outDir, bool resume)
+    static void RunBert(Profile profile, int seed, string outDir, bool resume)
     {
         var tokenizer = BertTextTokenizer.Cased(DataRegistry.Default.Require("bert-vocab").File("bert-base-cased-vocab.txt"));
-        var options = PretrainingRecipes.Bert(full, seed, outDir, resume);
+        var options = PretrainingRecipes.Bert(profile, seed, outDir, resume);
         var corpus = PretrainingCorpus.Build(tokenizer, options.Corpus);
         Console.WriteLine(corpus.ToTable());
         Console.WriteLine($"left out: {options.Corpus.ExcludeSentences?.Count ?? 0:N0} validation/test sentences of the fine-tuning tasks (never pretrained on)");
@@ -48,9 +51,9 @@ public static class PretrainVerb
         Console.WriteLine($"{r.Training.Steps} steps, {r.Training.TokensPerSecond:F0} tokens/s; model: {r.ModelDir}");
     }
 
-    static void RunGpt(bool full, int seed, string outDir, bool resume)
+    static void RunGpt(Profile profile, int seed, string outDir, bool resume)
     {
-        var options = PretrainingRecipes.Gpt(full, seed, outDir, resume);
+        var options = PretrainingRecipes.Gpt(profile, seed, outDir, resume);
         var r = CausalLmPretraining.Run(TextCorpora.TinyShakespeare(), options);
         Console.WriteLine($"compact vocabulary: {r.Vocabulary.Size:N0} of cl100k_base's tokens");
         Print("before training", r.SamplesBefore);

@@ -78,11 +78,6 @@ public static class RunVerb
         return cmd;
     }
 
-    /// <summary>artifacts/notebooks/ under the repository root (the folder holding Course.sln), else under the current folder.</summary>
-    static string DefaultOutDir()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Course.sln"))) return Path.Combine(dir.FullName, "artifacts", "notebooks");
-        return Path.Combine(Directory.GetCurrentDirectory(), "artifacts", "notebooks");
-    }
+    /// <summary>artifacts/notebooks/ under the repository root (<see cref="CoursePaths"/>), else under the current folder.</summary>
+    static string DefaultOutDir() => CoursePaths.InRepo("artifacts", "notebooks");
 }

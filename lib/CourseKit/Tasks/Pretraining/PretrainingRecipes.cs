@@ -10,16 +10,8 @@ namespace CourseKit.Tasks.Pretraining;
 /// </summary>
 public static class PretrainingRecipes
 {
-    /// <summary>bert-base-cased's WordPiece vocabulary size.</summary>
-    public const int BertCasedVocabSize = 28996;
-
-    /// <summary>A small cased BERT: 4 layers, hidden 256, 4 heads, FFN 1024 (≈ BERT-mini's shape, Turc et al. 2019).
-    /// 512 position embeddings as in BERT, so the same model also runs at sequence 512 (benchmarks).</summary>
-    public static BertConfig SmallBert(int vocabSize = BertCasedVocabSize) => new()
-    {
-        VocabSize = vocabSize, HiddenSize = 256, NumHiddenLayers = 4, NumAttentionHeads = 4, IntermediateSize = 1024,
-        MaxPositionEmbeddings = 512, Architectures = ["BertForMaskedLM"],
-    };
+    /// <summary>bert-base-cased's WordPiece vocabulary size (<see cref="SmallBert.CasedVocabSize"/>).</summary>
+    public const int BertCasedVocabSize = SmallBert.CasedVocabSize;
 
     /// <summary>A small GPT: 4 layers, 256 wide, 4 heads, 128-token context; vocab_size is set from the data.</summary>
     public static GptConfig SmallGpt() => new()
@@ -28,22 +20,24 @@ public static class PretrainingRecipes
         ResidPdrop = 0.1, EmbdPdrop = 0.1, AttnPdrop = 0.1,
     };
 
-    public static MaskedLmPretrainingOptions Bert(bool full, int seed = 42, string? outputDir = null, bool resume = false) => full
+    /// <summary>The masked-LM recipe of <paramref name="profile"/>; the model is <see cref="SmallBert.Config"/>.</summary>
+    public static MaskedLmPretrainingOptions Bert(Profile profile, int seed = 42, string? outputDir = null, bool resume = false) => profile == Profile.Full
         ? new MaskedLmPretrainingOptions
         {
-            Model = SmallBert(), Corpus = new PretrainingCorpusOptions { MaxLength = 128, ExcludeSentences = FineTuningData.EvaluationSentences() },
+            Model = SmallBert.Config(), Corpus = new PretrainingCorpusOptions { MaxLength = 128, ExcludeSentences = FineTuningData.EvaluationSentences() },
             BatchSize = 32, Steps = 2000, LearningRate = 1e-3, WarmupSteps = 200, EvalEverySteps = 250, EvalSequences = 256,
             SaveEverySteps = 250, LogEverySteps = 10, Seed = seed, OutputDir = outputDir, Resume = resume,
         }
         : new MaskedLmPretrainingOptions
         {
-            Model = SmallBert(),
+            Model = SmallBert.Config(),
             Corpus = new PretrainingCorpusOptions { MaxLength = 128, MaxSentencesPerSource = 600, ExcludeSentences = FineTuningData.EvaluationSentences() },
             BatchSize = 16, Steps = 60, LearningRate = 2e-3, WarmupSteps = 10, EvalEverySteps = 20, EvalSequences = 48,
             SaveEverySteps = 20, LogEverySteps = 2, Seed = seed, OutputDir = outputDir, Resume = resume,
         };
 
-    public static CausalLmPretrainingOptions Gpt(bool full, int seed = 42, string? outputDir = null, bool resume = false) => full
+    /// <summary>The causal-LM recipe of <paramref name="profile"/> on Tiny Shakespeare; the model is <see cref="SmallGpt"/>.</summary>
+    public static CausalLmPretrainingOptions Gpt(Profile profile, int seed = 42, string? outputDir = null, bool resume = false) => profile == Profile.Full
         ? new CausalLmPretrainingOptions
         {
             Model = SmallGpt(), BatchSize = 16, Steps = 2000, LearningRate = 1e-3, WarmupSteps = 200,

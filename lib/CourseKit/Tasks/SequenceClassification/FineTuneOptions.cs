@@ -1,4 +1,5 @@
 using CourseKit.Data;
+using CourseKit.Training;
 using static TorchSharp.torch;
 
 namespace CourseKit.Tasks.SequenceClassification;
@@ -29,17 +30,27 @@ public enum FreezeMode
 /// lr 2e-5 with weight decay 0.01, batch 16, up to 5 epochs, 10 % linear warm-up then linear decay, dropout 0.1 before
 /// the classifier, early stopping on validation macro-F1 with patience 2, the best epoch's weights kept.
 /// </summary>
-public sealed record FineTuneOptions
+public sealed record FineTuneOptions : IOptimizationOptions
 {
+    /// <summary>The profile's sizes, held here once. quick: 400 train / 100 validation / 100 test examples, 1 epoch,
+    /// 64 tokens per sentence; full: every example of each part, up to 5 epochs, 128 tokens.</summary>
+    public static FineTuneOptions For(Profile profile, FineTuneTask task = FineTuneTask.PhraseBank, string? modelDir = null)
+    {
+        var options = new FineTuneOptions { Task = task, ModelDir = modelDir ?? CoursePaths.KitBert };
+        return profile == Profile.Quick
+            ? options with { TrainSize = 400, ValidationSize = 100, TestSize = 100, Epochs = 1, MaxLength = 64 }
+            : options with { TrainSize = 0, ValidationSize = 0, TestSize = 0, Epochs = 5, MaxLength = 128 };
+    }
+
     public FineTuneTask Task { get; init; } = FineTuneTask.PhraseBank;
     public PhraseBankAgreement Agreement { get; init; } = PhraseBankAgreement.All;
     /// <summary>Required when <see cref="Task"/> is <see cref="FineTuneTask.Custom"/>.</summary>
     public ClassificationData? CustomData { get; init; }
     /// <summary>A name from <see cref="FineTuningMethods"/> ("full", "head", ...).</summary>
     public string Method { get; init; } = "full";
-    /// <summary>A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt).</summary>
-    public string ModelDir { get; init; } = DefaultModelDir;
-    public const string DefaultModelDir = "artifacts/pretrain/bert/model";
+    /// <summary>A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt); by default the kit's own
+    /// (<see cref="CoursePaths.KitBert"/>).</summary>
+    public string ModelDir { get; init; } = CoursePaths.KitBert;
 
     public double LearningRate { get; init; } = 2e-5;
     /// <summary>Per-method peak learning rates that override <see cref="LearningRate"/> (PEFT methods train few
@@ -79,7 +90,7 @@ public sealed record FineTuneOptions
     /// <summary>Also freeze the lowest N encoder layers (0 = none).</summary>
     public int FreezeLowerLayers { get; init; }
 
-    /// <summary>Examples per part (0 = the part's default: the whole data's share). The quick profile uses 400/100/100.</summary>
+    /// <summary>Examples per part (0 = the part's default: the whole data's share); see <see cref="For"/>.</summary>
     public int TrainSize { get; init; }
     public int ValidationSize { get; init; }
     public int TestSize { get; init; }
@@ -89,15 +100,15 @@ public sealed record FineTuneOptions
     public int? SplitSeed { get; init; }
 
     public int Seed { get; init; } = 42;
+    /// <summary>Continue from the newest trainer checkpoint under <see cref="OutputDir"/>/trainer (an interrupted run
+    /// leaves them there; a finished one deletes them unless <see cref="KeepCheckpoints"/>).</summary>
+    public bool Resume { get; init; }
     /// <summary>Writes result.json, the report, confusion matrix, split and best-model/ here (null = nothing on disk).</summary>
     public string? OutputDir { get; init; }
     /// <summary>Keep the trainer's checkpoints (with optimizer state) after the best model is written.</summary>
     public bool KeepCheckpoints { get; init; }
     public Device? Device { get; init; }
     public DataRegistry? Registry { get; init; }
-
-    /// <summary>The quick profile: 400 train / 100 validation / 100 test, 1 epoch, max length 64.</summary>
-    public FineTuneOptions AsQuick() => this with { TrainSize = 400, ValidationSize = 100, TestSize = 100, Epochs = 1, MaxLength = 64 };
 
     public void Validate()
     {
@@ -111,5 +122,6 @@ public sealed record FineTuneOptions
         if (TrainSize < 0 || ValidationSize < 0 || TestSize < 0) throw new ArgumentException("split sizes must be >= 0");
         if (FreezeLowerLayers < 0) throw new ArgumentException($"FreezeLowerLayers must be >= 0, got {FreezeLowerLayers}");
         if (Task == FineTuneTask.Custom && CustomData is null) throw new ArgumentException("Task Custom needs CustomData");
+        if (Resume && OutputDir is null) throw new ArgumentException("Resume needs an OutputDir (the interrupted run's folder)");
     }
 }

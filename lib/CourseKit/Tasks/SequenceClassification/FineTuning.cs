@@ -48,7 +48,8 @@ public static class FineTuning
         var (workDir, splitFile) = PrepareWorkDir(o, data);
         try
         {
-            var trainerOptions = TrainerOptionsFor(o, workDir, train.Length);
+            var trainerOptions = o.ToTrainerOptions(o.EffectiveLearningRate, o.MetricForBest, Path.Combine(workDir, "trainer"),
+                logEverySteps: Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4)));
             var trained = Trainer.Run(TrainingTaskFor(o, method, prepared, data.Labels, train, validation, pad), trainerOptions, cancel);
 
             var (validationReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, data.Labels, pad, device: o.Device);
@@ -57,13 +58,12 @@ public static class FineTuning
             var (bestModelDir, checkpointBytes) = SaveBestModel(prepared, workDir);
             if (!o.KeepCheckpoints) DeleteQuietly(TrainerCheckpoint.Root(trainerOptions.OutputDir!));
 
-            int majority = train.GroupBy(e => e.Label).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
             var result = new FineTuneResult
             {
                 Task = data.Name, Method = method.Name, ModelDir = o.ModelDir, Labels = data.Labels,
                 TotalParameters = total, TrainableParameters = trainable, TrainCount = train.Length,
                 Validation = validationReport, Test = testReport,
-                MajorityBaselineTestAccuracy = test.Count(e => e.Label == majority) / (double)test.Length,
+                MajorityBaselineTestAccuracy = MajorityBaselineAccuracy(train, test),
                 LearningRate = o.EffectiveLearningRate, Seed = o.Seed, Steps = trained.Steps, Epochs = trained.Epochs, StoppedEarly = trained.StoppedEarly,
                 WallSeconds = clock.Elapsed.TotalSeconds, TrainSeconds = trained.WallSeconds,
                 PeakMemoryBytes = peak, PeakMemoryMeasure = memoryMeasure, CheckpointBytes = checkpointBytes,
@@ -141,15 +141,6 @@ public static class FineTuning
         },
     };
 
-    /// <summary>Validation every epoch, early stopping on the metric, best epoch kept and loaded back at the end.</summary>
-    static TrainerOptions TrainerOptionsFor(FineTuneOptions o, string workDir, int trainCount) => new()
-    {
-        Epochs = o.Epochs, LearningRate = o.EffectiveLearningRate, WeightDecay = o.WeightDecay, WarmupRatio = o.WarmupRatio,
-        MetricForBest = o.MetricForBest, GreaterIsBetter = true, EarlyStoppingPatience = o.EarlyStoppingPatience,
-        OutputDir = Path.Combine(workDir, "trainer"), KeepLast = 1, KeepBest = true, LoadBestAtEnd = true,
-        Seed = o.Seed, LogEverySteps = Math.Max(1, Math.Min(10, trainCount / o.BatchSize / 4)),
-    };
-
     /// <summary>Writes best-model/ afresh; returns its path and size on disk.</summary>
     static (string Dir, long Bytes) SaveBestModel(PreparedClassifier prepared, string workDir)
     {
@@ -159,6 +150,13 @@ public static class FineTuning
         return (bestModelDir, Directory.EnumerateFiles(bestModelDir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length));
     }
 
+    /// <summary>Test accuracy of always answering the training part's most frequent label (ties: the lowest id).</summary>
+    static double MajorityBaselineAccuracy(EncodedExample[] train, EncodedExample[] test)
+    {
+        int majority = train.GroupBy(e => e.Label).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+        return test.Count(e => e.Label == majority) / (double)test.Length;
+    }
+
     /// <summary>Throws <see cref="ModelFolderMissingException"/> naming the folder and how to make it.</summary>
     public static void RequireModelFolder(string dir)
     {
@@ -166,7 +164,8 @@ public static class FineTuning
         var what = Directory.Exists(dir) ? $"{dir} has no {Pretrained.ConfigFile}" : $"{dir}: no such model folder";
         throw new ModelFolderMissingException(
             $"{what}. Fine-tuning needs a pretrained BERT in the Hugging Face layout (config.json, model.safetensors, vocab.txt): " +
-            $"create the kit's with `course pretrain bert --profile full` (it writes {FineTuneOptions.DefaultModelDir}; --profile quick for a rough one in minutes), or pass --model DIR.");
+            $"create the kit's with `course pretrain bert` (full profile for a real one, quick for a rough one in minutes; it writes {CoursePaths.KitBert}), " +
+            "or set the model folder to any Hugging Face BERT folder.");
     }
 
     static void WriteOutputs(FineTuneResult r, string dir)

@@ -35,14 +35,15 @@ public static class NerReproduction
         if (!File.Exists(Path.Combine(o.ModelDir, Pretrained.ConfigFile)))
             throw new DirectoryNotFoundException(
                 $"{o.ModelDir}: no BERT model folder there (config.json missing). Pretrain the kit's small BERT with `course pretrain bert`, " +
-                "pass --model with any Hugging Face BERT folder (e.g. bert-base-cased with model.safetensors), or use --random-init for a mechanics-only run.");
+                "set the model folder to any Hugging Face BERT folder (e.g. bert-base-cased with model.safetensors), " +
+                "or fine-tune a random-init BERT (NerRandomBert) for a mechanics-only run.");
         Directory.CreateDirectory(o.OutputDir);
 
         var tokenizer = Pretrained.LoadTokenizer(o.ModelDir);
         var registry = o.Registry ?? DataRegistry.Default;
-        var trainSentences = Subset(Conll2003.Load("train", registry: registry), o.TrainSentences, o.Seed);
-        var validSentences = Subset(Conll2003.Load("valid", registry: registry), o.ValidSentences, o.Seed + 1);
-        var testSentences = Subset(Conll2003.Load("test", registry: registry), o.TestSentences, o.Seed + 2);
+        var trainSentences = Subset(Conll2003.Load("train", registry: registry), o.TrainSize, o.Seed);
+        var validSentences = Subset(Conll2003.Load("valid", registry: registry), o.ValidationSize, o.Seed + 1);
+        var testSentences = Subset(Conll2003.Load("test", registry: registry), o.TestSize, o.Seed + 2);
 
         var taskOptions = new TokenClassificationOptions
         {
@@ -52,7 +53,7 @@ public static class NerReproduction
         var train = TokenClassificationData.FromConll(tokenizer, trainSentences, taskOptions);
         var valid = TokenClassificationData.FromConll(tokenizer, validSentences, taskOptions);
         var test = TokenClassificationData.FromConll(tokenizer, testSentences, taskOptions);
-        Reporter.Show($"CoNLL-2003 ({o.Profile}): train {train.SentenceCount:N0} sentences / {train.Windows.Count:N0} windows, " +
+        Reporter.Show($"CoNLL-2003 ({o.ProfileName}): train {train.SentenceCount:N0} sentences / {train.Windows.Count:N0} windows, " +
                       $"valid {valid.SentenceCount:N0}, test {test.SentenceCount:N0} sentences ({test.WordCount:N0} words)");
 
         torch.manual_seed(o.Seed);
@@ -96,25 +97,8 @@ public static class NerReproduction
             return adjusted;
         }).Model;
 
-    public static TrainerOptions TrainerOptions(NerReproductionOptions o, double lr) => new()
-    {
-        Epochs = o.Epochs,
-        LearningRate = lr,
-        WeightDecay = o.WeightDecay,
-        WarmupRatio = o.WarmupRatio,
-        Schedule = LrSchedule.Linear,
-        MaxGradNorm = 1.0,
-        MetricForBest = TokenClassificationTask.EntityF1,
-        GreaterIsBetter = true,
-        EarlyStoppingPatience = o.Patience,
-        KeepLast = 1,
-        KeepBest = true,
-        LoadBestAtEnd = true,
-        LogEverySteps = 10,
-        Seed = o.Seed,
-        OutputDir = o.OutputDir,
-        Resume = o.Resume,
-    };
+    public static TrainerOptions TrainerOptions(NerReproductionOptions o, double lr) =>
+        o.ToTrainerOptions(lr, TokenClassificationTask.EntityF1, o.OutputDir);
 
     /// <summary>A fixed random sample of <paramref name="count"/> sentences (all when null or larger), kept in file order.</summary>
     public static IReadOnlyList<T> Subset<T>(IReadOnlyList<T> all, int? count, int seed)
@@ -136,17 +120,17 @@ public static class NerReproduction
 
         var recipe = new JsonObject
         {
-            ["optimizer"] = "AdamW", ["learning_rate"] = r.LearningRate, ["learning_rate_source"] = o.LearningRate is null ? "recipe default for the model size" : "--lr",
+            ["optimizer"] = "AdamW", ["learning_rate"] = r.LearningRate, ["learning_rate_source"] = o.LearningRate is null ? "recipe default for the model size" : "set explicitly",
             ["batch_size"] = o.BatchSize, ["max_epochs"] = o.Epochs, ["dropout"] = o.Dropout, ["weight_decay"] = o.WeightDecay,
             ["warmup_ratio"] = o.WarmupRatio, ["schedule"] = "linear", ["max_grad_norm"] = 1.0,
-            ["early_stopping"] = $"validation {TokenClassificationTask.EntityF1}, patience {o.Patience}",
+            ["early_stopping"] = $"validation {TokenClassificationTask.EntityF1}, patience {o.EarlyStoppingPatience}",
             ["max_length"] = o.MaxLength, ["stride"] = o.Stride, ["labeling"] = o.Labeling.ToString(),
             ["decoding"] = DecodingName(o.Decoding), ["seed"] = o.Seed,
         };
         var metrics = new JsonObject
         {
             ["task"] = "CoNLL-2003 English NER",
-            ["profile"] = o.Profile,
+            ["profile"] = o.ProfileName,
             ["model"] = new JsonObject
             {
                 ["source"] = Path.GetFullPath(o.ModelDir), ["layers"] = config.NumHiddenLayers, ["hidden"] = config.HiddenSize,
@@ -185,7 +169,7 @@ public static class NerReproduction
 
         var notes = new List<string>
         {
-            $"Ours: {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, from `{o.ModelDir}`; profile {o.Profile}; " +
+            $"Ours: {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, from `{o.ModelDir}`; profile {o.ProfileName}; " +
             $"trained on {data.Train.SentenceCount:N0} sentences, selected on {data.Valid.SentenceCount:N0} validation sentences (entity F1), " +
             $"tested on {data.Test.SentenceCount:N0} sentences ({data.Test.WordCount:N0} words).",
             $"Recipe: AdamW lr {r.LearningRate:G3}, batch {o.BatchSize}, up to {o.Epochs} epochs ({r.Training.Epochs:F2} run{(r.Training.StoppedEarly ? ", stopped early" : "")}), " +
@@ -201,7 +185,7 @@ public static class NerReproduction
             NerComparison.Markdown(reports, "CoNLL-2003 test set: the article vs this run", notes));
     }
 
-    /// <summary>argmax / iob2_constrained: the names used in metrics.json and comparison.md (the CLI's --decoding says
+    /// <summary>argmax / iob2_constrained: the names used in metrics.json and comparison.md (the CLI's decoding option says
     /// argmax / constrained).</summary>
     public static string DecodingName(TagDecoding d) => d == TagDecoding.Argmax ? "argmax" : "iob2_constrained";
 

@@ -149,7 +149,7 @@ public class PretrainingCorpusTests
         var otherSeed = CourseKit.Tasks.SequenceClassification.FineTuningData.Load(new CourseKit.Tasks.SequenceClassification.FineTuneOptions { Agreement = PhraseBankAgreement.All, Seed = 7 });
         Assert.Equal(phrasebank.Test.Select(e => e.Id), otherSeed.Test.Select(e => e.Id));
 
-        var recipe = CourseKit.Tasks.Pretraining.PretrainingRecipes.Bert(full: true);
+        var recipe = CourseKit.Tasks.Pretraining.PretrainingRecipes.Bert(Profile.Full);
         Assert.Equal(held.Count, recipe.Corpus.ExcludeSentences!.Count);
         var source = PretrainingCorpusSources.Get(PretrainingCorpusSources.FinancialPhraseBank);
         var read = source.ReadSentences(registry).Where(s => !recipe.Corpus.ExcludeSentences.Contains(s)).ToHashSet();

@@ -25,8 +25,8 @@ public class NerReproductionTests(NerFixture ner) : IClassFixture<NerFixture>, I
 
     NerReproductionOptions Tiny(string outDir, int epochs = 1, int? test = null) => new()
     {
-        ModelDir = ner.ModelDir, OutputDir = outDir, Registry = ner.Registry, Profile = "test",
-        TrainSentences = 48, ValidSentences = 24, TestSentences = test, Epochs = epochs, BatchSize = 8, LearningRate = 1e-3, Seed = 5,
+        ModelDir = ner.ModelDir, OutputDir = outDir, Registry = ner.Registry,
+        TrainSize = 48, ValidationSize = 24, TestSize = test, Epochs = epochs, BatchSize = 8, LearningRate = 1e-3, Seed = 5,
     };
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class NerFixture : IDisposable
     public static string VocabPath => TestPaths.InRepo("datasets", "bert-vocab", "bert-base-cased-vocab.txt");
 
     /// <summary>1 layer, hidden 32: seconds per run, and still a real BERT.</summary>
-    public static BertConfig TinyConfig(int layers = 1, int hidden = 32) => NerRandomBert.SmallConfig(layers, hidden, heads: 2, intermediate: hidden * 2, maxPositions: 128);
+    public static BertConfig TinyConfig(int layers = 1, int hidden = 32) => SmallBert.Config(layers: layers, hidden: hidden, heads: 2, intermediate: hidden * 2, maxPositions: 128);
 
     public DataRegistry Registry => _data.With(Conll2003.DatasetName);
     public string ModelDir => _model.Value;
