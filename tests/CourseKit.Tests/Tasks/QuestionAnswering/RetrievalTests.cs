@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using CourseKit.Models;
 using CourseKit.Tasks.QuestionAnswering;
 
