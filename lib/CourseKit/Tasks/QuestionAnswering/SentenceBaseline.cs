@@ -19,23 +19,24 @@ public static partial class SentenceBaseline
     public static IReadOnlyList<string> Sentences(string text) =>
         SentenceBreak().Split(text.Trim()).Where(s => s.Length > 0).ToArray();
 
-    /// <summary>Question id → the most similar sentence of its paragraph.</summary>
+    /// <summary>Question id → the most similar sentence of its paragraph (all sentences encoded in one pass).</summary>
     public static IReadOnlyDictionary<string, string> Answer(SentenceEncoder encoder, SquadDataset data, IReadOnlyList<SquadQuestion> questions)
     {
-        var answers = new Dictionary<string, string>();
+        var paragraphs = questions.Select(q => q.ParagraphIndex).Distinct().ToArray();
+        var sentences = paragraphs.ToDictionary(p => p, p => Sentences(data.Paragraphs.First(x => x.Index == p).Context));
+        var flat = paragraphs.SelectMany(p => sentences[p]).ToArray();
+        var first = new Dictionary<int, int>();
+        int at = 0;
+        foreach (var p in paragraphs) { first[p] = at; at += sentences[p].Count; }
         using var scope = NewDisposeScope();
-        using var questionVectors = encoder.Encode(questions.Select(q => q.Question).ToArray());
-        var sentenceCache = new Dictionary<int, (IReadOnlyList<string> Sentences, Tensor Vectors)>();
+        var questionVectors = encoder.Encode(questions.Select(q => q.Question).ToArray());
+        var sentenceVectors = encoder.Encode(flat);
+        var answers = new Dictionary<string, string>();
         for (int i = 0; i < questions.Count; i++)
         {
-            var paragraph = data.ParagraphOf(questions[i]);
-            if (!sentenceCache.TryGetValue(paragraph.Index, out var entry))
-            {
-                var sentences = Sentences(paragraph.Context);
-                sentenceCache[paragraph.Index] = entry = (sentences, encoder.Encode(sentences));
-            }
-            var best = SentenceEncoder.TopK(questionVectors[i], entry.Vectors, 1)[0];
-            answers[questions[i].Id] = entry.Sentences[best.Index];
+            int p = questions[i].ParagraphIndex, count = sentences[p].Count;
+            var own = sentenceVectors.narrow(0, first[p], count);
+            answers[questions[i].Id] = sentences[p][SentenceEncoder.TopK(questionVectors[i], own, 1)[0].Index];
         }
         return answers;
     }
