@@ -29,10 +29,10 @@ public sealed class RecommendationExperiment : IDisposable
 
     public IReadOnlyList<IRecommender> Fitted => _fitted;
 
-    /// <summary>The text vectors [N+1, D] (computed once, cached under the output folder's parent).</summary>
+    /// <summary>The text vectors [N+1, D] (computed once, cached under artifacts/cache/text-embeddings).</summary>
     public Tensor TextVectors => _textVectors ??= TextItemEmbeddings.Compute(Data, Split,
         Options.EncoderDir ?? TextItemEmbeddings.ImportMiniLm(),
-        Path.Combine(Options.OutputDir, "..", "text-embeddings"));
+        Path.Combine(CoursePaths.Artifacts, "cache", "text-embeddings"));
 
     /// <summary>Fits one model, tuned on the validation item; also kept in <see cref="Fitted"/>.</summary>
     public (IRecommender Model, double ValidationNdcg10, double Seconds) Fit(string name)
