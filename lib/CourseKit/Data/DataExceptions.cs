@@ -9,7 +9,11 @@ public sealed class DatasetMissingException : FileNotFoundException
     public string FetchCommand { get; }
 
     public DatasetMissingException(string dataset, IReadOnlyList<string> missingFiles, string cacheRoot)
-        : base(BuildMessage(dataset, missingFiles, cacheRoot))
+        : this(dataset, missingFiles, cacheRoot, null, null) { }
+
+    /// <summary>With <paramref name="fetchFailure"/>: what an automatic fetch tried and why it failed.</summary>
+    public DatasetMissingException(string dataset, IReadOnlyList<string> missingFiles, string cacheRoot, string? fetchFailure, Exception? inner)
+        : base(BuildMessage(dataset, missingFiles, cacheRoot) + (fetchFailure is null ? "" : $" ({fetchFailure})"), inner)
     {
         Dataset = dataset;
         MissingFiles = missingFiles;

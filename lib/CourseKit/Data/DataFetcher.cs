@@ -41,7 +41,7 @@ public sealed class DataFetcher
     {
         var info = _registry.Get(name);
         var results = new List<FetchedFile>();
-        using var progress = Reporter.StartProgress($"fetch {name}", info.Files.Count);
+        using var progress = Reporter.StartProgress($"fetch {name} from {mirror ?? "its public URLs"}", info.Files.Count);
         using var archives = new ArchiveCache(_http);
         foreach (var file in info.Files)
         {

@@ -10,19 +10,33 @@ namespace CourseKit.Data;
 public sealed class DataRegistry
 {
     static readonly Lazy<DataRegistry> DefaultInstance = new(() =>
-        new DataRegistry(LoadEmbedded(), CoursePaths.DataCache, CoursePaths.CommittedData));
+        new DataRegistry(LoadEmbedded(), CoursePaths.DataCache, CoursePaths.CommittedData) { FetchesMissing = true });
 
     // Files already hash-checked in this process, keyed by path, size and write time.
     static readonly ConcurrentDictionary<string, bool> VerifiedOnce = new();
 
     readonly Dictionary<string, DatasetInfo> _byName;
 
-    /// <summary>The embedded registry, with the cache from $COURSEKIT_DATA (or the repo's datasets/.cache).</summary>
+    /// <summary>The embedded registry, with the cache from $COURSEKIT_DATA (or the repo's datasets/.cache); it fetches a
+    /// missing data set on first use (<see cref="FetchesMissing"/>).</summary>
     public static DataRegistry Default => DefaultInstance.Value;
 
     public IReadOnlyList<DatasetInfo> Datasets { get; }
     public string CacheRoot { get; }
     public string? CommittedRoot { get; }
+
+    /// <summary>When true, <see cref="Require"/> fills the cache for a data set that is not there yet: copied from
+    /// <see cref="Mirror"/> when it holds the data set, else downloaded from the public URLs (a progress line while
+    /// it runs), so a chapter or verb run first on a fresh clone does not stop at "not available". Off for registries
+    /// built by hand (tests with temp folders), which then throw <see cref="DatasetMissingException"/>.</summary>
+    public bool FetchesMissing { get; init; }
+
+    /// <summary>The local mirror <see cref="Require"/> fetches from (null: <see cref="CoursePaths.DataMirror"/>,
+    /// read at fetch time).</summary>
+    public string? Mirror { get; init; }
+
+    // One fetch at a time per registry: two loaders asking for the same set do not download it twice.
+    readonly object _fetchLock = new();
 
     public DataRegistry(IReadOnlyList<DatasetInfo> datasets, string cacheRoot, string? committedRoot)
     {
@@ -52,24 +66,57 @@ public sealed class DataRegistry
         return File.Exists(cached) ? (cached, FileState.Cached) : (null, FileState.Missing);
     }
 
-    /// <summary>The data set's files on this machine; throws <see cref="DatasetMissingException"/> (with the fetch
-    /// command) when any is absent. With <paramref name="verifyHashes"/> every file is hashed once per process and a
+    /// <summary>The data set's files on this machine, fetched first when absent and <see cref="FetchesMissing"/>;
+    /// throws <see cref="DatasetMissingException"/> (with the fetch command) when any is still absent. With <paramref name="verifyHashes"/> every file is hashed once per process and a
     /// mismatch throws <see cref="ChecksumMismatchException"/>.</summary>
     public LocalDataset Require(string name, bool verifyHashes = false)
     {
         var info = Get(name);
-        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var file in info.Files)
+        var (paths, missing) = LocateAll(info);
+        if (missing.Count > 0 && FetchesMissing)
         {
-            var (path, _) = Locate(name, file);
-            if (path is null) missing.Add(file.Path);
-            else paths[file.Path] = path;
+            FetchMissing(name, missing);
+            (paths, missing) = LocateAll(info);
         }
         if (missing.Count > 0) throw new DatasetMissingException(name, missing, CacheRoot);
         if (verifyHashes)
             foreach (var file in info.Files) VerifyOnce(paths[file.Path], file.Sha256);
         return new LocalDataset(info, paths);
+    }
+
+    (Dictionary<string, string> Paths, List<string> Missing) LocateAll(DatasetInfo info)
+    {
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var file in info.Files)
+        {
+            var (path, _) = Locate(info.Name, file);
+            if (path is null) missing.Add(file.Path);
+            else paths[file.Path] = path;
+        }
+        return (paths, missing);
+    }
+
+    /// <summary>Fills the cache for <paramref name="name"/> (see <see cref="FetchesMissing"/>); a failure becomes a
+    /// <see cref="DatasetMissingException"/> that says what was tried.</summary>
+    void FetchMissing(string name, IReadOnlyList<string> missing)
+    {
+        lock (_fetchLock)
+        {
+            if (LocateAll(Get(name)).Missing.Count == 0) return; // another thread fetched it meanwhile
+            var mirror = Mirror ?? CoursePaths.DataMirror;
+            // A mirror that lacks this set (a partial copy) is skipped in favour of the public URLs.
+            var source = mirror is not null && Directory.Exists(Path.Combine(mirror, name)) ? mirror : null;
+            try
+            {
+                new DataFetcher(this).Fetch(name, source);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or TaskCanceledException or UnauthorizedAccessException)
+            {
+                var from = source is null ? "its public URLs" : $"the mirror {source}";
+                throw new DatasetMissingException(name, missing, CacheRoot, $"fetching it from {from} failed: {e.Message}", e);
+            }
+        }
     }
 
     /// <summary>True when every file of the data set is present (hashes not checked).</summary>
