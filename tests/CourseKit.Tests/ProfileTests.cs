@@ -38,7 +38,7 @@ public class ProfileTests
         Assert.Equal((0, 0, 0, 5, 128), (full.TrainSize, full.ValidationSize, full.TestSize, full.Epochs, full.MaxLength));
         Assert.Equal(FineTuneTask.Sst2, full.Task);
         Assert.Equal("/models/x", full.ModelDir);
-        Assert.Equal(CoursePaths.KitBert, quick.ModelDir);
+        Assert.Equal(CoursePaths.DefaultEncoder, quick.ModelDir);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed record FineTuneOptions : IOptimizationOptions
     /// 64 tokens per sentence; full: every example of each part, up to 5 epochs, 128 tokens.</summary>
     public static FineTuneOptions For(Profile profile, FineTuneTask task = FineTuneTask.PhraseBank, string? modelDir = null)
     {
-        var options = new FineTuneOptions { Task = task, ModelDir = modelDir ?? CoursePaths.KitBert };
+        var options = new FineTuneOptions { Task = task, ModelDir = modelDir ?? CoursePaths.DefaultEncoder };
         return profile == Profile.Quick
             ? options with { TrainSize = 400, ValidationSize = 100, TestSize = 100, Epochs = 1, MaxLength = 64 }
             : options with { TrainSize = 0, ValidationSize = 0, TestSize = 0, Epochs = 5, MaxLength = 128 };
@@ -48,9 +48,10 @@ public sealed record FineTuneOptions : IOptimizationOptions
     public ClassificationData? CustomData { get; init; }
     /// <summary>A name from <see cref="FineTuningMethods"/> ("full", "head", ...).</summary>
     public string Method { get; init; } = "full";
-    /// <summary>A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt); by default the kit's own
-    /// (<see cref="CoursePaths.KitBert"/>).</summary>
-    public string ModelDir { get; init; } = CoursePaths.KitBert;
+    /// <summary>A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt); by default all-MiniLM-L6-v2
+    /// (<see cref="CoursePaths.DefaultEncoder"/>, imported on first use). The kit's own CPU-pretrained BERT is
+    /// <see cref="CoursePaths.KitBert"/>.</summary>
+    public string ModelDir { get; init; } = CoursePaths.DefaultEncoder;
 
     public double LearningRate { get; init; } = 2e-5;
     /// <summary>Per-method peak learning rates that override <see cref="LearningRate"/> (PEFT methods train few
