@@ -16,4 +16,6 @@ root.Subcommands.Add(FineTuneVerb.Create());
 root.Subcommands.Add(PretrainVerb.Create());
 root.Subcommands.Add(BenchVerb.Create());
 root.Subcommands.Add(ReproduceVerb.Create());
+root.Subcommands.Add(QaVerb.Create());
+root.Subcommands.Add(RecommendVerb.Create());
 return root.Parse(args).Invoke();

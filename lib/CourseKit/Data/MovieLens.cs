@@ -9,6 +9,9 @@ public sealed record MovieRating(int UserId, int MovieId, float Rating, long Tim
 /// <summary>One MovieLens movie: the title includes the year, e.g. "Toy Story (1995)".</summary>
 public sealed record Movie(int MovieId, string Title, IReadOnlyList<string> Genres);
 
+/// <summary>One free-text tag a user put on a movie (tags.csv), e.g. "twist ending".</summary>
+public sealed record MovieTag(int UserId, int MovieId, string Tag, long Timestamp);
+
 /// <summary>Loads MovieLens ml-latest-small: ratings.csv (userId,movieId,rating,timestamp) and movies.csv
 /// (movieId,title,genres with quoted titles and '|'-joined genres).</summary>
 public static class MovieLens
@@ -21,7 +24,12 @@ public static class MovieLens
     public static IReadOnlyList<Movie> LoadMovies(DataRegistry? registry = null) =>
         LoadMoviesFile((registry ?? DataRegistry.Default).Require(Dataset).File("movies.csv"));
 
-    public static IReadOnlyList<MovieRating> LoadRatingsFile(string path)
+    public static IReadOnlyList<MovieTag> LoadTags(DataRegistry? registry = null, IReadOnlySet<int>? knownMovieIds = null) =>
+        LoadTagsFile((registry ?? DataRegistry.Default).Require(Dataset).File("tags.csv"), knownMovieIds);
+
+    /// <summary>Reads ratings.csv. Ids must be positive integers; with <paramref name="knownMovieIds"/> (movies.csv's
+    /// ids) a rating of any other movie is an error naming the file and line.</summary>
+    public static IReadOnlyList<MovieRating> LoadRatingsFile(string path, IReadOnlySet<int>? knownMovieIds = null)
     {
         var ratings = new List<MovieRating>();
         foreach (var (number, fields) in Records(path, "userId,movieId,rating,timestamp", 4))
@@ -35,23 +43,51 @@ public static class MovieLens
                 long.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t)
                     ? t
                     : throw new DataFormatException(path, number, $"timestamp must be an integer, got '{fields[3]}'."));
+            if (knownMovieIds is not null && !knownMovieIds.Contains(rating.MovieId))
+                throw new DataFormatException(path, number, $"movieId {rating.MovieId} is not in movies.csv.");
             ratings.Add(rating);
 
-            int ParseInt(string text, string column) =>
-                int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-                    ? v
-                    : throw new DataFormatException(path, number, $"{column} must be an integer, got '{text}'.");
+            int ParseInt(string text, string column) => ParseId(text, column, path, number);
         }
         return ratings;
     }
+
+    /// <summary>Reads tags.csv (userId,movieId,tag,timestamp); the same checks as <see cref="LoadRatingsFile"/>.</summary>
+    public static IReadOnlyList<MovieTag> LoadTagsFile(string path, IReadOnlySet<int>? knownMovieIds = null)
+    {
+        var tags = new List<MovieTag>();
+        foreach (var (number, fields) in Records(path, "userId,movieId,tag,timestamp", 4))
+        {
+            var movieId = ParseId(fields[1], "movieId", path, number);
+            if (knownMovieIds is not null && !knownMovieIds.Contains(movieId))
+                throw new DataFormatException(path, number, $"movieId {movieId} is not in movies.csv.");
+            tags.Add(new MovieTag(ParseId(fields[0], "userId", path, number), movieId, fields[2],
+                long.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t)
+                    ? t
+                    : throw new DataFormatException(path, number, $"timestamp must be an integer, got '{fields[3]}'.")));
+        }
+        return tags;
+    }
+
+    /// <summary>Columns userId, movieId (int), tag, timestamp (long).</summary>
+    public static DataFrame ToDataFrame(IReadOnlyList<MovieTag> tags) => new(
+        new Int32DataFrameColumn("userId", tags.Select(t => t.UserId)),
+        new Int32DataFrameColumn("movieId", tags.Select(t => t.MovieId)),
+        new StringDataFrameColumn("tag", tags.Select(t => t.Tag)),
+        new Int64DataFrameColumn("timestamp", tags.Select(t => t.Timestamp)));
+
+    // Ids are positive in every MovieLens release; 0 or a negative id is a corrupted row, not a new user.
+    static int ParseId(string text, string column, string path, int number) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
+            ? v
+            : throw new DataFormatException(path, number, $"{column} must be an integer above 0, got '{text}'.");
 
     public static IReadOnlyList<Movie> LoadMoviesFile(string path)
     {
         var movies = new List<Movie>();
         foreach (var (number, fields) in Records(path, "movieId,title,genres", 3))
         {
-            if (!int.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
-                throw new DataFormatException(path, number, $"movieId must be an integer, got '{fields[0]}'.");
+            var id = ParseId(fields[0], "movieId", path, number);
             movies.Add(new Movie(id, fields[1], fields[2].Split('|')));
         }
         return movies;

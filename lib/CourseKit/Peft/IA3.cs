@@ -56,16 +56,10 @@ public sealed class IA3Layer : MergeableAdapterLayer
     }
 }
 
-public sealed class IA3Tuner(IA3Config config) : PeftTuner
+public sealed class IA3Tuner(IA3Config config)
+    : LinearLayerTuner<IA3Layer>(config.TargetModules, config.ModulesToSave, "IA3",
+        (name, linear) => new IA3Layer(name, linear, config.FeedforwardModules.Matches(name)))
 {
-    readonly List<IA3Layer> layers = [];
     public IA3Config Config { get; } = config;
-    public override IReadOnlyList<LinearAdapterLayer> Layers => layers;
-    public IReadOnlyList<IA3Layer> IA3Layers => layers;
-
-    internal override void Attach(BertPreTrainedModel<ClassifierOutput> model)
-    {
-        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave ?? [], "IA3"))
-            layers.Add(new IA3Layer(name, linear, Config.FeedforwardModules.Matches(name)));
-    }
+    public IReadOnlyList<IA3Layer> IA3Layers => TypedLayers;
 }

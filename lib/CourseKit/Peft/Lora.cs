@@ -67,16 +67,9 @@ public sealed class LoraLayer : MergeableAdapterLayer
     }
 }
 
-public sealed class LoraTuner(LoraConfig config) : PeftTuner
+public sealed class LoraTuner(LoraConfig config)
+    : LinearLayerTuner<LoraLayer>(config.TargetModules, config.ModulesToSave, "LoRA", (name, linear) => new LoraLayer(name, linear, config))
 {
-    readonly List<LoraLayer> layers = [];
     public LoraConfig Config { get; } = config;
-    public override IReadOnlyList<LinearAdapterLayer> Layers => layers;
-    public IReadOnlyList<LoraLayer> LoraLayers => layers;
-
-    internal override void Attach(BertPreTrainedModel<ClassifierOutput> model)
-    {
-        foreach (var (name, linear) in FindTargets(model, Config.TargetModules, Config.ModulesToSave ?? [], "LoRA"))
-            layers.Add(new LoraLayer(name, linear, Config));
-    }
+    public IReadOnlyList<LoraLayer> LoraLayers => TypedLayers;
 }

@@ -12,6 +12,7 @@ public static class MetricsVerb
     {
         var cmd = new Command("metrics", "Evaluate predictions.");
         cmd.Subcommands.Add(CreateNer());
+        cmd.Subcommands.Add(MetricsSquadCommand.Create());
         return cmd;
     }
 

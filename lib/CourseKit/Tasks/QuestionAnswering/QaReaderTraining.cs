@@ -1,0 +1,45 @@
+using CourseKit.Data;
+using CourseKit.Metrics;
+using CourseKit.Models;
+using CourseKit.Text;
+using CourseKit.Training;
+using TorchSharp;
+
+namespace CourseKit.Tasks.QuestionAnswering;
+
+/// <summary>One trained reader scored on held-out questions.</summary>
+public sealed record QaRun(string Name, int TrainQuestions, int TrainWindows, int TestQuestions, double ExactMatch, double F1, long Steps,
+    double TrainSeconds, IReadOnlyList<LogEntry> History)
+{
+    public SquadScores? Scores { get; init; }
+}
+
+/// <summary>Trains <see cref="BertForQuestionAnswering"/> from any Hugging Face BERT folder (the QA head starts random).</summary>
+public static class QaReaderTraining
+{
+    /// <summary>Trains a fresh reader from <paramref name="modelDir"/> on <paramref name="train"/> and scores it on
+    /// <paramref name="test"/>. <paramref name="outputDir"/> (null = nothing on disk) gets the trainer's checkpoints.</summary>
+    public static (BertForQuestionAnswering Model, QaRun Run) TrainAndScore(string name, string modelDir, BertTextTokenizer tokenizer,
+        SquadDataset data, IReadOnlyList<SquadQuestion> train, IReadOnlyList<SquadQuestion> test, QuestionAnsweringOptions options, string? outputDir)
+    {
+        torch.manual_seed(options.Seed);                                  // the QA head's initial weights
+        var model = BertForQuestionAnswering.FromPretrained(modelDir);
+        if (options.Device is { } device) model.to(device);
+        var features = QaFeatures.Build(tokenizer, data, train, options.MaxLength, options.Stride);
+        var task = QuestionAnsweringTask.Create(model, tokenizer, features, options);
+        var trainer = options.ToTrainerOptions(options.LearningRate, "f1", outputDir ?? "", logEverySteps: 5) with
+        {
+            Epochs = options.EpochsFor(features.Count),
+            MetricForBest = null, KeepBest = false, LoadBestAtEnd = false,   // no validation split: the last weights
+            OutputDir = outputDir,
+            SaveEverySteps = outputDir is null ? 0 : long.MaxValue,           // one checkpoint, at the end
+        };
+        var result = Trainer.Run(task, trainer);
+        var (scores, _) = QuestionAnsweringTask.Evaluate(model, tokenizer, data, test, options);
+        var run = new QaRun(name, train.Count, features.Count, test.Count, scores.ExactMatch, scores.F1, result.Steps, result.WallSeconds, result.History)
+        {
+            Scores = scores,
+        };
+        return (model, run);
+    }
+}

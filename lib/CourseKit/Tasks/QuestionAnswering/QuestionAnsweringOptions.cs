@@ -1,0 +1,61 @@
+using CourseKit.Training;
+using static TorchSharp.torch;
+
+namespace CourseKit.Tasks.QuestionAnswering;
+
+/// <summary>
+/// The recipe of extractive QA on SQuAD-format data: windows of 384 tokens with a 128-token stride, n-best 20, answers
+/// of at most 30 tokens (the reference values), AdamW with 10 % warm-up and linear decay. Few-shot sets are small, so
+/// a run takes at least <see cref="MinSteps"/> optimizer steps (more epochs over 16 questions), as the few-shot QA
+/// literature (Splinter) does. There is no validation split: the held-out articles are the test set, never used to
+/// pick a checkpoint.
+/// </summary>
+public sealed record QuestionAnsweringOptions : IOptimizationOptions
+{
+    /// <summary>quick: one fold of the 5, 32 training questions (and 16 for the curve), 40 held-out questions, windows
+    /// of 192 tokens, batches of 8: the real code path in CI minutes. full: 5 folds, every question, learning curve
+    /// 16 / 128 / all.</summary>
+    public static QuestionAnsweringOptions For(Profile profile) => profile == CourseKit.Profile.Quick
+        ? new() { Profile = profile, FoldsToRun = 1, TrainQuestions = 32, TestQuestions = 40, LearningCurve = [16], MaxLength = 192, Stride = 64, BatchSize = 8, MinSteps = 12, Epochs = 3 }
+        : new() { Profile = profile };
+
+    public Profile? Profile { get; init; }
+    public string ProfileName => Profile?.Name() ?? "custom";
+
+    public int MaxLength { get; init; } = 384;
+    public int Stride { get; init; } = 128;
+    public int NBest { get; init; } = 20;
+    public int MaxAnswerLength { get; init; } = 30;
+
+    /// <summary>Cross-validation folds over the articles, and how many of them to run (the first ones).</summary>
+    public int Folds { get; init; } = 5;
+    public int FoldsToRun { get; init; } = 5;
+    /// <summary>Training questions per fold (null = all of the fold's), a seeded sample.</summary>
+    public int? TrainQuestions { get; init; }
+    /// <summary>Held-out questions scored per fold (null = all).</summary>
+    public int? TestQuestions { get; init; }
+    /// <summary>Training-set sizes of the learning curve, on the first fold (the full run's size is added).</summary>
+    public IReadOnlyList<int> LearningCurve { get; init; } = [16, 128];
+
+    public double LearningRate { get; init; } = 1e-4;
+    public int Epochs { get; init; } = 3;
+    /// <summary>At least this many optimizer steps (epochs are added for small training sets).</summary>
+    public int MinSteps { get; init; } = 100;
+    public int BatchSize { get; init; } = 16;
+    public int EvalBatchSize { get; init; } = 32;
+    public double WeightDecay { get; init; } = 0.01;
+    public double WarmupRatio { get; init; } = 0.1;
+    public int EarlyStoppingPatience => 0;
+    public int Seed { get; init; } = 42;
+    /// <summary>The split's seed, fixed whatever the training seed (as the other chapters).</summary>
+    public int SplitSeed { get; init; } = 42;
+    public bool Resume { get; init; }
+    public Device? Device { get; init; }
+
+    /// <summary>Epochs for <paramref name="features"/> training windows: <see cref="Epochs"/>, or more to reach <see cref="MinSteps"/>.</summary>
+    public int EpochsFor(int features)
+    {
+        int stepsPerEpoch = Math.Max(1, (features + BatchSize - 1) / BatchSize);
+        return Math.Max(Epochs, (MinSteps + stepsPerEpoch - 1) / stepsPerEpoch);
+    }
+}

@@ -1,0 +1,93 @@
+using CourseKit.Data;
+using CourseKit.Metrics;
+using CourseKit.Models;
+using CourseKit.Text;
+using CourseKit.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseKit.Tasks.QuestionAnswering;
+
+/// <summary>
+/// Extractive QA with <see cref="BertForQuestionAnswering"/>: the <see cref="TrainingTask{TExample}"/> over windows
+/// (loss: the mean of the start and end cross-entropies), and prediction: start/end logits per window, then
+/// <see cref="QaSpans"/> to one answer per question, scored with the official <see cref="SquadMetric"/>.
+/// </summary>
+public static class QuestionAnsweringTask
+{
+    public static TrainingTask<QaFeature> Create(BertForQuestionAnswering model, BertTextTokenizer tokenizer, IReadOnlyList<QaFeature> train,
+        QuestionAnsweringOptions options, IModelStore? store = null) => new()
+    {
+        Model = model,
+        TrainSet = train,
+        BatchSize = options.BatchSize,
+        Loss = batch =>
+        {
+            using var inputs = Collate(batch, tokenizer, options.Device);
+            using var starts = tensor(batch.Select(f => (long)f.StartPosition).ToArray(), device: options.Device);
+            using var ends = tensor(batch.Select(f => (long)f.EndPosition).ToArray(), device: options.Device);
+            return model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds, starts, ends).Loss!;
+        },
+        CountTokens = batch => batch.Sum(f => (long)f.Encoding.Length),
+        Store = store ?? new HuggingFaceModelStore(tokenizer, options.MaxLength),
+    };
+
+    static BatchTensors Collate(IReadOnlyList<QaFeature> batch, BertTextTokenizer tokenizer, Device? device) =>
+        TokenizedBatch.Pad(batch.Select(f => f.Encoding).ToArray(), tokenizer.PadId, tokenizer.PadToken).ToTensors(device);
+
+    /// <summary>Start and end logits of every window (in the order given), eval mode, no gradients; windows batched by length.</summary>
+    public static IReadOnlyList<(float[] Start, float[] End)> Logits(BertForQuestionAnswering model, BertTextTokenizer tokenizer,
+        IReadOnlyList<QaFeature> features, int batchSize = 32, Device? device = null)
+    {
+        var result = new (float[], float[])[features.Count];
+        var order = Enumerable.Range(0, features.Count).OrderBy(i => features[i].Encoding.Length).ToArray();
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            for (int from = 0; from < order.Length; from += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var ids = order.Skip(from).Take(batchSize).ToArray();
+                using var inputs = Collate(ids.Select(i => features[i]).ToArray(), tokenizer, device);
+                var output = model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds, null, null);
+                var start = output.StartLogits.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var end = output.EndLogits.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                int length = (int)output.StartLogits.shape[1];
+                for (int k = 0; k < ids.Length; k++)
+                    result[ids[k]] = (start.AsSpan(k * length, length).ToArray(), end.AsSpan(k * length, length).ToArray());
+            }
+        }
+        finally { model.train(wasTraining); }
+        return result;
+    }
+
+    /// <summary>One answer per question of <paramref name="questions"/>.</summary>
+    public static IReadOnlyDictionary<string, QaAnswer> Predict(BertForQuestionAnswering model, BertTextTokenizer tokenizer, SquadDataset data,
+        IEnumerable<SquadQuestion> questions, QuestionAnsweringOptions options)
+    {
+        var features = QaFeatures.Build(tokenizer, data, questions, options.MaxLength, options.Stride);
+        var logits = Logits(model, tokenizer, features, options.EvalBatchSize, options.Device);
+        return QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength);
+    }
+
+    /// <summary>Predicts and scores <paramref name="questions"/> (the metric runs over exactly those questions).</summary>
+    public static (SquadScores Scores, IReadOnlyDictionary<string, QaAnswer> Answers) Evaluate(BertForQuestionAnswering model, BertTextTokenizer tokenizer,
+        SquadDataset data, IReadOnlyList<SquadQuestion> questions, QuestionAnsweringOptions options)
+    {
+        var answers = Predict(model, tokenizer, data, questions, options);
+        var scores = SquadMetric.Evaluate(OnlyQuestions(data, questions), answers.ToDictionary(a => a.Key, a => a.Value.Text));
+        return (scores, answers);
+    }
+
+    /// <summary><paramref name="data"/> reduced to <paramref name="questions"/> (article and paragraph indices kept).</summary>
+    public static SquadDataset OnlyQuestions(SquadDataset data, IReadOnlyList<SquadQuestion> questions)
+    {
+        var keep = questions.Select(q => q.Id).ToHashSet();
+        var articles = data.Articles
+            .Select(a => a with { Paragraphs = a.Paragraphs.Select(p => p with { Questions = p.Questions.Where(q => keep.Contains(q.Id)).ToArray() }).ToArray() })
+            .ToArray();
+        return new SquadDataset(data.Source, articles);
+    }
+}

