@@ -72,7 +72,8 @@ public class Chapter05Tests
             OutputDirectory = Path.Combine(outRoot, "nb"),
             Parameters = new Dictionary<string, string>
             {
-                ["outRoot"] = outRoot, ["trainSize"] = "16", ["validationSize"] = "12", ["testSize"] = "12", ["epochs"] = "1", ["maxLength"] = "32",
+                // 48 sentences x 2 epochs at batch 8 = 12 steps: AdaLoRA's schedule needs t_init >= 1 step (total / 10).
+                ["outRoot"] = outRoot, ["trainSize"] = "48", ["validationSize"] = "12", ["testSize"] = "12", ["epochs"] = "2", ["maxLength"] = "32",
             },
         }).RunAsync(Notebook);
         Assert.True(result.Succeeded, result.FailureMessage);
