@@ -97,7 +97,7 @@ public class Chapter06Tests
             Parameters = new Dictionary<string, string>
             {
                 ["dataMirror"] = DataTestSupport.SharedDatasets,
-                ["trainSentences"] = "32", ["validSentences"] = "16", ["testSentences"] = "40", ["epochs"] = "1", ["maxLength"] = "32",
+                ["trainSentences"] = "32", ["validSentences"] = "16", ["testSentences"] = "40", ["epochs"] = "1", ["maxLength"] = "48", // above the stride (32) + 2
             },
         }).RunAsync(Notebook);
         Assert.True(result.Succeeded, result.FailureMessage);
