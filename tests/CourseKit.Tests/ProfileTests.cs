@@ -33,12 +33,12 @@ public class ProfileTests
     public void Fine_tuning_quick_is_400_100_100_one_epoch_64_tokens_and_full_is_everything_5_epochs_128()
     {
         var quick = FineTuneOptions.For(Profile.Quick);
-        Assert.Equal((400, 100, 100, 1, 64), (quick.TrainSize, quick.ValidationSize, quick.TestSize, quick.Epochs, quick.MaxLength));
+        Assert.Equal((400, 100, 100, 3, 64), (quick.TrainSize, quick.ValidationSize, quick.TestSize, quick.Epochs, quick.MaxLength));
         var full = FineTuneOptions.For(Profile.Full, FineTuneTask.Sst2, "/models/x");
         Assert.Equal((0, 0, 0, 5, 128), (full.TrainSize, full.ValidationSize, full.TestSize, full.Epochs, full.MaxLength));
         Assert.Equal(FineTuneTask.Sst2, full.Task);
         Assert.Equal("/models/x", full.ModelDir);
-        Assert.Equal(CoursePaths.KitBert, quick.ModelDir);
+        Assert.Equal(CoursePaths.DefaultEncoder, quick.ModelDir);
     }
 
     [Fact]

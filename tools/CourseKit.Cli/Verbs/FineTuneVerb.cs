@@ -24,8 +24,8 @@ public static class FineTuneVerb
             PhraseBankAgreement.All, ("all", PhraseBankAgreement.All), ("100", PhraseBankAgreement.All), ("75", PhraseBankAgreement.AtLeast75),
             ("66", PhraseBankAgreement.AtLeast66), ("50", PhraseBankAgreement.AtLeast50));
         public readonly Option<string> Method = new("--method") { Description = $"Fine-tuning method(s), comma-separated for a sweep: {string.Join(", ", FineTuningMethods.Names)}.", DefaultValueFactory = _ => "full" };
-        public readonly Option<string?> Model = new("--model") { Description = $"Hugging Face BERT folder (default {CoursePaths.KitBert}, written by `course pretrain bert`)." };
-        public readonly Option<string> LearningRate = new("--lr") { Description = "Peak learning rate, or a base plus per-method rates: 1e-4,lora=1e-3,prompt=3e-2 (2e-5 suits a pretrained BERT-base; the kit's small BERT prefers ~1e-4, PEFT methods more).", DefaultValueFactory = _ => "2e-5" };
+        public readonly Option<string?> Model = new("--model") { Description = $"Hugging Face BERT folder (default all-MiniLM-L6-v2, imported on first use into {CoursePaths.DefaultEncoder}; the kit's own CPU-pretrained BERT is {CoursePaths.KitBert})." };
+        public readonly Option<string?> LearningRate = new("--lr") { Description = $"Peak learning rate, or a base plus per-method rates: 1e-4,lora=1e-3,prompt=3e-2 (default {FineTuneOptions.DefaultEncoderLearningRate:G}, chosen for all-MiniLM-L6-v2; 2e-5 suits BERT-base; PEFT methods want more)." };
         public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs (default: quick 1, full 5 with early stopping)." };
         public readonly Option<int> BatchSize = new("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 16 };
         public readonly Option<int?> MaxLength = new("--max-length") { Description = "Tokens per sentence (default: quick 64, full 128)." };
@@ -105,7 +105,7 @@ public static class FineTuneVerb
             SplitFile = parse.GetValue(args.Split),
             Seed = parse.GetValue(args.Run.Seed),
             Registry = registry,
-        }).WithLearningRates(parse.GetValue(args.LearningRate) ?? "2e-5");
+        }).WithLearningRates(parse.GetValue(args.LearningRate) ?? "");
     }
 
     static void RunOne(FineTuneOptions options, string outDir)

@@ -23,7 +23,7 @@ public static class ReproduceVerb
     sealed class Arguments
     {
         public readonly RunOptions Run = new("artifacts/reproduce/conll");
-        public readonly Option<string?> Model = new("--model") { Description = $"Hugging Face BERT folder to fine-tune (default {CoursePaths.KitBert}, written by `course pretrain bert`)." };
+        public readonly Option<string?> Model = new("--model") { Description = $"Hugging Face BERT folder (default all-MiniLM-L6-v2, imported on first use into {CoursePaths.DefaultEncoder}; the kit's own CPU-pretrained BERT is {CoursePaths.KitBert})." };
         public readonly Option<bool> RandomInit = new("--random-init") { Description = "Fine-tune a randomly initialised small BERT (4 layers, hidden 256) instead of --model: a lower baseline that only shows the mechanics." };
         public readonly Option<double?> LearningRate = new("--lr") { Description = "Peak learning rate (default: 2e-5 for base-size models, 2e-4 for smaller ones)." };
         public readonly Option<int?> Epochs = new("--epochs") { Description = "Maximum epochs (default 5; early stopping on validation entity F1, patience 2)." };
@@ -82,7 +82,7 @@ public static class ReproduceVerb
     {
         var outDir = args.Run.OutDir(parse);
         int seed = parse.GetValue(args.Run.Seed);
-        var modelDir = parse.GetValue(args.Model) ?? CoursePaths.KitBert;
+        var modelDir = parse.GetValue(args.Model) ?? CoursePaths.DefaultEncoder;
         if (parse.GetValue(args.RandomInit))
         {
             modelDir = Path.Combine(outDir, "random-init-bert");

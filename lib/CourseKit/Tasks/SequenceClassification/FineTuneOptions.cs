@@ -32,13 +32,16 @@ public enum FreezeMode
 /// </summary>
 public sealed record FineTuneOptions : IOptimizationOptions
 {
-    /// <summary>The profile's sizes, held here once. quick: 400 train / 100 validation / 100 test examples, 1 epoch,
-    /// 64 tokens per sentence; full: every example of each part, up to 5 epochs, 128 tokens.</summary>
+    /// <summary>The profile's sizes, held here once. quick: 400 train / 100 validation / 100 test examples, 3 epochs,
+    /// 64 tokens per sentence; full: every example of each part, up to 5 epochs, 128 tokens. The learning rate is
+    /// <see cref="DefaultEncoderLearningRate"/> (chosen for all-MiniLM-L6-v2 on validation data).</summary>
     public static FineTuneOptions For(Profile profile, FineTuneTask task = FineTuneTask.PhraseBank, string? modelDir = null)
     {
-        var options = new FineTuneOptions { Task = task, ModelDir = modelDir ?? CoursePaths.KitBert };
+        var options = new FineTuneOptions { Task = task, ModelDir = modelDir ?? CoursePaths.DefaultEncoder, LearningRate = DefaultEncoderLearningRate };
+        // One epoch of 400 sentences (26 steps) leaves MiniLM at the majority class (validation macro-F1 0.254 at lr 5e-5
+        // and 1e-4); three epochs at 1e-4 reach 0.555 (measured on the validation part, seed 42).
         return profile == Profile.Quick
-            ? options with { TrainSize = 400, ValidationSize = 100, TestSize = 100, Epochs = 1, MaxLength = 64 }
+            ? options with { TrainSize = 400, ValidationSize = 100, TestSize = 100, Epochs = 3, MaxLength = 64 }
             : options with { TrainSize = 0, ValidationSize = 0, TestSize = 0, Epochs = 5, MaxLength = 128 };
     }
 
@@ -48,11 +51,15 @@ public sealed record FineTuneOptions : IOptimizationOptions
     public ClassificationData? CustomData { get; init; }
     /// <summary>A name from <see cref="FineTuningMethods"/> ("full", "head", ...).</summary>
     public string Method { get; init; } = "full";
-    /// <summary>A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt); by default the kit's own
-    /// (<see cref="CoursePaths.KitBert"/>).</summary>
-    public string ModelDir { get; init; } = CoursePaths.KitBert;
+    /// <summary>A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt); by default all-MiniLM-L6-v2
+    /// (<see cref="CoursePaths.DefaultEncoder"/>, imported on first use). The kit's own CPU-pretrained BERT is
+    /// <see cref="CoursePaths.KitBert"/>.</summary>
+    public string ModelDir { get; init; } = CoursePaths.DefaultEncoder;
 
     public double LearningRate { get; init; } = 2e-5;
+    /// <summary>Full fine-tuning's peak learning rate for the 22 M all-MiniLM-L6-v2 (the profiles' default; the
+    /// BERT-base recipe's 2e-5 barely moves it in a short run). Chosen on validation macro-F1, not on test.</summary>
+    public const double DefaultEncoderLearningRate = 1e-4;
     /// <summary>Per-method peak learning rates that override <see cref="LearningRate"/> (PEFT methods train few
     /// parameters and usually want a larger step than full fine-tuning).</summary>
     public IReadOnlyDictionary<string, double>? MethodLearningRates { get; init; }

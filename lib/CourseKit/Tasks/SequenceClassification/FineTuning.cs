@@ -157,15 +157,17 @@ public static class FineTuning
         return test.Count(e => e.Label == majority) / (double)test.Length;
     }
 
-    /// <summary>Throws <see cref="ModelFolderMissingException"/> naming the folder and how to make it.</summary>
+    /// <summary>Throws <see cref="ModelFolderMissingException"/> naming the folder and how to make it.
+    /// The default encoder's folder (<see cref="CoursePaths.DefaultEncoder"/>) is imported first when it is missing.</summary>
     public static void RequireModelFolder(string dir)
     {
+        dir = Checkpoints.ImportedEncoders.EnsureFolder(dir);
         if (Directory.Exists(dir) && File.Exists(Path.Combine(dir, Pretrained.ConfigFile))) return;
         var what = Directory.Exists(dir) ? $"{dir} has no {Pretrained.ConfigFile}" : $"{dir}: no such model folder";
         throw new ModelFolderMissingException(
             $"{what}. Fine-tuning needs a pretrained BERT in the Hugging Face layout (config.json, model.safetensors, vocab.txt): " +
-            $"create the kit's with `course pretrain bert` (full profile for a real one, quick for a rough one in minutes; it writes {CoursePaths.KitBert}), " +
-            "or set the model folder to any Hugging Face BERT folder.");
+            $"leave it unset for the default all-MiniLM-L6-v2 ({CoursePaths.DefaultEncoder}, imported on first use), " +
+            $"create the kit's own with `course pretrain bert` (it writes {CoursePaths.KitBert}), or set the model folder to any Hugging Face BERT folder.");
     }
 
     static void WriteOutputs(FineTuneResult r, string dir)

@@ -32,9 +32,10 @@ public static class NerReproduction
     public static NerReproductionResult Run(NerReproductionOptions o, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
+        Checkpoints.ImportedEncoders.EnsureFolder(o.ModelDir); // the default encoder is imported on first use
         if (!File.Exists(Path.Combine(o.ModelDir, Pretrained.ConfigFile)))
             throw new DirectoryNotFoundException(
-                $"{o.ModelDir}: no BERT model folder there (config.json missing). Pretrain the kit's small BERT with `course pretrain bert`, " +
+                $"{o.ModelDir}: no BERT model folder there (config.json missing). Use the default all-MiniLM-L6-v2 ({CoursePaths.DefaultEncoder}), pretrain the kit's small BERT with `course pretrain bert`, " +
                 "set the model folder to any Hugging Face BERT folder (e.g. bert-base-cased with model.safetensors), " +
                 "or fine-tune a random-init BERT (NerRandomBert) for a mechanics-only run.");
         Directory.CreateDirectory(o.OutputDir);

@@ -86,4 +86,28 @@ public class Chapter06Tests
         var tagged = stdout.Split('\n').Single(l => l.StartsWith("Angela", StringComparison.Ordinal));
         Assert.Equal("Angela Merkel met Emmanuel Macron in Paris on Tuesday .", Regex.Replace(tagged, @"/[BI]-(LOC|MISC|ORG|PER)", ""));
     }
+
+    /// <summary>The default path: all-MiniLM-L6-v2 (uncased, imported on first use) on a few sentences.</summary>
+    [Fact]
+    public async Task Ner_chapter_runs_on_the_default_encoder()
+    {
+        var result = await new NotebookRunner(new NotebookRunOptions
+        {
+            Profile = "quick",
+            Parameters = new Dictionary<string, string>
+            {
+                ["dataMirror"] = DataTestSupport.SharedDatasets,
+                ["trainSentences"] = "32", ["validSentences"] = "16", ["testSentences"] = "40", ["epochs"] = "1", ["maxLength"] = "48", // above the stride (32) + 2
+            },
+        }).RunAsync(Notebook);
+        Assert.True(result.Succeeded, result.FailureMessage);
+        var stdout = string.Concat(result.Cells.Select(c => c.Stream("stdout")));
+        Assert.DoesNotContain("RANDOMLY INITIALISED", stdout);
+        var allOutputs = string.Concat(result.Cells.SelectMany(c => c.Outputs).Select(o => o.ToJsonString()));
+        Assert.Contains("BertForTokenClassification from", allOutputs);
+        Assert.Contains("all-MiniLM-L6-v2", allOutputs);
+        Assert.Matches(@"entity F1 \(conlleval\) \d\.\d+", stdout);
+        var tagged = stdout.Split('\n').Single(l => l.StartsWith("angela", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("Angela Merkel met Emmanuel Macron in Paris on Tuesday .", Regex.Replace(tagged, @"/[BI]-(LOC|MISC|ORG|PER)", ""));
+    }
 }
