@@ -17,28 +17,19 @@ public static class MetricsSquadCommand
         cmd.Options.Add(data);
         cmd.Options.Add(predictions);
         cmd.Options.Add(json);
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
-            var output = parse.InvocationConfiguration.Output;
-            try
+            var dataset = SquadReader.Load(parse.GetValue(data)!);
+            var scores = SquadMetric.Evaluate(dataset, SquadMetric.LoadPredictions(parse.GetValue(predictions)!));
+            foreach (var id in scores.MissingIds) output.WriteLine($"unanswered question {id} scores 0");
+            output.WriteLine(scores.ToString());
+            if (parse.GetValue(json) is { } jsonPath)
             {
-                var dataset = SquadReader.Load(parse.GetValue(data)!);
-                var scores = SquadMetric.Evaluate(dataset, SquadMetric.LoadPredictions(parse.GetValue(predictions)!));
-                foreach (var id in scores.MissingIds) output.WriteLine($"unanswered question {id} scores 0");
-                output.WriteLine(scores.ToString());
-                if (parse.GetValue(json) is { } jsonPath)
-                {
-                    File.WriteAllText(jsonPath, scores.ToJson() + "\n");
-                    output.WriteLine($"wrote {jsonPath}");
-                }
-                return 0;
+                VerbActions.WriteJsonFile(jsonPath, scores.ToJson() + "\n");
+                output.WriteLine($"wrote {jsonPath}");
             }
-            catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or UnauthorizedAccessException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
-                return 1;
-            }
-        });
+            return 0;
+        }, MetricsVerb.IsUserError));
         return cmd;
     }
 }

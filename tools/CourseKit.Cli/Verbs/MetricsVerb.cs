@@ -31,28 +31,22 @@ public static class MetricsVerb
         cmd.Options.Add(json);
         cmd.Options.Add(sklearn);
         cmd.Options.Add(digits);
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
-            var output = parse.InvocationConfiguration.Output;
-            try
+            var path = parse.GetValue(input)!;
+            if (!File.Exists(path)) throw new FileNotFoundException($"Input file not found: {Path.GetFullPath(path)}", path);
+            var evaluation = NerEvaluation.FromFile(path);
+            output.Write(evaluation.Format(parse.GetValue(digits), parse.GetValue(sklearn)));
+            if (parse.GetValue(json) is { } jsonPath)
             {
-                var path = parse.GetValue(input)!;
-                if (!File.Exists(path)) throw new FileNotFoundException($"Input file not found: {Path.GetFullPath(path)}", path);
-                var evaluation = NerEvaluation.FromFile(path);
-                output.Write(evaluation.Format(parse.GetValue(digits), parse.GetValue(sklearn)));
-                if (parse.GetValue(json) is { } jsonPath)
-                {
-                    File.WriteAllText(jsonPath, evaluation.ToJson() + "\n");
-                    output.WriteLine($"\nwrote {jsonPath}");
-                }
-                return 0;
+                VerbActions.WriteJsonFile(jsonPath, evaluation.ToJson() + "\n");
+                output.WriteLine($"\nwrote {jsonPath}");
             }
-            catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or UnauthorizedAccessException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
-                return 1;
-            }
-        });
+            return 0;
+        }, IsUserError));
         return cmd;
     }
+
+    internal static bool IsUserError(Exception ex) =>
+        ex is IOException or FormatException or ArgumentException or UnauthorizedAccessException;
 }
