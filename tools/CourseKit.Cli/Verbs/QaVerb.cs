@@ -81,8 +81,8 @@ public static class QaVerb
             var result = QaEvaluation.Run(reader, Pretrained.LoadTokenizer(parse.GetValue(model)!), encoder, dataset, questions, options, parse.GetValue(topK));
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"gold paragraph:        EM {result.Oracle.ExactMatch:F1}  F1 {result.Oracle.F1:F1}  ({result.Questions} questions)");
-            output.WriteLine($"retrieve top {result.TopK}, read: EM {result.RetrieveThenRead.ExactMatch:F1}  F1 {result.RetrieveThenRead.F1:F1}");
-            foreach (var r in new[] { result.Encoder, result.Bm25 })
+            output.WriteLine($"retrieve top {result.TopK} (hybrid), read: EM {result.RetrieveThenRead.ExactMatch:F1}  F1 {result.RetrieveThenRead.F1:F1}");
+            foreach (var r in new[] { result.Encoder, result.Bm25, result.Hybrid })
                 output.WriteLine($"recall {r.Retriever,-17} " + string.Join("  ", r.RecallAt.Select(kv => $"@{kv.Key} {kv.Value:F3}")));
             var dir = run.OutDir(parse);
             Directory.CreateDirectory(dir);

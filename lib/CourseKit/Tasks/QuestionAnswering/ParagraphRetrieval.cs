@@ -7,7 +7,7 @@ namespace CourseKit.Tasks.QuestionAnswering;
 /// <summary>Recall@k of the gold paragraph: the share of questions whose own paragraph is among the top k retrieved.</summary>
 public sealed record RetrievalRecall(string Retriever, int Questions, int Paragraphs, IReadOnlyDictionary<int, double> RecallAt);
 
-/// <summary>Retrieve, then read: rank every paragraph for a question with the sentence encoder (or BM25).</summary>
+/// <summary>Retrieve, then read: rank every paragraph for a question with the sentence encoder, BM25, or both fused.</summary>
 public static class ParagraphRetrieval
 {
     public static readonly IReadOnlyList<int> Ks = [1, 5, 10];
@@ -28,6 +28,33 @@ public static class ParagraphRetrieval
     {
         var bm25 = new Bm25(data.Paragraphs.Select(p => p.Context).ToArray());
         return questions.Select(q => bm25.Rank(q.Question, k)).ToArray();
+    }
+
+    /// <summary>Hybrid retrieval by reciprocal-rank fusion (Cormack, Clarke &amp; Büttcher 2009): a paragraph scores
+    /// Σ 1 / (<paramref name="rankConstant"/> + rank) over the retrievers that rank it (rank from 1). Ranks, not scores,
+    /// are fused, so BM25's unbounded scores and the encoder's cosines need no calibration; the constant 60 is the
+    /// paper's. Ties keep the first retriever's order. Pass deep rankings (all paragraphs) for an exact fusion.</summary>
+    public static IReadOnlyList<IReadOnlyList<int>> FuseByReciprocalRank(IReadOnlyList<IReadOnlyList<IReadOnlyList<int>>> rankingsByRetriever,
+        int k, double rankConstant = 60)
+    {
+        if (rankingsByRetriever.Count == 0) throw new ArgumentException("reciprocal-rank fusion needs at least one ranking");
+        int questions = rankingsByRetriever[0].Count;
+        if (rankingsByRetriever.Any(r => r.Count != questions))
+            throw new ArgumentException($"reciprocal-rank fusion: every retriever must rank the same {questions} questions");
+        return Enumerable.Range(0, questions).Select(q =>
+        {
+            var score = new Dictionary<int, double>();
+            var firstSeen = new List<int>();
+            foreach (var rankings in rankingsByRetriever)
+                for (int rank = 0; rank < rankings[q].Count; rank++)
+                {
+                    int paragraph = rankings[q][rank];
+                    if (!score.ContainsKey(paragraph)) { score[paragraph] = 0; firstSeen.Add(paragraph); }
+                    score[paragraph] += 1.0 / (rankConstant + rank + 1);
+                }
+            return (IReadOnlyList<int>)firstSeen.Select((p, order) => (p, order)).OrderByDescending(x => score[x.p]).ThenBy(x => x.order)
+                .Take(k).Select(x => x.p).ToArray();
+        }).ToArray();
     }
 
     public static RetrievalRecall Recall(string retriever, SquadDataset data, IReadOnlyList<SquadQuestion> questions, IReadOnlyList<IReadOnlyList<int>> rankings)

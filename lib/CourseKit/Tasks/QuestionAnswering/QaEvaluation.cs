@@ -6,29 +6,34 @@ using CourseKit.Text;
 
 namespace CourseKit.Tasks.QuestionAnswering;
 
-/// <summary>A reader on a SQuAD-format file: with the gold paragraph (oracle) and after retrieval, plus retrieval recall.</summary>
+/// <summary>A reader on a SQuAD-format file: with the gold paragraph (oracle) and after retrieval (from the hybrid
+/// ranking, the best of the three), plus the retrieval recall of the encoder, BM25 and their fusion.</summary>
 public sealed record QaEvaluationResult(int Questions, SquadScores Oracle, SquadScores RetrieveThenRead, int TopK,
-    RetrievalRecall Encoder, RetrievalRecall Bm25, IReadOnlyDictionary<string, string> Predictions)
+    RetrievalRecall Encoder, RetrievalRecall Bm25, RetrievalRecall Hybrid, IReadOnlyDictionary<string, string> Predictions)
 {
     public string ToJson() => JsonSerializer.Serialize(new
     {
-        questions = Questions, top_k = TopK,
+        questions = Questions, top_k = TopK, read_from = Hybrid.Retriever,
         oracle = new { exact_match = Oracle.ExactMatch, f1 = Oracle.F1 },
         retrieve_then_read = new { exact_match = RetrieveThenRead.ExactMatch, f1 = RetrieveThenRead.F1 },
-        retrieval = new[] { Encoder, Bm25 }.Select(r => new { retriever = r.Retriever, recall = r.RecallAt.ToDictionary(kv => $"@{kv.Key}", kv => kv.Value) }),
+        retrieval = new[] { Encoder, Bm25, Hybrid }.Select(r => new { retriever = r.Retriever, recall = r.RecallAt.ToDictionary(kv => $"@{kv.Key}", kv => kv.Value) }),
     }, new JsonSerializerOptions { WriteIndented = true });
 }
 
 public static class QaEvaluation
 {
     /// <summary>Scores <paramref name="reader"/> on <paramref name="questions"/>: read in the gold paragraph, and read in the
-    /// top <paramref name="topK"/> paragraphs the encoder retrieves among all of <paramref name="data"/> (best span wins).</summary>
+    /// top <paramref name="topK"/> paragraphs that the encoder and BM25, fused, retrieve among all of <paramref name="data"/>
+    /// (best span wins).</summary>
     public static QaEvaluationResult Run(BertForQuestionAnswering reader, BertTextTokenizer tokenizer, SentenceEncoder encoder, SquadDataset data,
         IReadOnlyList<SquadQuestion> questions, QuestionAnsweringOptions options, int topK = 3)
     {
         var only = QuestionAnsweringTask.OnlyQuestions(data, questions);
         var (oracle, oracleAnswers) = QuestionAnsweringTask.Evaluate(reader, tokenizer, data, questions, options);
-        var rankings = ParagraphRetrieval.RankByEncoder(encoder, data, questions, Math.Max(10, topK));
+        int all = data.Paragraphs.Count;
+        var dense = ParagraphRetrieval.RankByEncoder(encoder, data, questions, all);
+        var bm25 = ParagraphRetrieval.RankByBm25(data, questions, all);
+        var rankings = ParagraphRetrieval.FuseByReciprocalRank([dense, bm25], Math.Max(10, topK));
         var features = new List<QaFeature>();
         for (int i = 0; i < questions.Count; i++)
             foreach (var p in rankings[i].Take(topK))
@@ -37,8 +42,9 @@ public static class QaEvaluation
         var retrieved = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength).ToDictionary(a => a.Key, a => a.Value.Text);
         var endToEnd = SquadMetric.Evaluate(only, retrieved);
         return new QaEvaluationResult(questions.Count, oracle, endToEnd, topK,
-            ParagraphRetrieval.Recall("sentence encoder", data, questions, rankings),
-            ParagraphRetrieval.Recall("bm25", data, questions, ParagraphRetrieval.RankByBm25(data, questions, 10)),
+            ParagraphRetrieval.Recall("sentence encoder", data, questions, dense),
+            ParagraphRetrieval.Recall("bm25", data, questions, bm25),
+            ParagraphRetrieval.Recall("hybrid (reciprocal-rank fusion)", data, questions, rankings),
             oracleAnswers.ToDictionary(a => a.Key, a => a.Value.Text));
     }
 }
