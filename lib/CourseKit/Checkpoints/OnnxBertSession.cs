@@ -1,3 +1,4 @@
+using CourseKit.Text;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -55,6 +56,22 @@ public sealed class OnnxBertSession : IDisposable
             var t = r.AsTensor<float>();
             return new OnnxOutput(t.ToArray(), t.Dimensions.ToArray());
         });
+    }
+
+    /// <summary>Tokenizes <paramref name="texts"/> (padded to the longest, truncated at <paramref name="maxLength"/>)
+    /// and runs them as one batch.</summary>
+    public IReadOnlyDictionary<string, OnnxOutput> Run(BertTextTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength = 256)
+    {
+        var (ids, mask, types, batch, length) = Tokenize(tokenizer, texts, maxLength);
+        return Run(ids, mask, types, batch, length);
+    }
+
+    /// <summary>The flat [B·T] input arrays of a text batch, as the kit's tokenizer pads it.</summary>
+    public static (long[] Ids, long[] Mask, long[] Types, int Batch, int Length) Tokenize(BertTextTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength = 256)
+    {
+        var encoded = tokenizer.EncodeBatch(texts, new EncodeOptions { Padding = PaddingStrategy.Longest, MaxLength = maxLength, Truncation = true });
+        long[] Flat(Func<TokenizedText, IReadOnlyList<int>> pick) => encoded.Items.SelectMany(i => pick(i).Select(v => (long)v)).ToArray();
+        return (Flat(i => i.InputIds), Flat(i => i.AttentionMask), Flat(i => i.TokenTypeIds), encoded.Count, encoded.SequenceLength);
     }
 
     public void Dispose()

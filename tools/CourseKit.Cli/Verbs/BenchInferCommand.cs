@@ -19,8 +19,9 @@ public static class BenchInferCommand
             Description = $"Comma-separated, the first is the baseline: {string.Join(",", InferenceBenchmarkOptions.AllBackends)} (the default).",
             DefaultValueFactory = _ => string.Join(",", InferenceBenchmarkOptions.AllBackends),
         };
+        var shapes = new Option<string?>("--shapes") { Description = "Batch×sequence shapes, comma-separated (default 1x32,1x128,32x32,32x128)." };
         var cmd = new Command("infer", "Inference tokens/s, p50/p99 latency and memory: TorchSharp fp32/SDPA/bf16 vs ONNX Runtime fp32/int8, batch 1 and 32 × sequence 32 and 128.")
-            { model, backends };
+            { model, backends, shapes };
         run.AddTo(cmd);
         cmd.SetAction(parse => VerbActions.Run(parse, out_ =>
         {
@@ -30,6 +31,7 @@ public static class BenchInferCommand
             var unknown = names.Where(n => !InferenceBenchmarkOptions.AllBackends.Contains(n)).ToList();
             if (unknown.Count > 0) throw new ArgumentException($"--backends: unknown {string.Join(", ", unknown)}; known: {string.Join(",", InferenceBenchmarkOptions.AllBackends)}");
             var options = InferenceBenchmarkOptions.For(parse.GetValue(run.Profile), parse.GetValue(run.Seed), parse.GetValue(run.Threads)) with { Backends = names };
+            if (parse.GetValue(shapes) is { } given) options = options with { Shapes = ParseShapes(given) };
             var outDir = run.OutDir(parse);
             Directory.CreateDirectory(outDir);
             out_.WriteLine($"{dir}: {options.Rounds} interleaved rounds, threads {(options.Threads > 0 ? options.Threads : TorchSharp.torch.get_num_threads())}, load {LoadAverage()}");
@@ -46,6 +48,14 @@ public static class BenchInferCommand
         }, ex => ex is IOException or ArgumentException or InvalidDataException or NotSupportedException or UnauthorizedAccessException));
         return cmd;
     }
+
+    static IReadOnlyList<(int Batch, int Length)> ParseShapes(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
+        {
+            var parts = s.Split('x', '×');
+            return parts.Length == 2 && int.TryParse(parts[0], out var b) && int.TryParse(parts[1], out var t) && b > 0 && t > 0
+                ? (b, t) : throw new ArgumentException($"--shapes: '{s}' is not BATCHxSEQUENCE (e.g. 1x128)");
+        }).ToList();
 
     /// <summary>The 1-minute load average (Linux /proc/loadavg), to say how busy the machine was; "unknown" elsewhere.</summary>
     static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
