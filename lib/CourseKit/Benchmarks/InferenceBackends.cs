@@ -42,7 +42,7 @@ public sealed class TorchBackend : IInferenceBackend
     public float[]? Run(long[] inputIds, long[] attentionMask, int batch, int length, bool keepOutput)
     {
         using var scope = NewDisposeScope();
-        using var mode = Environment.GetEnvironmentVariable("KIT_NOGRAD") == "1" ? no_grad() : inference_mode();
+        using var mode = inference_mode();
         var ids = torch.tensor(inputIds, [batch, length]);
         var mask = torch.tensor(attentionMask, [batch, length]);
         var output = _model.forward(ids, mask, null);

@@ -148,7 +148,14 @@ public static class InferenceBenchmark
         return s[lo] + (s[hi] - s[lo]) * (pos - lo);
     }
 
-    static double RssMb() { using var p = Process.GetCurrentProcess(); return p.WorkingSet64 / 1048576.0; }
+    /// <summary>Resident set after a full collection, so a managed heap that happens to be large does not count.</summary>
+    static double RssMb()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var p = Process.GetCurrentProcess();
+        return p.WorkingSet64 / 1048576.0;
+    }
     static double PeakRssMb() { using var p = Process.GetCurrentProcess(); return p.PeakWorkingSet64 / 1048576.0; }
 
     static JsonObject ToJson(string modelDir, BertConfig config, InferenceBenchmarkOptions o, List<InferenceTiming> timings,
