@@ -33,15 +33,16 @@ public sealed record InferenceBenchmarkOptions
 public sealed record InferenceTiming(string Backend, int Batch, int Length, double TokensPerSecond, double P50Ms, double P99Ms,
     int Calls, double MaxAbsDiffVsBaseline, double SpeedupVsBaseline);
 
-public sealed record InferenceBenchmarkResult(IReadOnlyList<InferenceTiming> Timings, IReadOnlyDictionary<string, double> LoadRssMb,
+public sealed record InferenceBenchmarkResult(IReadOnlyList<InferenceTiming> Timings, IReadOnlyDictionary<string, double> RssAfterLoadMb,
     double PeakRssMb, JsonObject Json);
 
 /// <summary>
 /// Inference speed of the same encoder weights through TorchSharp (fp32 eager, fp32 SDPA, bf16) and ONNX Runtime
 /// (fp32 and int8 exports of the folder), on the same random token ids. Ratios are against TorchSharp fp32 measured in
 /// the same run, with the backends interleaved round by round so a change in machine load hits them all alike.
-/// Memory: each backend's growth of the process's resident set when it is loaded and warmed up (backends are loaded
-/// one after another and kept), and the process's peak.
+/// Memory: the process's resident set after each backend is loaded and warmed up (backends are loaded one after
+/// another and kept, so the figures accumulate) and its peak. One process holds every backend, so a backend's own peak
+/// is the peak of a run with that backend alone (the ONNX ones include their export).
 /// </summary>
 public static class InferenceBenchmark
 {
@@ -55,14 +56,13 @@ public static class InferenceBenchmark
         {
             foreach (var name in o.Backends)
             {
-                double before = RssMb();
                 var backend = Create(name, modelDir, workDir, o.Threads);
                 var (b, t) = o.Shapes.MaxBy(s => s.Batch * s.Length);
                 var (ids, mask) = Inputs(config, b, t, o.Seed);
                 backend.Run(ids, mask, b, t, keepOutput: false);                              // warm-up at the largest shape
-                loadRss[name] = RssMb() - before;
+                loadRss[name] = RssMb();
                 backends.Add(backend);
-                log?.WriteLine($"  loaded {name} (+{loadRss[name]:F0} MB resident)");
+                log?.WriteLine($"  loaded {name} (process resident set {loadRss[name]:F0} MB)");
             }
             var timings = o.Shapes.SelectMany(s => TimeShape(backends, config, s.Batch, s.Length, o, log)).ToList();
             double peak = PeakRssMb();
@@ -170,7 +170,7 @@ public static class InferenceBenchmark
         ["baseline"] = InferenceBenchmarkOptions.Baseline,
         ["method"] = "backends interleaved round by round; tokens/s = median over rounds; p50/p99 over every timed call; " +
                      "speedup = tokens/s ÷ the baseline's in the same run; max_abs_diff = last_hidden_state vs the baseline on the same batch",
-        ["load_rss_mb"] = new JsonObject(loadRss.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 1)))),
+        ["rss_after_load_mb"] = new JsonObject(loadRss.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 1)))),
         ["peak_rss_mb"] = Math.Round(peak, 1),
         ["timings"] = new JsonArray(timings.Select(t => (JsonNode)new JsonObject
         {

@@ -39,7 +39,7 @@ public static class BenchInferCommand
             out_.WriteLine($"{"backend",-11} {"shape",8} {"tokens/s",9} {"p50 ms",8} {"p99 ms",8} {"×" + names[0],12} {"max|diff|",10}");
             foreach (var t in r.Timings)
                 out_.WriteLine($"{t.Backend,-11} {$"{t.Batch}×{t.Length}",8} {t.TokensPerSecond,9:F0} {t.P50Ms,8:F1} {t.P99Ms,8:F1} {t.SpeedupVsBaseline,12:F2} {t.MaxAbsDiffVsBaseline,10:G2}");
-            out_.WriteLine($"resident memory added by each backend (MB): {string.Join(", ", r.LoadRssMb.Select(kv => $"{kv.Key} {kv.Value:F0}"))}; process peak {r.PeakRssMb:F0} MB");
+            out_.WriteLine($"process resident set after loading each backend, cumulative (MB): {string.Join(", ", r.RssAfterLoadMb.Select(kv => $"{kv.Key} {kv.Value:F0}"))}; process peak {r.PeakRssMb:F0} MB");
             r.Json["load_average"] = LoadAverage();
             var path = Path.Combine(outDir, "infer.json");
             File.WriteAllText(path, r.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
