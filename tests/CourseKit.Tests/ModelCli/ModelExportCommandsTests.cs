@@ -41,4 +41,17 @@ public sealed class ModelExportCommandsTests(OnnxExportFixture fixture) : IClass
         Assert.Contains("classifier.weight", error);
         Assert.Single(error.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void Prune_writes_a_folder_and_refuses_a_sparsity_of_one()
+    {
+        var target = Path.Combine(fixture.Root, "cli-pruned");
+        var (code, output, error) = RunCli("prune", fixture.Folder("encoder"), "--out", target, "--sparsity", "0.25");
+        Assert.True(code == 0, error);
+        Assert.Contains("sparsity 0.2", output);
+        Assert.True(File.Exists(Path.Combine(target, "model.safetensors")));
+        (code, _, error) = RunCli("prune", fixture.Folder("encoder"), "--out", target, "--sparsity", "1");
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: --sparsity", error);
+    }
 }

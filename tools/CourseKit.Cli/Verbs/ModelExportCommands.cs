@@ -7,12 +7,31 @@ using CourseKit.Native;
 namespace CourseKit.Cli.Verbs;
 
 /// <summary><c>course model export-onnx DIR --out FILE.onnx [--head ...] [--int8]</c>: a Hugging Face BERT folder as an
-/// ONNX graph that ONNX Runtime runs (<see cref="OnnxExport"/>).</summary>
+/// ONNX graph that ONNX Runtime runs (<see cref="OnnxExport"/>); <c>course model prune DIR --out DIR --sparsity S</c>:
+/// magnitude pruning into a new folder (<see cref="MagnitudePruning"/>).</summary>
 public static class ModelExportCommands
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static IEnumerable<Command> Create() => [CreateExportOnnx()];
+    public static IEnumerable<Command> Create() => [CreateExportOnnx(), CreatePrune()];
+
+    static Command CreatePrune()
+    {
+        var dir = new Argument<string>("dir") { Description = "Model folder: config.json and model.safetensors." };
+        var outDir = new Option<string>("--out") { Description = "The pruned model folder to write.", Required = true };
+        var sparsity = new Option<double>("--sparsity") { Description = "Share of each encoder Linear weight set to zero, smallest |w| first (0 to 1).", Required = true };
+        var cmd = new Command("prune", "Magnitude-prune the encoder's Linear weights into a new Hugging Face folder (unstructured; for accuracy-vs-sparsity, not speed).")
+            { dir, outDir, sparsity };
+        cmd.SetAction(parse => VerbActions.Run(parse, out_ =>
+        {
+            TorchRuntime.Initialize();
+            var r = MagnitudePruning.Prune(parse.GetValue(dir)!, parse.GetValue(outDir)!, parse.GetValue(sparsity));
+            out_.WriteLine($"wrote {r.Directory}: {r.PrunedWeights.ToString("N0", Inv)} weights zeroed in {r.Matrices} matrices (sparsity {r.Sparsity.ToString("0.000", Inv)})");
+            return 0;
+        }, ex => ex is IOException or ArgumentException or InvalidDataException or SafeTensorsFormatException or UnauthorizedAccessException,
+           (ex, message) => ex is ArgumentOutOfRangeException ? "--sparsity: must be at least 0 and below 1" : message));
+        return cmd;
+    }
 
     static Command CreateExportOnnx()
     {
