@@ -63,10 +63,20 @@ public sealed class BertModel : nn.Module<Tensor, BertModelOutput>, IHuggingFace
         long keys = (pastKeyValues is { Count: > 0 } ? pastKeyValues[0].Key.shape[2] : 0) + x.shape[1];
         if (attentionMask is not null && attentionMask.shape[^1] != keys)
             throw new ArgumentException($"attention_mask covers {attentionMask.shape[^1]} positions; the attention has {keys} keys (past key/values + tokens)");
-        using var additiveMask = attentionMask is null ? null : AdditiveMask(attentionMask, x.dtype);   // [B, 1, 1, P+T]
+        using var additiveMask = attentionMask is null || HasNoPadding(attentionMask) ? null : AdditiveMask(attentionMask, x.dtype);   // [B, 1, 1, P+T]
         var (hidden, attentions) = encoder.forward(x, additiveMask, outputAttentions, pastKeyValues);  // [B, T, H]
         var pooled = pooler?.forward(hidden);                                              // [B, H]
         return new BertModelOutput(hidden, pooled, attentions);
+    }
+
+    /// <summary>A CPU mask of all ones masks nothing (one sentence, or a batch of equal lengths): adding its zeros to
+    /// every layer's scores changes no bit, so it is dropped, which saves an add per layer in the explicit path and
+    /// lets SDPA run its unmasked kernel. Only on CPU, where reading the answer back costs no device synchronisation.</summary>
+    static bool HasNoPadding(Tensor attentionMask)
+    {
+        if (attentionMask.device_type != DeviceType.CPU) return false;
+        using var all = attentionMask.all();
+        return all.item<bool>();
     }
 
     /// <summary>[B, T] of 1/0 → [B, 1, 1, T] of 0 / dtype's most negative value, added to the attention scores so

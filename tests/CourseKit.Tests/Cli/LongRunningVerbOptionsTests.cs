@@ -9,7 +9,7 @@ namespace CourseKit.Tests.Cli;
 /// <summary>Every long-running verb takes --profile, --seed, --out and --threads (DEVELOPERS.md's CLI rule).</summary>
 public class LongRunningVerbOptionsTests
 {
-    public static TheoryData<string> Verbs => new() { "run", "pretrain", "finetune", "bench train", "reproduce conll" };
+    public static TheoryData<string> Verbs => new() { "run", "pretrain", "finetune", "bench train", "bench infer", "reproduce conll" };
 
     [Theory]
     [MemberData(nameof(Verbs))]

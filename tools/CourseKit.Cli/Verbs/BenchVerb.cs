@@ -5,7 +5,8 @@ using CourseKit.Benchmarks;
 
 namespace CourseKit.Cli.Verbs;
 
-/// <summary><c>course bench train [--profile quick|full] [--out DIR]</c>: training throughput, MFU, fused vs explicit attention.</summary>
+/// <summary><c>course bench train [--profile quick|full] [--out DIR]</c>: training throughput, MFU, fused vs explicit attention;
+/// <c>course bench infer</c>: inference speed of TorchSharp against ONNX Runtime (<see cref="BenchInferCommand"/>).</summary>
 public static class BenchVerb
 {
     public static Command Create()
@@ -33,7 +34,7 @@ public static class BenchVerb
             Console.WriteLine($"wrote {path}");
             return 0;
         });
-        var cmd = new Command("bench", "Benchmarks (no assertions; numbers to compare machines).") { train };
+        var cmd = new Command("bench", "Benchmarks (no assertions; numbers to compare machines).") { train, BenchInferCommand.Create() };
         return cmd;
     }
 

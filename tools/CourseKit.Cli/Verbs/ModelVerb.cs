@@ -17,6 +17,7 @@ public static class ModelVerb
         cmd.Subcommands.Add(CreateInfo());
         cmd.Subcommands.Add(CreateEncode());
         foreach (var sub in ModelImportCommands.Create()) cmd.Subcommands.Add(sub);   // import, import-onnx, list, embed
+        foreach (var sub in ModelExportCommands.Create()) cmd.Subcommands.Add(sub);   // export-onnx
         return cmd;
     }
 
