@@ -31,5 +31,16 @@ public sealed record PromptLearningOptions
     /// <summary>Steps of masked-LM head training for an encoder without one (all-MiniLM-L6-v2), encoder frozen.</summary>
     public int MlmHeadSteps { get; init; } = 600;
     public int MaxLength { get; init; } = 128;
+    /// <summary>The sentence encoder (SetFit, zero-shot, standard fine-tuning); null = the imported all-MiniLM-L6-v2.</summary>
+    public string? EncoderDir { get; init; }
+    /// <summary>The masked LM of the cloze method: a folder with an MLM head (e.g. the kit's BERT,
+    /// <see cref="CoursePaths.KitBert"/>); null = all-MiniLM-L6-v2 with an MLM head trained on its frozen encoder.</summary>
+    public string? ClozeModelDir { get; init; }
+    /// <summary>The cloze template (one [MASK]; {sentence} marks where the sentence goes).</summary>
+    public string Template { get; init; } = ClozeTemplate.ItWas.Text;
+    /// <summary>Verbalizer words in label order; null = <see cref="Verbalizer.DefaultWords"/>.</summary>
+    public IReadOnlyList<string>? VerbalizerWords { get; init; }
+    /// <summary>Prompt tuning's learning rate (soft prompt and head train; the PEFT chapter's order of magnitude).</summary>
+    public double PromptTuningLearningRate { get; init; } = 1e-2;
     public int BatchSize { get; init; } = 16;
 }
