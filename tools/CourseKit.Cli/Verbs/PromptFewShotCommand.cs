@@ -33,6 +33,7 @@ static class PromptFewShotCommand
             if (parse.GetValue(template) is { } t) options = options with { Template = new ClozeTemplate(t).Text };
             if (parse.GetValue(words) is { } w) options = options with { VerbalizerWords = w.Split('|', StringSplitOptions.TrimEntries) };
             var methods = parse.GetValue(method)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            FewShotMethods.Validate(methods);
             var data = PromptTaskData.Load(parse.GetValue(task)).WithEvaluationSubset(options.EvaluationSize, options.Seed);
             var result = FewShotExperiment.Run(data, methods, options, FewShotExperiment.KnownCeiling(data.Task));
             output.WriteLine($"{data.EvaluationName}: {data.Evaluation.Count} sentences; {FewShotExperiment.Protocol}");

@@ -37,13 +37,17 @@ public sealed class ZeroShotClassifier(SentenceEncoder encoder)
         int classes = ensemble[0].Descriptions.Count;
         if (ensemble.Any(p => p.Descriptions.Count != classes))
             throw new ArgumentException($"the phrasings of an ensemble must describe the same labels: {string.Join("; ", ensemble.Select(p => $"{p.Name} has {p.Descriptions.Count}"))}");
+        return Score(sentences, ensemble.Select(p => Embed(p.Descriptions)).ToArray());
+    }
+
+    /// <summary>score[i, c] = mean over phrasings p of cos(sentence i, description c of p), for unit-length rows.</summary>
+    public static float[][] Score(float[][] sentences, IReadOnlyList<float[][]> descriptionsPerPhrasing)
+    {
+        int classes = descriptionsPerPhrasing[0].Length;
         var sum = sentences.Select(_ => new float[classes]).ToArray();
-        foreach (var phrasing in ensemble)
-        {
-            var labels = Embed(phrasing.Descriptions);
+        foreach (var labels in descriptionsPerPhrasing)
             for (int i = 0; i < sentences.Length; i++)
-                for (int c = 0; c < classes; c++) sum[i][c] += Dot(sentences[i], labels[c]) / ensemble.Count;
-        }
+                for (int c = 0; c < classes; c++) sum[i][c] += Dot(sentences[i], labels[c]) / descriptionsPerPhrasing.Count;
         return sum;
     }
 
