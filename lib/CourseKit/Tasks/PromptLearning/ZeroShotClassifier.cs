@@ -17,6 +17,16 @@ public sealed class ZeroShotClassifier(SentenceEncoder encoder)
     public const int DefaultMaxLength = 128;
 
     public SentenceEncoder Encoder { get; } = encoder;
+    // Descriptions are re-scored many times by the ensemble search: each is embedded once.
+    readonly Dictionary<string, float[]> _descriptions = new(StringComparer.Ordinal);
+
+    /// <summary>One label description's unit vector (cached, without a progress line).</summary>
+    public float[] EmbedDescription(string description)
+    {
+        if (_descriptions.TryGetValue(description, out var cached)) return cached;
+        using var quiet = Reporting.Reporter.Quiet();
+        return _descriptions[description] = Embed([description])[0];
+    }
 
     /// <summary>Loads a sentence-transformers folder (by default the imported all-MiniLM-L6-v2) with mean pooling,
     /// L2 normalisation and sentences truncated at <paramref name="maxLength"/> tokens.</summary>
@@ -37,7 +47,7 @@ public sealed class ZeroShotClassifier(SentenceEncoder encoder)
         int classes = ensemble[0].Descriptions.Count;
         if (ensemble.Any(p => p.Descriptions.Count != classes))
             throw new ArgumentException($"the phrasings of an ensemble must describe the same labels: {string.Join("; ", ensemble.Select(p => $"{p.Name} has {p.Descriptions.Count}"))}");
-        return Score(sentences, ensemble.Select(p => Embed(p.Descriptions)).ToArray());
+        return Score(sentences, ensemble.Select(p => p.Descriptions.Select(EmbedDescription).ToArray()).ToArray());
     }
 
     /// <summary>score[i, c] = mean over phrasings p of cos(sentence i, description c of p), for unit-length rows.</summary>
