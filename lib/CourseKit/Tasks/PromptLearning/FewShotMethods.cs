@@ -11,12 +11,13 @@ namespace CourseKit.Tasks.PromptLearning;
 /// <item>head: standard fine-tuning with a new classification head, the fine-tuning chapter's code
 /// (<see cref="FineTuning"/>, method "full"), the K-per-class validation draw for best-epoch selection.</item>
 /// <item>prompt-tuning: the PEFT chapter's prompt tuning (soft prompt + head, encoder frozen), same runner.</item>
+/// <item>prefix-tuning: the PEFT chapter's prefix tuning (key/value prefixes in every layer + head), same runner.</item>
 /// <item>cloze: prompt-based fine-tuning of a masked LM through its verbalizer logits (<see cref="ClozeClassifier"/>).</item>
 /// </list>
 /// </summary>
 public static class FewShotMethods
 {
-    public static readonly IReadOnlyList<string> Names = ["setfit", "head", "prompt-tuning", "cloze"];
+    public static readonly IReadOnlyList<string> Names = ["setfit", "head", "prompt-tuning", "prefix-tuning", "cloze"];
 
     public static void Validate(IEnumerable<string> methods)
     {
@@ -31,6 +32,7 @@ public static class FewShotMethods
             "setfit" => SetFitRun(data, sample, o, encoderDir),
             "head" => FineTuneRun(data, sample, o, encoderDir, "full", o.HeadLearningRate),
             "prompt-tuning" => FineTuneRun(data, sample, o, encoderDir, "prompt", o.PromptTuningLearningRate),
+            "prefix-tuning" => FineTuneRun(data, sample, o, encoderDir, "prefix", o.PrefixTuningLearningRate),
             "cloze" => ClozeRun(data, sample, o, clozeDir),
             _ => throw new ArgumentException($"unknown few-shot method '{method}'; known: {string.Join(", ", Names)}"),
         };

@@ -42,5 +42,6 @@ public sealed record PromptLearningOptions
     public IReadOnlyList<string>? VerbalizerWords { get; init; }
     /// <summary>Prompt tuning's learning rate (soft prompt and head train; the PEFT chapter's order of magnitude).</summary>
     public double PromptTuningLearningRate { get; init; } = 1e-2;
+    public double PrefixTuningLearningRate { get; init; } = 1e-2;
     public int BatchSize { get; init; } = 16;
 }
