@@ -1,0 +1,38 @@
+using CourseKit.Tasks.SequenceClassification;
+
+namespace CourseKit.Tasks.PromptLearning;
+
+/// <summary>Two texts and the cosine similarity their embeddings should have: 1 (same class) or 0 (different classes).</summary>
+public sealed record ContrastivePair(LabeledText First, LabeledText Second, float Target);
+
+/// <summary>
+/// SetFit's pair generation (Tunstall et al. 2022, setfit's sentence_pairs_generation): for each of R iterations and
+/// each example, one positive pair (the example and a random other example of its class, target 1) and one negative
+/// pair (the example and a random example of another class, target 0). K examples per class and C classes give
+/// 2·R·K·C pairs, half positive: few labels become many training signals, which is why contrastive fine-tuning works
+/// with 8 examples per class.
+/// </summary>
+public static class ContrastivePairs
+{
+    public static IReadOnlyList<ContrastivePair> Build(IReadOnlyList<LabeledText> examples, int iterations, int seed)
+    {
+        if (iterations <= 0) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "iterations must be positive");
+        var byLabel = examples.GroupBy(e => e.Label).ToDictionary(g => g.Key, g => g.ToArray());
+        if (byLabel.Count < 2) throw new ArgumentException("contrastive pairs need examples of at least two classes");
+        if (byLabel.Values.Any(g => g.Length < 2)) throw new ArgumentException("contrastive pairs need at least two examples per class (a positive partner)");
+        var rng = new Random(seed);
+        var pairs = new List<ContrastivePair>(2 * iterations * examples.Count);
+        for (int r = 0; r < iterations; r++)
+            foreach (var anchor in examples)
+            {
+                var same = byLabel[anchor.Label];
+                LabeledText positive;
+                do positive = same[rng.Next(same.Length)]; while (ReferenceEquals(positive, anchor));   // never the example itself
+                var others = examples.Where(e => e.Label != anchor.Label).ToArray();
+                pairs.Add(new ContrastivePair(anchor, positive, 1f));
+                pairs.Add(new ContrastivePair(anchor, others[rng.Next(others.Length)], 0f));
+            }
+        FewShotSampling.Shuffle(pairs, rng);
+        return pairs;
+    }
+}
