@@ -81,11 +81,13 @@ public sealed class MicroBatcher : IAsyncDisposable
     void Run(List<WorkItem> batch)
     {
         long now = Stopwatch.GetTimestamp();
-        foreach (var item in batch)
-        {
-            _metrics.QueueLeft();
-            _metrics.QueueWait.Observe((now - item.EnqueuedAt) / (double)Stopwatch.Frequency);
-        }
+        foreach (var item in batch) _metrics.QueueWait.Observe((now - item.EnqueuedAt) / (double)Stopwatch.Frequency);
+        try { RunLive(batch); }
+        finally { foreach (var _ in batch) _metrics.QueueLeft(); }           // in flight until answered
+    }
+
+    void RunLive(List<WorkItem> batch)
+    {
         // A request whose client left or whose time ran out is not computed.
         var live = batch.Where(i => !i.Cancel.IsCancellationRequested).ToList();
         foreach (var item in batch.Where(i => i.Cancel.IsCancellationRequested)) item.Done.TrySetCanceled(item.Cancel);

@@ -25,7 +25,12 @@ public static class RequestParser
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new ServingRequestException(422, $"expected a JSON object, got {Kind(root)}");
-            return task == ServingTask.Qa ? ParseQuestion(root, limits) : ParseTexts(root, task, limits);
+            try { return task == ServingTask.Qa ? ParseQuestion(root, limits) : ParseTexts(root, task, limits); }
+            catch (Exception e) when (e is not ServingRequestException)
+            {
+                // Whatever else a body can do to the reader is still the body's fault: a 400, never a 500.
+                throw new ServingRequestException(400, $"could not read the request: {e.Message}");
+            }
         }
     }
 
@@ -62,7 +67,9 @@ public static class RequestParser
     {
         if (value.ValueKind != JsonValueKind.String)
             throw new ServingRequestException(422, $"\"{name}\" must be a string, got {Kind(value)}");
-        var text = value.GetString()!;
+        string text;
+        try { text = value.GetString()!; }
+        catch (InvalidOperationException e) { throw new ServingRequestException(422, $"\"{name}\" is not text: {e.Message}"); }   // e.g. a lone surrogate escape
         if (string.IsNullOrWhiteSpace(text)) throw new ServingRequestException(422, $"\"{name}\" is empty");
         if (text.Length > limits.MaxTextChars)
             throw new ServingRequestException(413, $"\"{name}\" has {text.Length} characters; at most {limits.MaxTextChars}");

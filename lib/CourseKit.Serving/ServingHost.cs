@@ -21,7 +21,7 @@ namespace CourseKit.Serving;
 /// </summary>
 public sealed class ServingHost : IAsyncDisposable
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     readonly WebApplication _app;
     readonly MicroBatcher _batcher;
@@ -31,6 +31,8 @@ public sealed class ServingHost : IAsyncDisposable
 
     public ServingOptions Options { get; }
     public ServingMetrics Metrics { get; } = new();
+    /// <summary>The backend's one-line description (model, labels or dimension).</summary>
+    public string BackendDescription => _backend.Description;
     /// <summary>http://127.0.0.1:PORT once started (the port the OS chose when <see cref="ServingOptions.Port"/> is 0).</summary>
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
@@ -56,8 +58,9 @@ public sealed class ServingHost : IAsyncDisposable
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = Options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            // Limits in front of the parser: Kestrel cuts a larger body itself; the parser checks it too (413).
-            k.Limits.MaxRequestBodySize = Options.MaxBodyBytes;
+            // The body limit is enforced by RequestBody (a 413 with a message); Kestrel's cap sits above it so the
+            // excess can be drained and the client reads the 413.
+            k.Limits.MaxRequestBodySize = (long)Options.MaxBodyBytes + RequestBody.DrainAllowance;
             k.AddServerHeader = false;
             if (Options.ListenOnAllInterfaces) k.ListenAnyIP(Options.Port);
             else k.Listen(IPAddress.Loopback, Options.Port);
@@ -67,7 +70,11 @@ public sealed class ServingHost : IAsyncDisposable
         {
             var path = ServingNames.Path(task);
             if (task == Options.Task) app.MapPost(path, Predict);
-            else app.MapPost(path, (HttpContext c) => Error(c, 404, $"this service was started for {ServingNames.Name(Options.Task)}; POST {ServingNames.Path(Options.Task)} instead"));
+            else app.MapPost(path, (HttpContext c) =>
+            {
+                Metrics.CountRequest(path, 404);
+                return Error(c, 404, $"this service was started for {ServingNames.Name(Options.Task)}; POST {ServingNames.Path(Options.Task)} instead");
+            });
         }
         app.MapGet("/health", (HttpContext c) => Respond(c, 200, new
         {

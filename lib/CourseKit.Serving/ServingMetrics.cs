@@ -42,7 +42,7 @@ public sealed class Histogram(IReadOnlyList<double> upperBounds)
         }
     }
 
-    internal static string Number(double v) => v.ToString("G17", CultureInfo.InvariantCulture);
+    internal static string Number(double v) => v.ToString(CultureInfo.InvariantCulture);   // shortest round-trip form
 }
 
 /// <summary>

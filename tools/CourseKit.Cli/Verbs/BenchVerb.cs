@@ -33,7 +33,7 @@ public static class BenchVerb
             Console.WriteLine($"wrote {path}");
             return 0;
         });
-        var cmd = new Command("bench", "Benchmarks (no assertions; numbers to compare machines).") { train };
+        var cmd = new Command("bench", "Benchmarks (no assertions; numbers to compare machines).") { train, BenchServeCommand.Create() };
         return cmd;
     }
 
