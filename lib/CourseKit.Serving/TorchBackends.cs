@@ -64,15 +64,22 @@ sealed class TorchClassifier : IInferenceBackend
     {
         var examples = inputs.Select((input, i) => new LabeledText(i, input.Text, 0)).ToArray();
         var encoded = SequenceClassificationBatches.Encode(_tokenizer, examples, _maxLength);
-        // Labels are dummies (the predictor also reports a loss); one forward for the whole micro-batch.
-        var (probabilities, _) = SequenceClassificationBatches.Predict(_model, (ids, mask, types, labels) => _model.forward(ids, mask, types, labels),
-            encoded, _tokenizer.PadId, batchSize: Math.Max(1, encoded.Length));
-        return probabilities.Select(p =>
+        var results = new object[inputs.Count];
+        foreach (var chunk in LengthChunks.Split(encoded.Select(e => e.InputIds.Length).ToArray()))
         {
-            int best = SequenceClassificationBatches.ArgMax(p);
-            return (object)new ClassifyResult(_labels[best], p[best], _labels.Select((l, i) => (l, (double)p[i])).ToDictionary(x => x.l, x => x.Item2));
-        }).ToArray();
+            // Labels are dummies (the predictor also reports a loss); one forward per chunk of similar lengths.
+            var (probabilities, _) = SequenceClassificationBatches.Predict(_model, (ids, mask, types, labels) => _model.forward(ids, mask, types, labels),
+                chunk.Select(i => encoded[i]).ToArray(), _tokenizer.PadId, batchSize: chunk.Length);
+            for (int k = 0; k < chunk.Length; k++) results[chunk[k]] = Result(probabilities[k]);
+        }
+        return results;
     });
+
+    ClassifyResult Result(float[] p)
+    {
+        int best = SequenceClassificationBatches.ArgMax(p);
+        return new ClassifyResult(_labels[best], p[best], _labels.Select((l, i) => (l, (double)p[i])).ToDictionary(x => x.l, x => x.Item2));
+    }
 
     public void Dispose() => _model.Dispose();
 }
@@ -97,7 +104,7 @@ sealed class TorchQa : IInferenceBackend
     public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => TorchBackends.Scoped(() =>
     {
         var features = inputs.SelectMany((input, i) => QaFeatures.ForText(_tokenizer, i.ToString(), input.Question ?? "", input.Text, _qa.MaxLength, _qa.Stride)).ToArray();
-        var logits = QuestionAnsweringTask.Logits(_model, _tokenizer, features, batchSize: Math.Max(1, features.Length));
+        var logits = QuestionAnsweringTask.Logits(_model, _tokenizer, features, batchSize: 16);   // sorted by length inside
         var answers = QaSpans.BestPerQuestion(features, logits, _qa.NBest, _qa.MaxAnswerLength);
         return inputs.Select((_, i) => answers.TryGetValue(i.ToString(), out var a) && a.WindowIndex >= 0
             ? (object)new QaResult(a.Text, a.CharStart, a.CharEnd, a.Score)
@@ -115,22 +122,29 @@ sealed class TorchEmbedder : IInferenceBackend
     public TorchEmbedder(SentenceEncoder encoder, ServingOptions options)
     {
         _encoder = encoder;
-        _encode = new EncodeOptions { MaxLength = encoder.MaxLength, Truncation = true, Padding = PaddingStrategy.Longest };
+        _encode = new EncodeOptions { MaxLength = encoder.MaxLength, Truncation = true };
     }
 
     public ServingTask Task => ServingTask.Embed;
     public string Description => $"torch sentence encoder, {_encoder.Pooling.ToString().ToLowerInvariant()} pooling, dimension {_encoder.Dimension}";
 
     // SentenceEncoder.Encode's own steps (tokenize, forward, pool, normalise) without its progress display, which a
-    // service must not send to the host's console or notebook once per batch.
+    // service must not send to the host's console or notebook once per batch, and in passes of similar lengths.
     public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => TorchBackends.Scoped(() =>
     {
-        var batch = _encoder.Tokenizer.EncodeBatch(inputs.Select(i => i.Text).ToList(), _encode).ToTensors();
-        var output = _encoder.Model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-        var vectors = SentenceEncoder.Normalize(SentenceEncoder.Pool(output.LastHiddenState, batch.AttentionMask, _encoder.Pooling)).contiguous();
-        var flat = vectors.data<float>().ToArray();
+        var encoded = inputs.Select(i => _encoder.Tokenizer.Encode(i.Text, _encode)).ToArray();
+        var results = new object[inputs.Count];
         int h = _encoder.Dimension;
-        return Enumerable.Range(0, inputs.Count).Select(i => (object)new EmbedResult(flat.AsSpan(i * h, h).ToArray())).ToArray();
+        foreach (var chunk in LengthChunks.Split(encoded.Select(e => e.Length).ToArray()))
+        {
+            using var scope = NewDisposeScope();
+            var batch = TokenizedBatch.Pad(chunk.Select(i => encoded[i]).ToArray(), _encoder.Tokenizer.PadId, _encoder.Tokenizer.PadToken).ToTensors();
+            var output = _encoder.Model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+            var vectors = SentenceEncoder.Normalize(SentenceEncoder.Pool(output.LastHiddenState, batch.AttentionMask, _encoder.Pooling)).contiguous();
+            var flat = vectors.data<float>().ToArray();
+            for (int k = 0; k < chunk.Length; k++) results[chunk[k]] = new EmbedResult(flat.AsSpan(k * h, h).ToArray());
+        }
+        return results;
     });
 
     public void Dispose() => _encoder.Dispose();

@@ -25,7 +25,7 @@ sealed partial class TorchTagger : IInferenceBackend
         _model.eval();
         _labels = TorchBackends.Labels(model.Config);
         int maxLength = options.MaxSequenceLength ?? Math.Min(512, model.Config.MaxPositionEmbeddings);
-        _options = new TokenClassificationOptions { MaxLength = maxLength, Stride = maxLength / 4, EvalBatchSize = 1024 };
+        _options = new TokenClassificationOptions { MaxLength = maxLength, Stride = maxLength / 4, EvalBatchSize = 16 };   // the predictor sorts windows by length
     }
 
     public ServingTask Task => ServingTask.Ner;
