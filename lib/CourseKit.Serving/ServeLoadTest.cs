@@ -40,6 +40,8 @@ public static class ServeLoadTest
                 levels.Add(level);
             }
         }
+        var comparison = await Compare(backend, baseOptions, good, path, o, onInferenceThreadStart);
+        log($"interleaved at c={comparison.Concurrency}, {comparison.Rounds} rounds of {comparison.RequestsPerRound}: batching {comparison.MedianBatchingRps:F1}/s (p99 {comparison.MedianBatchingP99Ms:F0} ms) vs one request per forward {comparison.MedianSingleRps:F1}/s (p99 {comparison.MedianSingleP99Ms:F0} ms): {comparison.Speedup:F2}×");
         await using var mixHost = new ServingHost(backend, baseOptions with { MaxBatch = o.MaxBatch }, ownsBackend: false, onInferenceThreadStart);
         await mixHost.StartAsync();
         using var mixClient = new LoadTestClient(mixHost.BaseAddress, TimeSpan.FromSeconds(120));
@@ -48,7 +50,31 @@ public static class ServeLoadTest
         var (first, second) = await Memory(mixClient, good, path, o);
         log($"memory: {first.ResidentBytes / 1e6:F0} MB resident after {first.Requests:N0} requests, {second.ResidentBytes / 1e6:F0} MB after {second.Requests:N0}");
         return new ServeLoadTestResult(modelName, ServingNames.Name(backend.Task), ServingNames.Name(backendName), TorchSharp.torch.get_num_threads(),
-            o.Profile.Name(), o.Seed, levels, mix, first, second);
+            o.Profile.Name(), o.Seed, levels, comparison, mix, first, second);
+    }
+
+    /// <summary>Batching on and off alternately at the highest concurrency, <see cref="ServeLoadTestOptions.ComparisonRounds"/>
+    /// times, so a machine whose load drifts (a shared CI box) affects both alike; the speedup is the ratio of the medians.</summary>
+    static async Task<BatchingComparison> Compare(IInferenceBackend backend, ServingOptions baseOptions, byte[][] good, string path,
+        ServeLoadTestOptions o, Action? onInferenceThreadStart)
+    {
+        int concurrency = o.Concurrencies.Max();
+        var rps = new Dictionary<bool, List<double>> { [true] = new(), [false] = new() };
+        var p99 = new Dictionary<bool, List<double>> { [true] = new(), [false] = new() };
+        for (int round = 0; round < o.ComparisonRounds; round++)
+            foreach (bool batching in new[] { true, false })
+            {
+                await using var host = new ServingHost(backend, baseOptions with { MaxBatch = batching ? o.MaxBatch : 1 }, ownsBackend: false, onInferenceThreadStart);
+                await host.StartAsync();
+                using var client = new LoadTestClient(host.BaseAddress, TimeSpan.FromSeconds(120));
+                await client.RunAsync(2, 4, 30, i => (path, good[i % good.Length], true));
+                var (statuses, latencies, _, seconds) = await client.RunAsync(concurrency, o.RequestsPerRound, o.SecondsPerLevel, i => (path, good[(round * 7 + i) % good.Length], true));
+                rps[batching].Add(statuses.GetValueOrDefault("200") / seconds);
+                p99[batching].Add(LoadTestClient.Percentile(latencies, 0.99));
+            }
+        double Median(List<double> v) => LoadTestClient.Percentile(v, 0.5);
+        return new BatchingComparison(concurrency, o.ComparisonRounds, o.RequestsPerRound, rps[true], rps[false],
+            Median(rps[true]), Median(rps[false]), Median(p99[true]), Median(p99[false]));
     }
 
     static async Task<BadInputMixResult> BadInputMix(LoadTestClient client, ServingOptions limits, byte[][] good, string path, ServeLoadTestOptions o)

@@ -20,6 +20,9 @@ public sealed record ServeLoadTestOptions
     public int MemoryFirstReading { get; init; } = 300;
     public int MemorySecondReading { get; init; } = 1_500;
     public double MemorySeconds { get; init; } = 120;
+    /// <summary>Rounds of batching on / off, alternated, at the highest concurrency, and requests per round.</summary>
+    public int ComparisonRounds { get; init; } = 3;
+    public int RequestsPerRound { get; init; } = 128;
     public int MaxBatch { get; init; } = 32;
     public double MaxWaitMs { get; init; } = 2;
 
@@ -29,7 +32,7 @@ public sealed record ServeLoadTestOptions
         ? new() { Profile = profile, Seed = seed }
         : new()
         {
-            Profile = profile, Seed = seed, RequestsPerLevel = 2_000, SecondsPerLevel = 90, MixRequests = 2_000,
+            Profile = profile, Seed = seed, RequestsPerLevel = 2_000, SecondsPerLevel = 90, MixRequests = 2_000, ComparisonRounds = 5, RequestsPerRound = 640,
             MemoryFirstReading = 1_000, MemorySecondReading = 10_000, MemorySeconds = 600,
         };
 }
@@ -38,30 +41,30 @@ public sealed record ServeLoadTestOptions
 /// read after a full garbage collection.</summary>
 public sealed record MemoryReading(int Requests, long ResidentBytes, long ManagedBytes);
 
+/// <summary>Micro-batching against one request per forward, alternated round by round: requests/s and p99 per
+/// round, their medians, and the ratio of the median throughputs.</summary>
+public sealed record BatchingComparison(int Concurrency, int Rounds, int RequestsPerRound, IReadOnlyList<double> BatchingRps, IReadOnlyList<double> SingleRps,
+    double MedianBatchingRps, double MedianSingleRps, double MedianBatchingP99Ms, double MedianSingleP99Ms)
+{
+    public double Speedup => MedianSingleRps == 0 ? double.NaN : MedianBatchingRps / MedianSingleRps;
+}
+
 public sealed record BadInputMixResult(int Requests, int GoodRequests, int BadRequests, IReadOnlyDictionary<string, int> Statuses,
     int Status5xx, int UnexpectedStatuses, IReadOnlyDictionary<string, int> BadByClass, bool HealthyAfter);
 
 /// <summary>Everything <c>course bench serve</c> measures, and its JSON.</summary>
 public sealed record ServeLoadTestResult(string Model, string Task, string Backend, int TorchThreads, string Profile, int Seed,
-    IReadOnlyList<LoadLevelResult> Levels, BadInputMixResult BadInputMix, MemoryReading MemoryFirst, MemoryReading MemorySecond)
+    IReadOnlyList<LoadLevelResult> Levels, BatchingComparison Comparison, BadInputMixResult BadInputMix, MemoryReading MemoryFirst, MemoryReading MemorySecond)
 {
     public double MemoryGrowth => MemoryFirst.ResidentBytes == 0 ? double.NaN : (double)MemorySecond.ResidentBytes / MemoryFirst.ResidentBytes - 1;
 
-    /// <summary>Throughput with micro-batching over one request per forward, at the highest concurrency measured both ways.</summary>
-    public double? BatchingSpeedup
-    {
-        get
-        {
-            var off = Levels.Where(l => !l.Batching).MaxBy(l => l.Concurrency);
-            var on = off is null ? null : Levels.FirstOrDefault(l => l.Batching && l.Concurrency == off.Concurrency);
-            return on is null || off is null || off.RequestsPerSecond == 0 ? null : on.RequestsPerSecond / off.RequestsPerSecond;
-        }
-    }
+    /// <summary>Throughput with micro-batching over one request per forward at the highest concurrency (interleaved rounds).</summary>
+    public double BatchingSpeedup => Comparison.Speedup;
 
     public string ToJson() => JsonSerializer.Serialize(new
     {
         model = Model, task = Task, backend = Backend, torchThreads = TorchThreads, profile = Profile, seed = Seed,
-        levels = Levels, batchingSpeedup = BatchingSpeedup, badInputMix = BadInputMix,
+        levels = Levels, batchingComparison = Comparison, batchingSpeedup = BatchingSpeedup, badInputMix = BadInputMix,
         memory = new { first = MemoryFirst, second = MemorySecond, growth = MemoryGrowth },
     }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 }

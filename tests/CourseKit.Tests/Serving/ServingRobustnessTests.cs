@@ -110,7 +110,7 @@ public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClass
     {
         var options = new ServingOptions { Task = ServingTask.Embed };
         using var backend = InferenceBackends.Load(models.Dirs[ServingTask.Embed], options);
-        var test = new ServeLoadTestOptions { Concurrencies = [1, 8], RequestsPerLevel = 24, MixRequests = 60, MemoryFirstReading = 20, MemorySecondReading = 60 };
+        var test = new ServeLoadTestOptions { Concurrencies = [1, 8], RequestsPerLevel = 24, ComparisonRounds = 1, RequestsPerRound = 16, MixRequests = 60, MemoryFirstReading = 20, MemorySecondReading = 60 };
         var result = await ServeLoadTest.RunAsync(backend, test, "tiny", ServingBackend.Torch);
         Assert.Equal(4, result.Levels.Count);
         Assert.All(result.Levels, l => Assert.Equal(24, l.Statuses.GetValueOrDefault("200")));
@@ -119,6 +119,8 @@ public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClass
         Assert.True(result.BadInputMix.BadRequests > 0);
         Assert.True(result.BadInputMix.HealthyAfter);
         Assert.Equal(60, result.MemorySecond.Requests);
+        Assert.Single(result.Comparison.BatchingRps);
+        Assert.True(result.BatchingSpeedup > 0);
         Assert.Contains("\"batchingSpeedup\"", result.ToJson());
     }
 }

@@ -27,7 +27,7 @@ static class BenchServeCommand
             output.WriteLine($"{ServingNames.Name(options.Backend)}: {backend.Description}; {TorchSharp.torch.get_num_threads()} torch threads");
             var result = ServeLoadTest.RunAsync(backend, test, Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), options.Backend, log: output.WriteLine)
                 .GetAwaiter().GetResult();
-            output.WriteLine($"micro-batching / one request per forward at concurrency {result.Levels.Where(l => !l.Batching).Max(l => l.Concurrency)}: {result.BatchingSpeedup:F2}×");
+            output.WriteLine($"micro-batching / one request per forward at concurrency {result.Comparison.Concurrency} (median of {result.Comparison.Rounds} interleaved rounds): {result.BatchingSpeedup:F2}×");
             output.WriteLine($"memory growth {result.MemoryFirst.Requests:N0} → {result.MemorySecond.Requests:N0} requests: {result.MemoryGrowth:P1}");
             var path = Path.Combine(run.OutDir(parse), "serve.json");
             VerbActions.WriteJsonFile(path, result.ToJson() + "\n");
