@@ -38,7 +38,7 @@ public sealed class OnnxEmbedBackend : IInferenceBackend
         var (graph, source) = ReadGraph(modelDir, options);
         var tokenizer = Pretrained.LoadTokenizer(modelDir);
         var (pooling, savedLength) = SentenceEncoder.ReadSentenceConfig(modelDir);
-        var config = BertConfig.Load(modelDir);
+        var config = BertConfig.Load(Path.Combine(modelDir, "config.json"));
         var sessionOptions = new SessionOptions { IntraOpNumThreads = Math.Max(0, options.OnnxThreads), InterOpNumThreads = 1 };
         var session = new InferenceSession(graph, sessionOptions);
         int maxLength = options.MaxSequenceLength ?? savedLength ?? config.MaxPositionEmbeddings;
