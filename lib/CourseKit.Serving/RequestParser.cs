@@ -11,9 +11,11 @@ namespace CourseKit.Serving;
 public static class RequestParser
 {
     static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     public static ParsedRequest Parse(ReadOnlySpan<byte> body, ServingTask task, ServingOptions limits)
     {
+        if (body.StartsWith(Utf8Bom)) body = body[Utf8Bom.Length..];       // some Windows tools write one
         if (body.Length == 0) throw new ServingRequestException(400, "empty body: send a JSON object");
         try { StrictUtf8.GetCharCount(body); }
         catch (DecoderFallbackException e) { throw new ServingRequestException(400, $"body is not valid UTF-8 (byte {e.Index})"); }
