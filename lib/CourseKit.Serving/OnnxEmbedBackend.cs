@@ -27,7 +27,7 @@ public sealed class OnnxEmbedBackend : IInferenceBackend
     OnnxEmbedBackend(InferenceSession session, BertTextTokenizer tokenizer, SentencePooling pooling, int maxLength, string source)
     {
         (_session, _tokenizer, _pooling, _source) = (session, tokenizer, pooling, source);
-        _encode = new EncodeOptions { MaxLength = maxLength, Truncation = true, Padding = PaddingStrategy.Longest };
+        _encode = new EncodeOptions { MaxLength = maxLength, Truncation = true };
         _hasTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
     }
 
@@ -65,7 +65,18 @@ public sealed class OnnxEmbedBackend : IInferenceBackend
 
     public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs)
     {
-        var batch = _tokenizer.EncodeBatch(inputs.Select(i => i.Text).ToList(), _encode);
+        var encoded = inputs.Select(i => _tokenizer.Encode(i.Text, _encode)).ToArray();
+        var results = new object[inputs.Count];
+        foreach (var chunk in LengthChunks.Split(encoded.Select(e => e.Length).ToArray()))
+        {
+            var vectors = RunChunk(TokenizedBatch.Pad(chunk.Select(i => encoded[i]).ToArray(), _tokenizer.PadId, _tokenizer.PadToken));
+            for (int k = 0; k < chunk.Length; k++) results[chunk[k]] = new EmbedResult(Normalized(vectors[k]));
+        }
+        return results;
+    }
+
+    float[][] RunChunk(TokenizedBatch batch)
+    {
         int b = batch.Count, t = batch.SequenceLength;
         long[] Flat(Func<TokenizedText, IReadOnlyList<int>> pick) => batch.Items.SelectMany(i => pick(i).Select(v => (long)v)).ToArray();
         var mask = Flat(i => i.AttentionMask);
@@ -78,8 +89,7 @@ public sealed class OnnxEmbedBackend : IInferenceBackend
         if (_hasTokenTypes) feeds.Add(NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(Flat(i => i.TokenTypeIds), dims)));
         using var results = _session.Run(feeds);
         var output = results.First().AsTensor<float>();
-        var vectors = output.Rank == 2 ? Rows(output, b) : Pool(output, mask, b, t);
-        return vectors.Select(v => (object)new EmbedResult(Normalized(v))).ToArray();
+        return output.Rank == 2 ? Rows(output, b) : Pool(output, mask, b, t);
     }
 
     static float[][] Rows(Tensor<float> pooled, int b)
