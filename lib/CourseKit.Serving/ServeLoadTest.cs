@@ -26,7 +26,9 @@ public static class ServeLoadTest
             await using var host = new ServingHost(backend, baseOptions with { MaxBatch = batching ? o.MaxBatch : 1 }, ownsBackend: false, onInferenceThreadStart);
             await host.StartAsync();
             using var client = new LoadTestClient(host.BaseAddress, TimeSpan.FromSeconds(120));
-            await client.RunAsync(2, 8, 30, i => (path, good[i % good.Length], true));              // warm-up
+            // Warm-up: enough requests for the JIT's optimised tier, the connection pool and the allocator to settle,
+            // else the first level measured pays for them.
+            await client.RunAsync(4, Math.Min(64, o.RequestsPerLevel), 60, i => (path, good[i % good.Length], true));
             foreach (int concurrency in o.Concurrencies)
             {
                 long batches = host.Metrics.BatchSize.Count;
