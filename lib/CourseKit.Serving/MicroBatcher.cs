@@ -5,8 +5,9 @@ namespace CourseKit.Serving;
 
 /// <summary>
 /// Dynamic micro-batching: requests from any number of HTTP threads go into one queue; a single inference thread
-/// takes the first waiting request, then whatever else arrives within <see cref="ServingOptions.MaxWaitMs"/> up to
-/// <see cref="ServingOptions.MaxBatch"/> inputs, and runs them as one forward pass. One thread owning the model is
+/// takes the first waiting request, then whatever else is queued or arrives within <see cref="ServingOptions.MaxWaitMs"/>
+/// (while other requests are still being read) up to <see cref="ServingOptions.MaxBatch"/> inputs, and runs them as
+/// one forward pass. One thread owning the model is
 /// also what keeps TorchSharp safe here: tensors are made, used and freed on that thread only. With MaxBatch 1
 /// every request gets its own forward pass (batching off).
 /// </summary>
@@ -68,8 +69,10 @@ public sealed class MicroBatcher : IAsyncDisposable
                     inputs += next.Inputs.Count;
                     continue;
                 }
+                // Wait only while another request is on its way in (being read or parsed): with none, waiting just
+                // adds latency (and, on a busy machine, a late wake-up); under load the queue fills during the forward.
                 long left = deadline - Stopwatch.GetTimestamp();
-                if (batch.Count > 0 && (_options.MaxBatch == 1 || left <= 0)) break;
+                if (batch.Count > 0 && (_options.MaxBatch == 1 || left <= 0 || _metrics.Arriving == 0)) break;
                 var more = reader.WaitToReadAsync().AsTask();
                 if (batch.Count == 0) { if (!more.GetAwaiter().GetResult()) break; continue; }
                 if (!more.Wait(TimeSpan.FromTicks(Math.Max(1, left * TimeSpan.TicksPerSecond / Stopwatch.Frequency))) || !more.Result) break;

@@ -93,6 +93,8 @@ public sealed class ServingHost : IAsyncDisposable
     {
         long started = Stopwatch.GetTimestamp();
         int status = 500;
+        bool arriving = true;
+        Metrics.ArrivalStarted();
         try
         {
             var body = await RequestBody.ReadAsync(context.Request, Options.MaxBodyBytes, context.RequestAborted);
@@ -100,7 +102,10 @@ public sealed class ServingHost : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             timeout.CancelAfter(Options.RequestTimeout);
             IReadOnlyList<object> results;
-            try { results = await _batcher.SubmitAsync(request.Inputs, timeout.Token).WaitAsync(timeout.Token); }
+            Task<IReadOnlyList<object>> queued;
+            try { queued = _batcher.SubmitAsync(request.Inputs, timeout.Token); }
+            finally { Metrics.ArrivalEnded(); arriving = false; }
+            try { results = await queued.WaitAsync(timeout.Token); }
             catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
             {
                 throw new ServingRequestException(503, $"no answer within the request timeout ({Options.RequestTimeout.TotalMilliseconds:F0} ms); the service is overloaded");
@@ -114,6 +119,7 @@ public sealed class ServingHost : IAsyncDisposable
         catch (Exception e) { status = 500; await Error(context, 500, $"inference failed: {e.GetType().Name}: {e.Message}"); }
         finally
         {
+            if (arriving) Metrics.ArrivalEnded();
             Metrics.CountRequest(context.Request.Path, status);
             Metrics.Latency.Observe((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency);
         }

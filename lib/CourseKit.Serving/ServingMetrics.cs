@@ -58,7 +58,7 @@ public sealed class ServingMetrics
     public Histogram Latency { get; } = new(LatencyBounds);
     public Histogram QueueWait { get; } = new(LatencyBounds);
     public Histogram BatchSize { get; } = new(BatchBounds);
-    long _inputs, _queueDepth, _inferenceFailures;
+    long _inputs, _queueDepth, _inferenceFailures, _arriving;
 
     public void CountRequest(string path, int status)
     {
@@ -77,6 +77,10 @@ public sealed class ServingMetrics
     }
 
     public void CountInferenceFailure() => Interlocked.Increment(ref _inferenceFailures);
+    /// <summary>Requests being read and parsed, not queued yet: what a micro-batch may still wait for.</summary>
+    public void ArrivalStarted() => Interlocked.Increment(ref _arriving);
+    public void ArrivalEnded() => Interlocked.Decrement(ref _arriving);
+    public long Arriving => Interlocked.Read(ref _arriving);
     public void QueueEntered() => Interlocked.Increment(ref _queueDepth);
     public void QueueLeft() => Interlocked.Decrement(ref _queueDepth);
     public long QueueDepth => Interlocked.Read(ref _queueDepth);
