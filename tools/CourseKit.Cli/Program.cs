@@ -19,4 +19,5 @@ root.Subcommands.Add(ReproduceVerb.Create());
 root.Subcommands.Add(QaVerb.Create());
 root.Subcommands.Add(RecommendVerb.Create());
 root.Subcommands.Add(PromptVerb.Create());
+root.Subcommands.Add(ServeVerb.Create());
 return root.Parse(args).Invoke();

@@ -54,8 +54,8 @@ public sealed class BertSelfAttention : nn.Module
         }
         else
         {
-            var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(headDim);          // [B, nh, T, P+T]
-            if (additiveMask is not null) scores = scores + additiveMask;
+            var scores = q.matmul(k.transpose(-1, -2)).div(CachedScalars.Of(Math.Sqrt(headDim)));   // [B, nh, T, P+T]
+            if (additiveMask is not null) scores = CachedScalars.Add(scores, additiveMask);
             weights = nn.functional.softmax(scores, dim: -1);
             context = dropout.forward(weights).matmul(v);
         }
@@ -79,7 +79,7 @@ public sealed class BertSelfOutput : nn.Module
     }
 
     public Tensor forward(Tensor hidden, Tensor residual) =>
-        layer_norm.forward(dropout.forward(dense.call(hidden)) + residual);
+        layer_norm.forward(CachedScalars.Add(dropout.forward(dense.call(hidden)), residual));
 }
 
 /// <summary>HF's BertAttention: <c>self</c> (the attention) and <c>output</c> (projection + Add &amp; Norm).</summary>

@@ -37,11 +37,12 @@ public sealed class BertEmbeddings : nn.Module
         var (B, T) = (words.shape[0], words.shape[1]);
         if (T > maxPositions)
             throw new ArgumentException($"Sequence length {T} exceeds max_position_embeddings {maxPositions}");
-        using var positions = arange(T, dtype: int64, device: words.device);             // [T]
+        using var positions = CachedScalars.Positions(T, words.device);                  // [T]
         using var zeroTypes = tokenTypeIds is null ? zeros(B, T, dtype: int64, device: words.device) : null;
-        var x = words
-              + token_type_embeddings.forward(tokenTypeIds ?? zeroTypes!)                  // [B, T, H]
-              + position_embeddings.forward(positions);                                    // [T, H], broadcast over B
+        // Additions with a cached alpha (a plain + makes a Scalar per call; see CachedScalars).
+        var x = CachedScalars.Add(CachedScalars.Add(words,
+                token_type_embeddings.forward(tokenTypeIds ?? zeroTypes!)),                // [B, T, H]
+                position_embeddings.forward(positions));                                   // [T, H], broadcast over B
         return dropout.forward(layer_norm.forward(x));
     }
 }

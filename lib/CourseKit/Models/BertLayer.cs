@@ -35,7 +35,7 @@ public sealed class BertFeedForwardOutput : nn.Module
     }
 
     public Tensor forward(Tensor hidden, Tensor residual) =>
-        layer_norm.forward(dropout.forward(dense.call(hidden)) + residual);
+        layer_norm.forward(CachedScalars.Add(dropout.forward(dense.call(hidden)), residual));
 }
 
 /// <summary>One encoder block: x = LN(x + Attn(x)); x = LN(x + FFN(x)).</summary>

@@ -84,7 +84,8 @@ public sealed class BertModel : nn.Module<Tensor, BertModelOutput>, IHuggingFace
     public static Tensor AdditiveMask(Tensor attentionMask, ScalarType dtype)
     {
         using var m = attentionMask.to_type(dtype).unsqueeze(1).unsqueeze(2);          // [B, 1, 1, T]
-        return (1.0 - m) * finfo(dtype).min;
+        // (1 - m) * min, from cached scalars (an inference path must not make Scalars per call; see CachedScalars).
+        return m.neg().add_(CachedScalars.One, CachedScalars.One).mul_(CachedScalars.Of(finfo(dtype).min));
     }
 
     public IReadOnlyDictionary<string, string> TiedWeights { get; } = new Dictionary<string, string>();

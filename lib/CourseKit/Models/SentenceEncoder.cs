@@ -90,14 +90,14 @@ public sealed class SentenceEncoder : IDisposable
         using var scope = NewDisposeScope();
         var mask = attentionMask.unsqueeze(-1).to_type(lastHiddenState.dtype);      // [B, T, 1]
         var summed = (lastHiddenState * mask).sum(1);                                  // [B, H]
-        var counts = mask.sum(1).clamp_min(1e-9);                                      // [B, 1]
+        var counts = mask.sum(1).clamp_min(CachedScalars.Of(1e-9));                                      // [B, 1]
         return (summed / counts).MoveToOuterDisposeScope();
     }
 
     /// <summary>Rows scaled to unit L2 norm (torch.nn.functional.normalize, eps 1e-12).</summary>
     public static Tensor Normalize(Tensor x)
     {
-        using var norm = x.norm(1, keepdim: true).clamp_min(1e-12);
+        using var norm = x.norm(1, keepdim: true).clamp_min(CachedScalars.Of(1e-12));
         return x / norm;
     }
 

@@ -34,7 +34,7 @@ public static class BenchVerb
             Console.WriteLine($"wrote {path}");
             return 0;
         });
-        var cmd = new Command("bench", "Benchmarks (no assertions; numbers to compare machines).") { train, BenchInferCommand.Create() };
+        var cmd = new Command("bench", "Benchmarks (no assertions; numbers to compare machines).") { train, BenchInferCommand.Create(), BenchServeCommand.Create() };
         return cmd;
     }
 

@@ -1,0 +1,151 @@
+using CourseKit.Models;
+using CourseKit.Tasks.QuestionAnswering;
+using CourseKit.Tasks.SequenceClassification;
+using CourseKit.Tasks.TokenClassification;
+using CourseKit.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseKit.Serving;
+
+/// <summary>
+/// The kit's TorchSharp models behind the service, each through the kit's own predictor. Every call runs inside
+/// its own dispose scope and without gradients, so no tensor of a request outlives it and none is left to a
+/// finalizer (TorchSharp 0.107 frees tensors and scalars from the finalizer thread, racing a running native call;
+/// dotnet/TorchSharp#1496).
+/// </summary>
+public static class TorchBackends
+{
+    public static IInferenceBackend Load(string modelDir, ServingOptions options)
+    {
+        if (!File.Exists(Path.Combine(modelDir, "config.json")))
+            throw new DirectoryNotFoundException($"{modelDir}: not a Hugging Face model folder (no config.json)");
+        var tokenizer = Pretrained.LoadTokenizer(modelDir);
+        return options.Task switch
+        {
+            ServingTask.Classify => new TorchClassifier(BertForSequenceClassification.FromPretrained(modelDir), tokenizer, options),
+            ServingTask.Ner => new TorchTagger(BertForTokenClassification.FromPretrained(modelDir), tokenizer, options),
+            ServingTask.Qa => new TorchQa(BertForQuestionAnswering.FromPretrained(modelDir), tokenizer, options),
+            ServingTask.Embed => new TorchEmbedder(SentenceEncoder.Load(modelDir, maxLength: options.MaxSequenceLength), options),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "unknown task"),
+        };
+    }
+
+    internal static string[] Labels(BertConfig config) =>
+        Enumerable.Range(0, config.NumLabels).Select(i => config.Id2Label?.GetValueOrDefault(i.ToString()) ?? $"LABEL_{i}").ToArray();
+
+    internal static IReadOnlyList<object> Scoped(Func<IReadOnlyList<object>> run)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return run();
+    }
+}
+
+sealed class TorchClassifier : IInferenceBackend
+{
+    readonly BertForSequenceClassification _model;
+    readonly BertTextTokenizer _tokenizer;
+    readonly string[] _labels;
+    readonly int _maxLength;
+
+    public TorchClassifier(BertForSequenceClassification model, BertTextTokenizer tokenizer, ServingOptions options)
+    {
+        (_model, _tokenizer) = (model, tokenizer);
+        _model.eval();
+        _labels = TorchBackends.Labels(model.Config);
+        _maxLength = options.MaxSequenceLength ?? model.Config.MaxPositionEmbeddings;
+    }
+
+    public ServingTask Task => ServingTask.Classify;
+    public string Description => $"torch sequence classifier, labels {string.Join(", ", _labels)}";
+
+    public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => TorchBackends.Scoped(() =>
+    {
+        var examples = inputs.Select((input, i) => new LabeledText(i, input.Text, 0)).ToArray();
+        var encoded = SequenceClassificationBatches.Encode(_tokenizer, examples, _maxLength);
+        var results = new object[inputs.Count];
+        foreach (var chunk in LengthChunks.Split(encoded.Select(e => e.InputIds.Length).ToArray()))
+        {
+            // Labels are dummies (the predictor also reports a loss); one forward per chunk of similar lengths.
+            var (probabilities, _) = SequenceClassificationBatches.Predict(_model, (ids, mask, types, labels) => _model.forward(ids, mask, types, labels),
+                chunk.Select(i => encoded[i]).ToArray(), _tokenizer.PadId, batchSize: chunk.Length);
+            for (int k = 0; k < chunk.Length; k++) results[chunk[k]] = Result(probabilities[k]);
+        }
+        return results;
+    });
+
+    ClassifyResult Result(float[] p)
+    {
+        int best = SequenceClassificationBatches.ArgMax(p);
+        return new ClassifyResult(_labels[best], p[best], _labels.Select((l, i) => (l, (double)p[i])).ToDictionary(x => x.l, x => x.Item2));
+    }
+
+    public void Dispose() => _model.Dispose();
+}
+
+sealed class TorchQa : IInferenceBackend
+{
+    readonly BertForQuestionAnswering _model;
+    readonly BertTextTokenizer _tokenizer;
+    readonly QuestionAnsweringOptions _qa;
+
+    public TorchQa(BertForQuestionAnswering model, BertTextTokenizer tokenizer, ServingOptions options)
+    {
+        (_model, _tokenizer) = (model, tokenizer);
+        _model.eval();
+        int maxLength = options.MaxSequenceLength ?? Math.Min(384, model.Config.MaxPositionEmbeddings);
+        _qa = new QuestionAnsweringOptions { MaxLength = maxLength, Stride = maxLength / 3 };
+    }
+
+    public ServingTask Task => ServingTask.Qa;
+    public string Description => $"torch extractive QA, windows of {_qa.MaxLength} tokens";
+
+    public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => TorchBackends.Scoped(() =>
+    {
+        var features = inputs.SelectMany((input, i) => QaFeatures.ForText(_tokenizer, i.ToString(), input.Question ?? "", input.Text, _qa.MaxLength, _qa.Stride)).ToArray();
+        var logits = QuestionAnsweringTask.Logits(_model, _tokenizer, features, batchSize: 16);   // sorted by length inside
+        var answers = QaSpans.BestPerQuestion(features, logits, _qa.NBest, _qa.MaxAnswerLength);
+        return inputs.Select((_, i) => answers.TryGetValue(i.ToString(), out var a) && a.WindowIndex >= 0
+            ? (object)new QaResult(a.Text, a.CharStart, a.CharEnd, a.Score)
+            : new QaResult("", 0, 0, 0)).ToArray();           // no span in any window
+    });
+
+    public void Dispose() => _model.Dispose();
+}
+
+sealed class TorchEmbedder : IInferenceBackend
+{
+    readonly SentenceEncoder _encoder;
+    readonly EncodeOptions _encode;
+
+    public TorchEmbedder(SentenceEncoder encoder, ServingOptions options)
+    {
+        _encoder = encoder;
+        _encode = new EncodeOptions { MaxLength = encoder.MaxLength, Truncation = true };
+    }
+
+    public ServingTask Task => ServingTask.Embed;
+    public string Description => $"torch sentence encoder, {_encoder.Pooling.ToString().ToLowerInvariant()} pooling, dimension {_encoder.Dimension}";
+
+    // SentenceEncoder.Encode's own steps (tokenize, forward, pool, normalise) without its progress display, which a
+    // service must not send to the host's console or notebook once per batch, and in passes of similar lengths.
+    public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => TorchBackends.Scoped(() =>
+    {
+        var encoded = inputs.Select(i => _encoder.Tokenizer.Encode(i.Text, _encode)).ToArray();
+        var results = new object[inputs.Count];
+        int h = _encoder.Dimension;
+        foreach (var chunk in LengthChunks.Split(encoded.Select(e => e.Length).ToArray()))
+        {
+            using var scope = NewDisposeScope();
+            var batch = TokenizedBatch.Pad(chunk.Select(i => encoded[i]).ToArray(), _encoder.Tokenizer.PadId, _encoder.Tokenizer.PadToken).ToTensors();
+            var output = _encoder.Model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+            var vectors = SentenceEncoder.Normalize(SentenceEncoder.Pool(output.LastHiddenState, batch.AttentionMask, _encoder.Pooling)).contiguous();
+            var flat = vectors.data<float>().ToArray();
+            for (int k = 0; k < chunk.Length; k++) results[chunk[k]] = new EmbedResult(flat.AsSpan(k * h, h).ToArray());
+        }
+        return results;
+    });
+
+    public void Dispose() => _encoder.Dispose();
+}

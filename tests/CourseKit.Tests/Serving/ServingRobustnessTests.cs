@@ -1,0 +1,126 @@
+using CourseKit.Serving;
+
+namespace CourseKit.Tests.Serving;
+
+/// <summary>Bad input gets its 4xx and never a 5xx; a failed forward pass is a 500 for its request only; a request
+/// past its timeout gets a 503; a graceful stop finishes the requests in flight; concurrent requests share forward
+/// passes.</summary>
+public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClassFixture<ServingModelsFixture>
+{
+    static readonly ServingOptions SmallLimits = new() { Port = 0, MaxTextChars = 200, MaxBodyBytes = 4096, MaxTextsPerRequest = 4 };
+
+    async Task<(ServingHost Host, SlowBackend Backend)> StartSlow(ServingTask task, TimeSpan delay, ServingOptions options)
+    {
+        var o = options with { Task = task, Port = 0 };
+        var backend = new SlowBackend(InferenceBackends.Load(models.Dirs[task], o), delay);
+        var host = new ServingHost(backend, o);
+        await host.StartAsync();
+        return (host, backend);
+    }
+
+    [Theory]
+    [InlineData(ServingTask.Embed)]
+    [InlineData(ServingTask.Qa)]
+    public async Task Every_class_of_bad_input_gets_its_4xx_and_the_service_still_answers(ServingTask task)
+    {
+        var (host, _) = await StartSlow(task, TimeSpan.Zero, SmallLimits);
+        await using var _host = host;
+        using var http = ServingClient.For(host);
+        var bad = BadRequests.For(task, SmallLimits);
+        Assert.True(bad.Count >= 10);
+        foreach (var request in bad)
+        {
+            var (status, body) = await ServingClient.PostBytesAsync(http, request.Path, request.Body);
+            Assert.True(request.ExpectedStatus == status, $"{request.Name}: expected {request.ExpectedStatus}, got {status}: {body}");
+            Assert.Contains("\"error\"", body);
+        }
+        object good = task == ServingTask.Qa ? new { question = "Who?", context = "Ada wrote it." } : new { text = "still here" };
+        var (goodStatus, _) = await ServingClient.PostAsync(http, ServingNames.Path(task), good);
+        Assert.Equal(200, goodStatus);
+        Assert.Equal(0, host.Metrics.Requests(s => s >= 500));
+    }
+
+    [Fact]
+    public async Task A_failing_forward_pass_is_a_500_for_its_request_and_the_next_request_is_answered()
+    {
+        var (host, _) = await StartSlow(ServingTask.Embed, TimeSpan.Zero, new ServingOptions { MaxBatch = 1 });
+        await using var _host = host;
+        using var http = ServingClient.For(host);
+        Assert.Equal(500, (await ServingClient.PostAsync(http, "/embed", new { text = "boom" })).Status);
+        Assert.Equal(200, (await ServingClient.PostAsync(http, "/embed", new { text = "fine" })).Status);
+    }
+
+    [Fact]
+    public async Task A_request_past_its_timeout_gets_a_503()
+    {
+        var (host, _) = await StartSlow(ServingTask.Embed, TimeSpan.FromMilliseconds(600), new ServingOptions { RequestTimeout = TimeSpan.FromMilliseconds(100) });
+        await using var _host = host;
+        using var http = ServingClient.For(host);
+        var (status, body) = await ServingClient.PostAsync(http, "/embed", new { text = "slow" });
+        Assert.Equal(503, status);
+        Assert.Contains("timeout", body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Graceful_stop_finishes_the_requests_in_flight()
+    {
+        // One request per forward, 300 ms each: four requests are queued or running when the stop begins.
+        var (host, backend) = await StartSlow(ServingTask.Embed, TimeSpan.FromMilliseconds(300), new ServingOptions { MaxBatch = 1 });
+        await using var _host = host;
+        using var http = ServingClient.For(host);
+        var requests = Enumerable.Range(0, 4).Select(i => ServingClient.PostAsync(http, "/embed", new { text = $"request {i}" })).ToArray();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (host.Metrics.QueueDepth < 4 && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        Assert.Equal(4, host.Metrics.QueueDepth);
+        await host.StopAsync();
+        foreach (var request in requests)
+        {
+            var (status, body) = await request;
+            Assert.Equal(200, status);
+            Assert.Equal(32, body.GetProperty("embedding").GetArrayLength());
+        }
+        Assert.Equal(4, backend.BatchSizes.Count);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync("health"));
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_share_forward_passes_and_each_gets_its_own_answer()
+    {
+        var (host, backend) = await StartSlow(ServingTask.Embed, TimeSpan.FromMilliseconds(150), new ServingOptions { MaxBatch = 32, MaxWaitMs = 20 });
+        await using var _host = host;
+        using var http = ServingClient.For(host);
+        var texts = Enumerable.Range(0, 16).Select(i => $"sentence number {i} about {(i % 2 == 0 ? "rivers" : "markets")}").ToArray();
+        var answers = await Task.WhenAll(texts.Select(t => ServingClient.PostAsync(http, "/embed", new { text = t })));
+        Assert.All(answers, a => Assert.Equal(200, a.Status));
+        Assert.True(host.Metrics.BatchSize.CountAboveFirstBound > 0, $"batch sizes {string.Join(",", backend.BatchSizes)}");
+        Assert.True(backend.BatchSizes.Count < texts.Length, $"batch sizes {string.Join(",", backend.BatchSizes)}");
+        // Each request got the vector of its own text: the same as asking alone.
+        for (int i = 0; i < texts.Length; i += 5)
+        {
+            var (_, alone) = await ServingClient.PostAsync(http, "/embed", new { text = texts[i] });
+            var a = alone.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            var b = answers[i].Body.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) < 1e-4, $"request {i} got another request's vector");
+        }
+        Assert.Contains("coursekit_batch_size_bucket{le=\"1\"}", await http.GetStringAsync("metrics"));
+    }
+
+    [Fact]
+    public async Task The_load_test_runs_every_phase_without_a_5xx()
+    {
+        var options = new ServingOptions { Task = ServingTask.Embed };
+        using var backend = InferenceBackends.Load(models.Dirs[ServingTask.Embed], options);
+        var test = new ServeLoadTestOptions { Concurrencies = [1, 8], RequestsPerLevel = 24, ComparisonRounds = 1, RequestsPerRound = 16, MixRequests = 60, MemoryFirstReading = 20, MemorySecondReading = 60 };
+        var result = await ServeLoadTest.RunAsync(backend, test, "tiny", ServingBackend.Torch);
+        Assert.Equal(4, result.Levels.Count);
+        Assert.All(result.Levels, l => Assert.Equal(24, l.Statuses.GetValueOrDefault("200")));
+        Assert.Equal(0, result.BadInputMix.Status5xx);
+        Assert.Equal(0, result.BadInputMix.UnexpectedStatuses);
+        Assert.True(result.BadInputMix.BadRequests > 0);
+        Assert.True(result.BadInputMix.HealthyAfter);
+        Assert.Equal(60, result.MemorySecond.Requests);
+        Assert.Single(result.Comparison.BatchingRps);
+        Assert.True(result.BatchingSpeedup > 0);
+        Assert.Contains("\"batchingSpeedup\"", result.ToJson());
+    }
+}
