@@ -26,16 +26,27 @@ public static class ParameterGroups
         return (decay, noDecay);
     }
 
-    /// <summary>AdamW over the model's trainable parameters with decoupled weight decay on the decay group only.</summary>
+    /// <summary>AdamW over the model's trainable parameters with decoupled weight decay on the decay group only; the
+    /// parameters under a module of <see cref="TrainerOptions.ModuleLearningRates"/> get that module's rate (the usual
+    /// "higher rate for a new head" of transfer learning).</summary>
     public static optim.Optimizer AdamW(nn.Module model, TrainerOptions o)
     {
         var (decay, noDecay) = Split(model);
         if (decay.Count + noDecay.Count == 0) throw new InvalidOperationException("the model has no trainable parameters");
-        var groups = new List<AdamW.ParamGroup>
-        {
-            new(decay.Select(d => d.Parameter), lr: o.LearningRate, beta1: o.Beta1, beta2: o.Beta2, eps: o.AdamEpsilon, weight_decay: o.WeightDecay),
-            new(noDecay.Select(d => d.Parameter), lr: o.LearningRate, beta1: o.Beta1, beta2: o.Beta2, eps: o.AdamEpsilon, weight_decay: 0.0),
-        };
-        return optim.AdamW(groups.Where(g => g.Parameters.Any()), o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, o.WeightDecay);
+        var groups = new List<AdamW.ParamGroup>();
+        foreach (var (members, weightDecay) in new[] { (decay, o.WeightDecay), (noDecay, 0.0) })
+            foreach (var byRate in members.GroupBy(m => RateOf(m.Name, o)))
+                groups.Add(new(byRate.Select(m => m.Parameter), lr: byRate.Key, beta1: o.Beta1, beta2: o.Beta2, eps: o.AdamEpsilon, weight_decay: weightDecay));
+        return optim.AdamW(groups, o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, o.WeightDecay);
+    }
+
+    /// <summary>The peak rate of one parameter: its module's entry in <see cref="TrainerOptions.ModuleLearningRates"/>
+    /// when one of the name's dot-separated segments names it, else <see cref="TrainerOptions.LearningRate"/>.</summary>
+    public static double RateOf(string parameterName, TrainerOptions o)
+    {
+        if (o.ModuleLearningRates is not { Count: > 0 } rates) return o.LearningRate;
+        foreach (var segment in parameterName.Split('.'))
+            if (rates.TryGetValue(segment, out var rate)) return rate;
+        return o.LearningRate;
     }
 }

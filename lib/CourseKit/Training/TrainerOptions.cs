@@ -9,6 +9,10 @@ public sealed record TrainerOptions
     /// <summary>Stop after this many optimizer steps (0 = Epochs × steps per epoch).</summary>
     public long MaxSteps { get; init; }
     public double LearningRate { get; init; } = 5e-5;
+    /// <summary>Peak learning rates of their own for the parameters under these modules, by module name (a segment of
+    /// the parameter name, e.g. "classifier"); every other parameter uses <see cref="LearningRate"/>. The schedule scales
+    /// each rate alike. Null or empty: one rate for all.</summary>
+    public IReadOnlyDictionary<string, double>? ModuleLearningRates { get; init; }
     /// <summary>Decoupled (AdamW) weight decay; never applied to biases or LayerNorm weights.</summary>
     public double WeightDecay { get; init; } = 0.01;
     public double Beta1 { get; init; } = 0.9;
@@ -47,6 +51,8 @@ public sealed record TrainerOptions
     {
         if (Epochs < 1 && MaxSteps < 1) throw new ArgumentException("Epochs or MaxSteps must be positive");
         if (LearningRate <= 0 || double.IsNaN(LearningRate)) throw new ArgumentException($"LearningRate must be positive, got {LearningRate}");
+        foreach (var (module, rate) in ModuleLearningRates ?? new Dictionary<string, double>())
+            if (rate <= 0 || !double.IsFinite(rate)) throw new ArgumentException($"ModuleLearningRates['{module}'] must be positive, got {rate}");
         if (GradientAccumulation < 1) throw new ArgumentException($"GradientAccumulation must be >= 1, got {GradientAccumulation}");
         if (WarmupRatio is < 0 or > 1) throw new ArgumentException($"WarmupRatio must be in [0, 1], got {WarmupRatio}");
         if (EarlyStoppingPatience > 0 && MetricForBest is null) throw new ArgumentException("EarlyStoppingPatience needs MetricForBest");

@@ -166,6 +166,23 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Module_learning_rates_give_a_module_its_own_step()
+    {
+        // Adam's first step moves every weight with a gradient by about its rate (m̂/√v̂ = ±1), so after one step
+        // fc2 (its own rate 1e-1) has moved a thousand times further than fc1 (the base rate 1e-4).
+        var model = new TinyClassifier(1);
+        var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        var options = new TrainerOptions { MaxSteps = 1, LearningRate = 1e-4, WeightDecay = 0, MaxGradNorm = 0, Seed = 1,
+            ModuleLearningRates = new Dictionary<string, double> { ["fc2"] = 1e-1 } };
+        Trainer.Run(Task(model, Data(8, 1), Data(8, 2)), options);
+        double MaxStep(string name) => (model.get_parameter(name)! - before[name]).abs().max().item<float>();
+        Assert.Equal(1e-1, MaxStep("fc2.weight"), 3);
+        Assert.Equal(1e-4, MaxStep("fc1.weight"), 6);
+        Assert.Equal(1e-1, ParameterGroups.RateOf("base_model.fc2.bias", options));
+        Assert.Equal(1e-4, ParameterGroups.RateOf("fc20.weight", options));
+    }
+
+    [Fact]
     public void Schedules_warm_up_then_decay()
     {
         var linear = LearningRateSchedules.Multiplier(LrSchedule.Linear, warmupSteps: 4, totalSteps: 14);

@@ -26,6 +26,7 @@ public static class FineTuneVerb
         public readonly Option<string> Method = new("--method") { Description = $"Fine-tuning method(s), comma-separated for a sweep: {string.Join(", ", FineTuningMethods.Names)}.", DefaultValueFactory = _ => "full" };
         public readonly Option<string?> Model = new("--model") { Description = $"Hugging Face BERT folder (default all-MiniLM-L6-v2, imported on first use into {CoursePaths.DefaultEncoder}; the kit's own CPU-pretrained BERT is {CoursePaths.KitBert})." };
         public readonly Option<string?> LearningRate = new("--lr") { Description = $"Peak learning rate, or a base plus per-method rates: 1e-4,lora=1e-3,prompt=3e-2 (default {FineTuneOptions.DefaultEncoderLearningRate:G}, chosen for all-MiniLM-L6-v2; 2e-5 suits BERT-base; PEFT methods want more)." };
+        public readonly Option<double?> HeadLearningRate = new("--head-lr") { Description = "A peak rate of its own for the classifier and pooler under a PEFT method (e.g. 5e-3 beside prefix=3e-4); default: the method's rate." };
         public readonly Option<int?> Epochs = new("--epochs") { Description = "Epochs (default: quick 1, full 5 with early stopping)." };
         public readonly Option<int> BatchSize = new("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => 16 };
         public readonly Option<int?> MaxLength = new("--max-length") { Description = "Tokens per sentence (default: quick 64, full 128)." };
@@ -42,7 +43,7 @@ public static class FineTuneVerb
 
         public void AddTo(Command cmd)
         {
-            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, Device })
+            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, HeadLearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, Device })
                 cmd.Options.Add(o);
             Run.AddTo(cmd);
         }
@@ -104,6 +105,7 @@ public static class FineTuneVerb
             TestSize = parse.GetValue(args.TestSize) ?? profile.TestSize,
             SplitFile = parse.GetValue(args.Split),
             Seed = parse.GetValue(args.Run.Seed),
+            HeadLearningRate = parse.GetValue(args.HeadLearningRate),
             Registry = registry,
         }).WithLearningRates(parse.GetValue(args.LearningRate) ?? "");
     }

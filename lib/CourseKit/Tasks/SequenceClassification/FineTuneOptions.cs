@@ -83,6 +83,17 @@ public sealed record FineTuneOptions : IOptimizationOptions
 
     /// <summary>The learning rate <see cref="Method"/> runs with.</summary>
     public double EffectiveLearningRate => MethodLearningRates?.GetValueOrDefault(Method) is > 0 and var lr ? lr : LearningRate;
+    /// <summary>A peak rate of its own for the new head (the classifier and the pooler) when a PEFT method trains it
+    /// beside a few adapted parameters: prefix tuning needs a small step for its reparameterisation MLP, whose every
+    /// weight Adam moves by about the rate at once, while a freshly initialised classifier needs a large one. Null: the
+    /// head trains at <see cref="EffectiveLearningRate"/>. Ignored by full fine-tuning and head-only training.</summary>
+    public double? HeadLearningRate { get; init; }
+
+    /// <summary>The per-module rates <see cref="HeadLearningRate"/> asks of the trainer (none for full or head-only).</summary>
+    public IReadOnlyDictionary<string, double>? ModuleLearningRates =>
+        HeadLearningRate is double rate && Method is not ("full" or "head")
+            ? new Dictionary<string, double> { ["classifier"] = rate, ["pooler"] = rate }
+            : null;
     public int BatchSize { get; init; } = 16;
     public int Epochs { get; init; } = 5;
     public double WeightDecay { get; init; } = 0.01;
@@ -120,6 +131,7 @@ public sealed record FineTuneOptions : IOptimizationOptions
     public void Validate()
     {
         if (LearningRate <= 0 || !double.IsFinite(LearningRate)) throw new ArgumentException($"learning rate must be positive, got {LearningRate}");
+        if (HeadLearningRate is double head && (head <= 0 || !double.IsFinite(head))) throw new ArgumentException($"head learning rate must be positive, got {head}");
         foreach (var (method, lr) in MethodLearningRates ?? new Dictionary<string, double>())
             if (lr <= 0 || !double.IsFinite(lr)) throw new ArgumentException($"learning rate of {method} must be positive, got {lr}");
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1, got {BatchSize}");

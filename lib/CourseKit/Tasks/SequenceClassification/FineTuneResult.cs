@@ -25,6 +25,8 @@ public sealed record FineTuneResult
     /// <summary>Accuracy of always predicting the training set's most frequent class, on the test set.</summary>
     public required double MajorityBaselineTestAccuracy { get; init; }
     public required double LearningRate { get; init; }
+    /// <summary>The classifier and pooler's own peak rate, when they had one (<see cref="FineTuneOptions.HeadLearningRate"/>).</summary>
+    public double? HeadLearningRate { get; init; }
     public required int Seed { get; init; }
     public required long Steps { get; init; }
     public required double Epochs { get; init; }
@@ -67,7 +69,7 @@ public sealed record FineTuneResult
             ["task"] = Task, ["method"] = Method, ["model_dir"] = ModelDir,
             ["labels"] = new JsonArray(Labels.Select(l => (JsonNode)l).ToArray()),
             ["total_params"] = TotalParameters, ["trainable_params"] = TrainableParameters, ["trainable_percent"] = Math.Round(TrainablePercent, 4),
-            ["learning_rate"] = LearningRate, ["seed"] = Seed, ["max_length"] = MaxLength,
+            ["learning_rate"] = LearningRate, ["head_learning_rate"] = HeadLearningRate, ["seed"] = Seed, ["max_length"] = MaxLength,
             ["train_count"] = TrainCount, ["steps"] = Steps, ["epochs"] = Math.Round(Epochs, 4), ["stopped_early"] = StoppedEarly,
             ["validation"] = Report(Validation), ["test"] = Report(Test),
             ["majority_baseline_test_accuracy"] = MajorityBaselineTestAccuracy,

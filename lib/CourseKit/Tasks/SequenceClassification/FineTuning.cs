@@ -49,7 +49,7 @@ public static class FineTuning
         try
         {
             var trainerOptions = o.ToTrainerOptions(o.EffectiveLearningRate, o.MetricForBest, Path.Combine(workDir, "trainer"),
-                logEverySteps: Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4)));
+                logEverySteps: Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4))) with { ModuleLearningRates = o.ModuleLearningRates };
             var trained = Trainer.Run(TrainingTaskFor(o, method, prepared, data.Labels, train, validation, pad), trainerOptions, cancel);
 
             var (validationReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, data.Labels, pad, device: o.Device);
@@ -64,7 +64,7 @@ public static class FineTuning
                 TotalParameters = total, TrainableParameters = trainable, TrainCount = train.Length,
                 Validation = validationReport, Test = testReport,
                 MajorityBaselineTestAccuracy = MajorityBaselineAccuracy(train, test),
-                LearningRate = o.EffectiveLearningRate, Seed = o.Seed, Steps = trained.Steps, Epochs = trained.Epochs, StoppedEarly = trained.StoppedEarly,
+                LearningRate = o.EffectiveLearningRate, HeadLearningRate = o.ModuleLearningRates is null ? null : o.HeadLearningRate, Seed = o.Seed, Steps = trained.Steps, Epochs = trained.Epochs, StoppedEarly = trained.StoppedEarly,
                 WallSeconds = clock.Elapsed.TotalSeconds, TrainSeconds = trained.WallSeconds,
                 PeakMemoryBytes = peak, PeakMemoryMeasure = memoryMeasure, CheckpointBytes = checkpointBytes,
                 History = trained.History, OutputDir = o.OutputDir, BestModelDir = o.OutputDir is null ? null : bestModelDir,

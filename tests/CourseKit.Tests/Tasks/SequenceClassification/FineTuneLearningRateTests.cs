@@ -22,6 +22,19 @@ public class FineTuneLearningRateTests
         Assert.Equal(2e-5, new FineTuneOptions().WithLearningRates("lora=1e-3").LearningRate);
     }
 
+    [Fact]
+    public void A_head_rate_applies_to_the_classifier_and_pooler_of_peft_methods_only()
+    {
+        var o = new FineTuneOptions { HeadLearningRate = 5e-3 };
+        Assert.Null((o with { Method = "full" }).ModuleLearningRates);
+        Assert.Null((o with { Method = "head" }).ModuleLearningRates);
+        Assert.Null((new FineTuneOptions() with { Method = "prefix" }).ModuleLearningRates);
+        var prefix = (o with { Method = "prefix" }).ModuleLearningRates!;
+        Assert.Equal(new[] { "classifier", "pooler" }, prefix.Keys.Order());
+        Assert.All(prefix.Values, rate => Assert.Equal(5e-3, rate));
+        Assert.Contains("head learning rate", Assert.Throws<ArgumentException>(() => (o with { HeadLearningRate = -1 }).Validate()).Message);
+    }
+
     [Theory]
     [InlineData("fast")]
     [InlineData("lora=abc")]
