@@ -9,6 +9,13 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tasks.Distillation;
 
+/// <summary>One training of a student: what it learns from, and whether it also sees the transfer set.</summary>
+public sealed record StudentRun(DistillationLoss Losses, bool Transfer)
+{
+    /// <summary>"hard" (the control), "hard+transfer", or the losses ("soft+hidden").</summary>
+    public string Name => Losses == DistillationLoss.None ? (Transfer ? "hard+transfer" : "hard") : DistillationLossNames.Name(Losses);
+}
+
 /// <summary>
 /// Chapter 10's experiment: fine-tunes the teacher (all-MiniLM-L6-v2, or takes a fine-tuned folder), labels the
 /// transfer set with it, trains every student twice or more (hard labels only = the control; the chosen losses on
@@ -37,16 +44,15 @@ public static class DistillationExperiment
 
         var students = new List<DistilledStudent>();
         foreach (var kind in o.Students)
-            foreach (var losses in LossSets(o))
+            foreach (var run in Runs(o))
             {
                 cancel.ThrowIfCancellationRequested();
                 var student = StudentFactory.Create(kind, teacherModel, teacher.Tokenizer, o.Seed);
-                var name = $"{student.Spec.Name} {DistillationLossNames.Name(losses)}";
-                var train = DistillationData.Build(teacherModel, teacher.Tokenizer, student.Tokenizer, data.Train,
-                    losses == DistillationLoss.None ? [] : transfer, o.MaxLength);
+                var name = $"{student.Spec.Name} {run.Name}";
+                var train = DistillationData.Build(teacherModel, teacher.Tokenizer, student.Tokenizer, data.Train, run.Transfer ? transfer : [], o.MaxLength);
                 var (validation, test) = (Encode(student.Tokenizer, data.Validation, o.MaxLength), Encode(student.Tokenizer, data.Test, o.MaxLength));
                 var workDir = Path.Combine(outDir, "work", FolderName(name));
-                var trained = DistillationTraining.Train(name, student, teacher, losses, train, validation, test, o, workDir, cancel);
+                var trained = DistillationTraining.Train(name, student, teacher, run.Losses, train, validation, test, o, workDir, cancel);
                 Reporter.Show($"{name}: test accuracy {trained.Test.Accuracy:F4}, macro-F1 {trained.Test.MacroF1:F4} ({trained.TrainSeconds:F0} s)");
                 students.Add(trained);
                 TryDelete(workDir);
@@ -57,13 +63,19 @@ public static class DistillationExperiment
         return result;
     }
 
-    /// <summary>The control (hard labels), the chosen losses together, and with ablation each chosen loss alone.</summary>
-    public static IReadOnlyList<DistillationLoss> LossSets(DistillationOptions o)
+    /// <summary>The control (hard labels on the labelled set), then with ablation hard labels on labelled + transfer
+    /// sentences (the teacher's answers as plain labels: what the extra data alone buys) and each chosen loss alone,
+    /// and last the chosen losses together (labelled + transfer).</summary>
+    public static IReadOnlyList<StudentRun> Runs(DistillationOptions o)
     {
-        var sets = new List<DistillationLoss> { DistillationLoss.None };
-        if (o.Ablation) sets.AddRange(DistillationLossNames.Each(o.Losses).Where(l => l != o.Losses));
-        if (o.Losses != DistillationLoss.None) sets.Add(o.Losses);
-        return sets;
+        var runs = new List<StudentRun> { new(DistillationLoss.None, Transfer: false) };
+        if (o.Ablation)
+        {
+            runs.Add(new StudentRun(DistillationLoss.None, Transfer: true));
+            runs.AddRange(DistillationLossNames.Each(o.Losses).Where(l => l != o.Losses).Select(l => new StudentRun(l, Transfer: true)));
+        }
+        if (o.Losses != DistillationLoss.None) runs.Add(new StudentRun(o.Losses, Transfer: true));
+        return runs;
     }
 
     /// <summary>The fine-tuning run of the teacher: the kit's MiniLM recipe (full fine-tuning, lr 1e-4) on the run's split sizes.</summary>
@@ -110,7 +122,7 @@ public static class DistillationExperiment
             ModelDir = dir,
         };
         var teacherRow = Row("teacher", "teacher", "-", teacher.Model, teacherTest, 0, speeds[0], teacherDir);
-        var rows = students.Select((s, i) => Row(s.Name, s.Student.Spec.Name, DistillationLossNames.Name(s.Losses), s.Student.Model, s.Test,
+        var rows = students.Select((s, i) => Row(s.Name, s.Student.Spec.Name, s.Name.Split(' ', 2)[1] /* "<kind> <run>" */, s.Student.Model, s.Test,
             s.Validation.MacroF1, speeds[i + 1], studentDirs[i]) with
         {
             LabelledExamples = s.LabelledCount, TransferExamples = s.TransferCount, Steps = s.Steps, TrainSeconds = s.TrainSeconds,

@@ -12,7 +12,8 @@ public sealed record DistillationRow
     public required string Name { get; init; }
     /// <summary>"teacher", or the student's kind (2L, 3L, 2L-random, 3L-random, kit).</summary>
     public required string Student { get; init; }
-    /// <summary>"hard" for the control, else the distillation losses ("soft+hidden").</summary>
+    /// <summary>"hard" for the control, "hard+transfer" for hard labels on the teacher-labelled transfer set too, else the
+    /// distillation losses ("soft+hidden").</summary>
     public required string Losses { get; init; }
     public int Layers { get; init; }
     public int LabelledExamples { get; init; }
@@ -96,8 +97,8 @@ public sealed record DistillationResult
             return (name, list.Select(r => r.Batch32SpeedUp).ToArray(), list.Select(r => r.TestAccuracy).ToArray(), list.Select(r => r.Name).ToArray());
         }
         var series = new List<(string, double[], double[], string[])> { Series("teacher", [Teacher]) };
-        var distilled = Students.Where(r => r.Losses != "hard").ToArray();
-        var controls = Students.Where(r => r.Losses == "hard").ToArray();
+        var distilled = Students.Where(r => !r.Losses.StartsWith("hard", StringComparison.Ordinal)).ToArray();
+        var controls = Students.Where(r => r.Losses.StartsWith("hard", StringComparison.Ordinal)).ToArray();
         if (distilled.Length > 0) series.Add(Series("distilled", distilled));
         if (controls.Length > 0) series.Add(Series("hard labels only", controls));
         return Charts.Points($"{Task}: test accuracy vs speed (batch 32, sequence {SequenceLength})", "throughput / teacher's (×)", "test accuracy", false, series.ToArray());
