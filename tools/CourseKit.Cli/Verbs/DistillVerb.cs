@@ -25,8 +25,8 @@ public static class DistillVerb
         public readonly Option<string?> Teacher = new("--teacher") { Description = "A fine-tuned teacher folder (default: fine-tune all-MiniLM-L6-v2 on the task first, into --out/teacher)." };
         public readonly Option<double?> Temperature = new("--temperature") { Description = "Soft-target temperature T (default 2)." };
         public readonly Option<double?> Alpha = new("--alpha") { Description = "Weight α of the soft targets against the hard labels (default 0.5)." };
-        public readonly Option<int?> TransferSize = new("--transfer-size") { Description = "Unlabelled in-domain sentences the teacher labels (default: quick 400, full 16000)." };
-        public readonly Option<int?> TrainSize = new("--train-size") { Description = "Labelled training sentences (default: quick 400, full 8000)." };
+        public readonly Option<int?> TransferSize = new("--transfer-size") { Description = "Unlabelled in-domain sentences the teacher labels (default: quick 400, full 8000)." };
+        public readonly Option<int?> TrainSize = new("--train-size") { Description = "Labelled training sentences (default: quick 400, full 4000)." };
         public readonly Option<int?> Epochs = new("--epochs") { Description = "Student epochs (default 3)." };
         public readonly Option<double?> LearningRate = new("--lr") { Description = "Student peak learning rate (default 1e-4)." };
 
