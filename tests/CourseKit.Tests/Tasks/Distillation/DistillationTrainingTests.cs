@@ -11,7 +11,7 @@ public class DistillationTrainingTests(TinyTeacherFixture tiny) : IClassFixture<
 {
     static DistillationOptions Options => new()
     {
-        Epochs = 8, BatchSize = 32, LearningRate = 1e-3, EarlyStoppingPatience = 0, MaxLength = 32, Seed = 3,
+        Epochs = 6, BatchSize = 32, LearningRate = 1e-3, EarlyStoppingPatience = 0, MaxLength = 32, Seed = 3,
         Losses = DistillationLoss.Soft | DistillationLoss.Hidden | DistillationLoss.Attention | DistillationLoss.Cosine,
     };
 
@@ -29,7 +29,7 @@ public class DistillationTrainingTests(TinyTeacherFixture tiny) : IClassFixture<
     [Fact]
     public void Every_loss_together_falls_on_a_tiny_task()
     {
-        var data = SyntheticSentiment.Data(train: 192, validation: 32, test: 32);
+        var data = SyntheticSentiment.Data(train: 128, validation: 32, test: 32);
         var o = Options;
         var student = NarrowStudent();
         var train = DistillationData.Build(tiny.Teacher, tiny.Tokenizer, student.Tokenizer, data.Train, [], o.MaxLength);
