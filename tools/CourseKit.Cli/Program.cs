@@ -20,4 +20,5 @@ root.Subcommands.Add(QaVerb.Create());
 root.Subcommands.Add(RecommendVerb.Create());
 root.Subcommands.Add(PromptVerb.Create());
 root.Subcommands.Add(ServeVerb.Create());
+root.Subcommands.Add(DistillVerb.Create());
 return root.Parse(args).Invoke();

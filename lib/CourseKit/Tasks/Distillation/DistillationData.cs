@@ -1,0 +1,90 @@
+using CourseKit.Data;
+using CourseKit.Models;
+using CourseKit.Tasks.SequenceClassification;
+using CourseKit.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CourseKit.Tasks.Distillation;
+
+/// <summary>A training sentence for a student: its ids in the student's vocabulary with a label (the gold one, or the
+/// teacher's answer for a transfer sentence), its ids in the teacher's vocabulary, and the teacher's logits.</summary>
+public sealed record DistillExample(EncodedExample Student, int[] TeacherIds, float[] TeacherLogits, bool Gold);
+
+/// <summary>
+/// The data of a distillation run: the labelled split of the fine-tuning task and the transfer set, in-domain sentences
+/// without labels that the teacher labels (DistilBERT and TinyBERT train on far more text than the labelled set; the
+/// teacher's answers on it are what the student imitates).
+/// </summary>
+public static class DistillationData
+{
+    /// <summary>Up to <paramref name="count"/> in-domain sentences that are in none of <paramref name="data"/>'s parts
+    /// (SST-2: GLUE train; PhraseBank: the 50Agree file, a superset of AllAgree), in an order drawn from the seed.</summary>
+    public static IReadOnlyList<string> TransferSentences(FineTuneTask task, ClassificationData data, int count, int seed, DataRegistry? registry = null)
+    {
+        if (count == 0) return [];
+        var used = new HashSet<string>(data.Train.Concat(data.Validation).Concat(data.Test).Select(e => e.Text), StringComparer.Ordinal);
+        IEnumerable<string> pool = task switch
+        {
+            FineTuneTask.Sst2 => Sst2.Load("train", registry).Select(e => e.Sentence),
+            FineTuneTask.PhraseBank => FinancialPhraseBank.Load(PhraseBankAgreement.AtLeast50, registry).Select(e => e.Sentence),
+            _ => throw new ArgumentException($"no unlabelled in-domain text is known for task {task}; use a transfer size of 0"),
+        };
+        var candidates = pool.Where(s => !used.Contains(s)).Distinct(StringComparer.Ordinal).ToArray();
+        new Random(seed).Shuffle(candidates);
+        return candidates.Take(count).ToArray();
+    }
+
+    /// <summary>The teacher's logits [C] per sentence, in eval mode without gradients; batches of similar length so
+    /// little padding is computed.</summary>
+    public static float[][] TeacherLogits(BertForSequenceClassification teacher, IReadOnlyList<int[]> ids, int padId, int batchSize = 64)
+    {
+        var result = new float[ids.Count][];
+        var order = Enumerable.Range(0, ids.Count).OrderBy(i => ids[i].Length).ToArray();
+        bool wasTraining = teacher.training;
+        teacher.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            for (int start = 0; start < order.Length; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var rows = order.Skip(start).Take(batchSize).ToArray();
+                var (input, mask, types, _) = SequenceClassificationBatches.Collate(rows.Select(i => new EncodedExample(ids[i], 0)).ToArray(), padId);
+                var logits = teacher.forward(input, mask, types, null).Logits.to_type(ScalarType.Float32).cpu();
+                int classes = (int)logits.shape[1];
+                var flat = logits.data<float>().ToArray();
+                for (int r = 0; r < rows.Length; r++) result[rows[r]] = flat.AsSpan(r * classes, classes).ToArray();
+            }
+        }
+        finally { if (wasTraining) teacher.train(); }
+        return result;
+    }
+
+    /// <summary>The labelled sentences (gold labels) followed by the transfer sentences (the teacher's argmax as their
+    /// label), each with the teacher's logits.</summary>
+    public static DistillExample[] Build(BertForSequenceClassification teacher, BertTextTokenizer teacherTokenizer, BertTextTokenizer studentTokenizer,
+        IReadOnlyList<LabeledText> labelled, IReadOnlyList<string> transfer, int maxLength)
+    {
+        var texts = labelled.Select(e => e.Text).Concat(transfer).ToArray();
+        var options = new EncodeOptions { MaxLength = maxLength, Truncation = true };
+        var teacherIds = texts.Select(t => teacherTokenizer.Encode(t, options).InputIds.ToArray()).ToArray();
+        var studentIds = ReferenceEquals(teacherTokenizer, studentTokenizer)
+            ? teacherIds
+            : texts.Select(t => studentTokenizer.Encode(t, options).InputIds.ToArray()).ToArray();
+        var logits = TeacherLogits(teacher, teacherIds, teacherTokenizer.PadId);
+        return texts.Select((_, i) =>
+        {
+            bool gold = i < labelled.Count;
+            int label = gold ? labelled[i].Label : SequenceClassificationBatches.ArgMax(logits[i]);
+            return new DistillExample(new EncodedExample(studentIds[i], label), teacherIds[i], logits[i], gold);
+        }).ToArray();
+    }
+
+    /// <summary>Share of <paramref name="examples"/> whose gold label the teacher's logits agree with.</summary>
+    public static double TeacherAgreement(IEnumerable<DistillExample> examples)
+    {
+        var gold = examples.Where(e => e.Gold).ToArray();
+        return gold.Length == 0 ? double.NaN : gold.Count(e => SequenceClassificationBatches.ArgMax(e.TeacherLogits) == e.Student.Label) / (double)gold.Length;
+    }
+}
