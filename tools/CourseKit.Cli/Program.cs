@@ -18,4 +18,5 @@ root.Subcommands.Add(BenchVerb.Create());
 root.Subcommands.Add(ReproduceVerb.Create());
 root.Subcommands.Add(QaVerb.Create());
 root.Subcommands.Add(RecommendVerb.Create());
+root.Subcommands.Add(MonitorVerb.Create());
 return root.Parse(args).Invoke();

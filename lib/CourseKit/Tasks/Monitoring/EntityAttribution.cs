@@ -49,9 +49,9 @@ public sealed class EntitySentimentAggregator
 
     readonly Dictionary<string, Totals> _entities = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Words as the CoNLL data has them: runs of letters/digits (with inner '-', '.', '&amp;', '\'') and single punctuation marks.</summary>
+    /// <summary>Words as the CoNLL data has them: runs of letters/digits (with inner '-', '.', '&amp;'), a possessive 's and single punctuation marks.</summary>
     public static string[] SplitWords(string text) =>
-        Regex.Matches(text, @"[\p{L}\p{N}]+(?:[-.&'’][\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]").Select(m => m.Value).ToArray();
+        Regex.Matches(text, @"[\p{L}\p{N}]+(?:[-.&][\p{L}\p{N}]+)*|['’][sS]\b|[^\s\p{L}\p{N}]").Select(m => m.Value).ToArray();
 
     /// <summary>The entity strings of one entity type in a tagged sentence (B-X starts, I-X continues; a stray I-X starts too).</summary>
     public static IReadOnlyList<string> Entities(IReadOnlyList<string> words, IReadOnlyList<string> tags, string type = "ORG")

@@ -45,7 +45,7 @@ public sealed record MonitorRun(IReadOnlyList<DailySentiment> Days, IReadOnlyLis
 public static class StreamMonitor
 {
     public static MonitorRun Run(IEnumerable<StreamRecord> records, ISentimentScorer scorer, MonitorSettings settings,
-        OutOfDomainReference? outOfDomain = null, CancellationToken cancel = default)
+        OutOfDomainReference? outOfDomain = null, CancellationToken cancel = default, IEntityTagger? tagger = null, EntitySentimentAggregator? entities = null)
     {
         SentimentLabels.Require(scorer.Labels, "monitor");
         var clock = Stopwatch.StartNew();
@@ -61,6 +61,7 @@ public static class StreamMonitor
                     ? outOfDomain.Novelty(scored.Embeddings) : null;
                 for (int i = 0; i < batch.Count; i++)
                     index.Add(batch[i], scores[i], novelty is not null && novelty[i] > outOfDomain!.Threshold);
+                if (tagger is not null && entities is not null) entities.Add(batch.Select(r => r.Text).ToArray(), scores, tagger);
                 rows += batch.Count;
                 progress.Report(rows, $"{rows / Math.Max(1e-9, clock.Elapsed.TotalSeconds):F0} rows/s");
             }
@@ -69,6 +70,11 @@ public static class StreamMonitor
         if (outOfDomain is not null) alerts.AddRange(OutOfDomainAlerts(days, settings));
         return new MonitorRun(days, statistic, alerts.OrderBy(a => a.Day).ToArray(), reference, rows, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>A saved or freshly trained monitor on a stream; ORG entities are attributed into <paramref name="entities"/>
+    /// when the model has a NER tagger.</summary>
+    public static MonitorRun Run(IEnumerable<StreamRecord> records, MonitorModel model, EntitySentimentAggregator? entities = null, CancellationToken cancel = default) =>
+        Run(records, model.Scorer, model.Settings, model.OutOfDomain, cancel, model.Tagger, entities);
 
     /// <summary>The CUSUM over the days (in order); an alert carries the most negative sentences of its run-up.</summary>
     public static (double[] Statistic, List<MonitorAlert> Alerts, double Reference) Detect(IReadOnlyList<DailySentiment> days, MonitorSettings settings)
@@ -94,9 +100,13 @@ public static class StreamMonitor
             int since = Math.Min(detector.RunStart, d);
             var evidence = days.Skip(since).Take(d - since + 1).SelectMany(x => x.Evidence)
                 .OrderByDescending(e => e.NegativeProbability).Take(settings.EvidenceCount).ToArray();
+            var runUp = days.Skip(since).Take(d - since + 1).ToArray();
+            double newLevel = runUp.Sum(x => x.Negatives) / (double)runUp.Sum(x => x.Count);
             alerts.Add(new MonitorAlert(MonitorAlert.SentimentShift, day.Day, days[since].Day, detector.Name, settings.CusumH, day.NegativeShare, reference,
-                $"negative share {day.NegativeShare:P0} on {day.Day:yyyy-MM-dd} (reference {reference:P0}); the CUSUM crossed {settings.CusumH:G3} after rising since {days[since].Day:yyyy-MM-dd}",
+                $"negative share {day.NegativeShare:P0} on {day.Day:yyyy-MM-dd} (reference {reference:P0}); the CUSUM crossed {settings.CusumH:G3} after rising since {days[since].Day:yyyy-MM-dd}; the reference moves to {newLevel:P0}",
                 evidence));
+            // Once told, the monitor takes the new level as normal: a lasting shift is one alert, not one every other day.
+            reference = newLevel;
         }
         return (statistic, alerts, reference);
     }
