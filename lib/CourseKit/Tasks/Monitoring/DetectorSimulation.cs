@@ -3,13 +3,17 @@ namespace CourseKit.Tasks.Monitoring;
 /// <summary>A held-out sentence for the simulation: its gold class and whether the monitor's classifier called it negative.</summary>
 public readonly record struct SimulationSentence(int Gold, bool PredictedNegative);
 
-/// <summary>The simulation's design. A stream has <see cref="PerDay"/> sentences a day drawn from held-out
-/// sentences with the data's own class mix; on <see cref="ShiftDay"/> the share of truly negative sentences rises by
-/// the shift (points of share) and stays there.</summary>
+/// <summary>The simulation's design. A stream has <see cref="PerDay"/> sentences a day (each volume of
+/// <see cref="Volumes"/> in turn) drawn from held-out sentences with the data's own class mix; on <see cref="ShiftDay"/>
+/// the share of truly negative sentences rises by the shift (points of share) and stays there.</summary>
 public sealed record SimulationOptions
 {
     public int Seeds { get; init; } = 200;
+    /// <summary>Texts per day of the first volume (what the notebook's stream uses).</summary>
     public int PerDay { get; init; } = 40;
+    /// <summary>Further daily volumes to simulate: detection speed depends on how many texts a day says something.</summary>
+    public int[] MoreVolumes { get; init; } = [100];
+    public IEnumerable<int> Volumes => new[] { PerDay }.Concat(MoreVolumes.Where(v => v != PerDay)).Distinct();
     public int ShiftDay { get; init; } = 30;
     /// <summary>Days of a shifted stream (the shift day included).</summary>
     public int Days { get; init; } = 60;
@@ -20,7 +24,7 @@ public sealed record SimulationOptions
 
 /// <summary>One detector at one shift size over all seeds. Delay = days of shifted data seen when the alarm rang
 /// (an alarm on the shift day itself is 1); streams without an alarm by the end count as missed.</summary>
-public sealed record SimulationRow(string Detector, double Shift, double MedianDelayDays, double MeanDelayDays, double DetectedShare,
+public sealed record SimulationRow(string Detector, int PerDay, double Shift, double MedianDelayDays, double MeanDelayDays, double DetectedShare,
     double FalseAlarmsPer100Days, int Seeds);
 
 /// <summary>
@@ -40,29 +44,34 @@ public static class DetectorSimulation
             throw new ArgumentException($"the simulation needs held-out negative and non-negative sentences ({negatives.Length} and {others.Length})");
         double baseShare = negatives.Length / (double)pool.Count;
         var rows = new List<SimulationRow>();
-        foreach (var make in detectors)
-        {
-            string name = make().Name;
-            // False alarms: streams without a shift, every alarm is false (the same seeds for every detector).
-            int falseAlarms = 0;
-            for (int seed = 0; seed < options.Seeds; seed++)
-                falseAlarms += Alarms(DailyNegatives(negatives, others, baseShare, 0, options.NullDays, int.MaxValue, options.PerDay, seed),
-                    options.PerDay, referenceNegativeShare, make()).Count;
-            double falsePer100 = 100.0 * falseAlarms / (options.Seeds * (double)options.NullDays);
-            foreach (var shift in options.Shifts)
-            {
-                var delays = new List<double>();
-                for (int seed = 0; seed < options.Seeds; seed++)
-                {
-                    var counts = DailyNegatives(negatives, others, baseShare, shift, options.Days, options.ShiftDay, options.PerDay, 1_000_003 + seed);
-                    var first = Alarms(counts, options.PerDay, referenceNegativeShare, make()).FirstOrDefault(d => d >= options.ShiftDay, -1);
-                    if (first >= 0) delays.Add(first - options.ShiftDay + 1);
-                }
-                rows.Add(new SimulationRow(name, shift, delays.Count == 0 ? double.NaN : Median(delays), delays.Count == 0 ? double.NaN : delays.Average(),
-                    delays.Count / (double)options.Seeds, falsePer100, options.Seeds));
-            }
-        }
+        foreach (var perDay in options.Volumes)
+            foreach (var make in detectors)
+                rows.AddRange(RunOne(negatives, others, baseShare, referenceNegativeShare, make, options with { PerDay = perDay }));
         return rows;
+    }
+
+    static IEnumerable<SimulationRow> RunOne(SimulationSentence[] negatives, SimulationSentence[] others, double baseShare, double reference,
+        Func<IChangeDetector> make, SimulationOptions options)
+    {
+        string name = make().Name;
+        // False alarms: streams without a shift, every alarm is false (the same seeds for every detector).
+        int falseAlarms = 0;
+        for (int seed = 0; seed < options.Seeds; seed++)
+            falseAlarms += Alarms(DailyNegatives(negatives, others, baseShare, 0, options.NullDays, int.MaxValue, options.PerDay, seed),
+                options.PerDay, reference, make()).Count;
+        double falsePer100 = 100.0 * falseAlarms / (options.Seeds * (double)options.NullDays);
+        foreach (var shift in options.Shifts)
+        {
+            var delays = new List<double>();
+            for (int seed = 0; seed < options.Seeds; seed++)
+            {
+                var counts = DailyNegatives(negatives, others, baseShare, shift, options.Days, options.ShiftDay, options.PerDay, 1_000_003 + seed);
+                var first = Alarms(counts, options.PerDay, reference, make()).FirstOrDefault(d => d >= options.ShiftDay, -1);
+                if (first >= 0) delays.Add(first - options.ShiftDay + 1);
+            }
+            yield return new SimulationRow(name, options.PerDay, shift, delays.Count == 0 ? double.NaN : Median(delays),
+                delays.Count == 0 ? double.NaN : delays.Average(), delays.Count / (double)options.Seeds, falsePer100, options.Seeds);
+        }
     }
 
     /// <summary>Predicted-negative counts per day: each sentence is truly negative with the day's share, then drawn

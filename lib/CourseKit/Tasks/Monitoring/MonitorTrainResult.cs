@@ -56,11 +56,11 @@ public sealed record MonitorTrainResult
             ["reference_negative_share"] = Round(ReferenceNegativeShare),
             ["simulation"] = new JsonObject
             {
-                ["seeds"] = Simulation.Seeds, ["per_day"] = Simulation.PerDay, ["shift_day"] = Simulation.ShiftDay, ["days"] = Simulation.Days, ["null_days"] = Simulation.NullDays,
+                ["seeds"] = Simulation.Seeds, ["per_day"] = new JsonArray(Simulation.Volumes.Select(v => (JsonNode)v).ToArray()), ["shift_day"] = Simulation.ShiftDay, ["days"] = Simulation.Days, ["null_days"] = Simulation.NullDays,
             },
             ["detectors"] = Array(Detectors, d => new JsonObject
             {
-                ["detector"] = d.Detector, ["shift"] = d.Shift, ["median_delay_days"] = Round(d.MedianDelayDays), ["mean_delay_days"] = Round(d.MeanDelayDays),
+                ["detector"] = d.Detector, ["per_day"] = d.PerDay, ["shift"] = d.Shift, ["median_delay_days"] = Round(d.MedianDelayDays), ["mean_delay_days"] = Round(d.MeanDelayDays),
                 ["detected_share"] = Round(d.DetectedShare), ["false_alarms_per_100_days"] = Round(d.FalseAlarmsPer100Days),
             }),
             ["drift"] = Array(Drift, d => new JsonObject
@@ -90,7 +90,7 @@ public sealed record MonitorTrainResult
         lines.AddRange(Agreement.Select(a => $"test {a.Level}: accuracy {a.Accuracy:F3}, macro-F1 {a.MacroF1:F3} ({a.Count} sentences)"));
         lines.Add($"calibration: temperature {Calibration.Temperature:F3}, ECE (15 bins) {Calibration.EceBefore:F4} -> {Calibration.EceAfter:F4}");
         lines.Add($"reference negative share (validation, predicted): {ReferenceNegativeShare:P1}");
-        lines.AddRange(Detectors.Select(d => $"{d.Detector} shift +{d.Shift * 100:F0} pts: median delay {d.MedianDelayDays:F1} days, detected {d.DetectedShare:P0}, false alarms {d.FalseAlarmsPer100Days:F2} per 100 days"));
+        lines.AddRange(Detectors.Select(d => $"{d.Detector}, {d.PerDay}/day, shift +{d.Shift * 100:F0} pts: median delay {d.MedianDelayDays:F1} days, detected {d.DetectedShare:P0}, false alarms {d.FalseAlarmsPer100Days:F2} per 100 days"));
         lines.AddRange(Drift.Select(d => $"drift PhraseBank vs {d.Foreign}: AUROC nearest-neighbour {d.NearestNeighbour:F3}, max-softmax {d.MaxSoftmax:F3}, energy {d.Energy:F3}, batch MMD {d.BatchMmd:F3}"));
         if (NerEntityF1 is { } f) lines.Add($"NER ({NerSource}): entity F1 {f:F3}");
         lines.Add($"entities: {string.Join("; ", Entities.Take(5).Select(e => $"{e.Entity} x{e.Count} {e.MeanPolarity:+0.00;-0.00}"))}");

@@ -52,7 +52,7 @@ public class ChangeDetectionTests
         // 90 non-negative and 10 negative held-out sentences, all classified right: base share 10 %.
         var pool = Enumerable.Range(0, 100).Select(i => new SimulationSentence(i < 10 ? 0 : 1, i < 10)).ToArray();
         var rows = DetectorSimulation.Run(pool, 0.10, [() => new CusumDetector(0.5, 5)],
-            new SimulationOptions { Seeds = 50, PerDay = 40, Days = 40, ShiftDay = 20, NullDays = 100, Shifts = [0.05, 0.30] });
+            new SimulationOptions { Seeds = 50, PerDay = 40, Days = 40, ShiftDay = 20, NullDays = 100, Shifts = [0.05, 0.30], MoreVolumes = [] });
         Assert.Equal(2, rows.Count);
         Assert.Equal(1.0, rows[1].DetectedShare);
         Assert.True(rows[1].MedianDelayDays <= 2, $"median delay {rows[1].MedianDelayDays}");
