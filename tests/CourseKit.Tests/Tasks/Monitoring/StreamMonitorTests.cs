@@ -13,9 +13,13 @@ public class StreamMonitorTests : IDisposable
     {
         public IReadOnlyList<string> Labels { get; } = ["negative", "neutral", "positive"];
         public int Calls { get; private set; }
+        /// <summary>Live managed bytes after a full collection, sampled every <see cref="ProbeEvery"/> calls (0 = never).</summary>
+        public List<long> LiveBytes { get; } = [];
+        public int ProbeEvery { get; init; }
         public ScoredTexts Score(IReadOnlyList<string> texts)
         {
             Calls++;
+            if (ProbeEvery > 0 && Calls % ProbeEvery == 0) LiveBytes.Add(GC.GetTotalMemory(forceFullCollection: true));
             return new ScoredTexts(
                 texts.Select(t => t.Contains("loss") ? new float[] { 4, 0, 0 } : [0, 4, 0]).ToArray(),
                 texts.Select(t => t.Contains("film") ? new float[] { 0, 1 } : [1, 0]).ToArray());
@@ -27,7 +31,7 @@ public class StreamMonitorTests : IDisposable
         var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
         for (int d = 0; d < days; d++)
             for (int i = 0; i < perDay; i++)
-                yield return new StreamRecord(start.AddDays(d).AddMinutes(10 * i), "wire", text(d, i), "stream.csv", 2 + d * perDay + i);
+                yield return new StreamRecord(start.AddDays(d).AddSeconds(86_400.0 * i / perDay), "wire", text(d, i), "stream.csv", 2 + d * perDay + i);
     }
 
     [Fact]
@@ -56,6 +60,37 @@ public class StreamMonitorTests : IDisposable
         Assert.Contains("Plotly.newPlot", html);
         Assert.DoesNotContain("<script src=", html); // offline: plotly.js is in the page, not loaded
         Assert.True(html.Length > 1_000_000, "plotly.js should be embedded");
+    }
+
+    sealed class RecordingSink : CourseKit.Reporting.IReportSink, CourseKit.Reporting.IProgressHandle
+    {
+        public readonly List<string?> Statuses = [];
+        public CourseKit.Reporting.IProgressHandle StartProgress(string title, long? total) => this;
+        public void Show(object value) { }
+        public void Report(long done, string? status = null) => Statuses.Add(status);
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void A_stream_of_100000_rows_is_scored_in_flat_memory_with_a_rows_per_second_progress()
+    {
+        var path = Path.Combine(_dir, "big.csv");
+        StreamFile.WriteCsv(path, Stream(100, 1000, (d, i) => i % 9 == 0 ? $"Operating loss widened, day {d} item {i}" : $"Net sales were flat, day {d} item {i}"));
+        var scorer = new KeywordScorer { ProbeEvery = 150 };
+        var sink = new RecordingSink();
+        var previous = CourseKit.Reporting.Reporter.Current;
+        CourseKit.Reporting.Reporter.Current = sink;
+        MonitorRun run;
+        try { run = StreamMonitor.Run(StreamFile.Read(path), scorer, new MonitorSettings { ReferenceNegativeShare = 0.11 }); }
+        finally { CourseKit.Reporting.Reporter.Current = previous; }
+        Assert.Equal(100_000, run.Rows);
+        Assert.Equal(100, run.Days.Count);
+        Assert.Matches(@"^\d+ rows/s$", sink.Statuses[^1]);
+        // Live heap after ~10k rows against after ~96k rows: the rows are not kept (a list of 100k records with their
+        // texts would add well over 10 MB).
+        Assert.True(scorer.LiveBytes.Count >= 10, $"{scorer.LiveBytes.Count} memory samples");
+        long growth = scorer.LiveBytes[^1] - scorer.LiveBytes[0];
+        Assert.True(growth < 4 << 20, $"live heap grew by {growth / 1048576.0:F1} MiB while streaming");
     }
 
     [Fact]
