@@ -36,6 +36,7 @@ public sealed class DailySentimentIndex(int evidencePerDay = 5)
         day.MaxSoftmaxSum += score.MaxSoftmax;
         if (!score.IsNegative) return;
         // Keep the evidencePerDay most negative sentences of the day (a bounded insertion, not a full sort).
+        if (day.Evidence.Exists(e => e.Text == record.Text)) return; // a repeated headline is one piece of evidence
         var evidence = new EvidenceSentence(record.Time, record.Source, record.Text, score.Negative, record.File, record.Line);
         int at = day.Evidence.FindIndex(e => e.NegativeProbability < evidence.NegativeProbability);
         if (at < 0 && day.Evidence.Count >= evidencePerDay) return;

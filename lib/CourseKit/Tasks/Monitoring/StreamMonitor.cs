@@ -98,10 +98,14 @@ public static class StreamMonitor
             statistic[d] = alarm ? settings.CusumH : detector.Statistic;
             if (!alarm) continue;
             int since = Math.Min(detector.RunStart, d);
-            var evidence = days.Skip(since).Take(d - since + 1).SelectMany(x => x.Evidence)
-                .OrderByDescending(e => e.NegativeProbability).Take(settings.EvidenceCount).ToArray();
             var runUp = days.Skip(since).Take(d - since + 1).ToArray();
-            double newLevel = runUp.Sum(x => x.Negatives) / (double)runUp.Sum(x => x.Count);
+            // The same headline syndicated by several sources is one piece of evidence, not five.
+            var evidence = runUp.SelectMany(x => x.Evidence).OrderByDescending(e => e.NegativeProbability)
+                .DistinctBy(e => e.Text).Take(settings.EvidenceCount).ToArray();
+            // The new normal: the last (up to) three days of the run-up, which lie after the change (the run-up's
+            // first days may still be before it).
+            var recent = runUp.TakeLast(3).ToArray();
+            double newLevel = recent.Sum(x => x.Negatives) / (double)recent.Sum(x => x.Count);
             alerts.Add(new MonitorAlert(MonitorAlert.SentimentShift, day.Day, days[since].Day, detector.Name, settings.CusumH, day.NegativeShare, reference,
                 $"negative share {day.NegativeShare:P0} on {day.Day:yyyy-MM-dd} (reference {reference:P0}); the CUSUM crossed {settings.CusumH:G3} after rising since {days[since].Day:yyyy-MM-dd}; the reference moves to {newLevel:P0}",
                 evidence));

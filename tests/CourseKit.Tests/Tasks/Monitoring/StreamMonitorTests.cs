@@ -49,6 +49,7 @@ public class StreamMonitorTests : IDisposable
         Assert.Equal(MonitorAlert.SentimentShift, alert.Kind);
         Assert.Equal(new DateOnly(2024, 1, 22), alert.Day); // day 20 (Jan 21): z = 4.47, S = 3.97; day 21: S = 7.94 > 5
         Assert.Equal(5, alert.Evidence.Count);
+        Assert.Equal(5, alert.Evidence.Select(e => e.Text).Distinct().Count());
         Assert.All(alert.Evidence, e => Assert.Contains("loss", e.Text));
         Assert.All(alert.Evidence, e => Assert.Equal("stream.csv", e.File));
 
