@@ -18,7 +18,10 @@ public sealed class MonitorModel
     public OutOfDomainReference? OutOfDomain { get; init; }
     public IEntityTagger? Tagger { get; init; }
 
-    public static void Save(string dir, string classifierDir, string? nerDir, MonitorSettings settings, OutOfDomainReference reference, int maxLength)
+    /// <summary><paramref name="embedderDir"/>: the pretrained encoder whose embeddings the out-of-domain reference holds
+    /// (null: the classifier's own); recorded by path, it is not copied.</summary>
+    public static void Save(string dir, string classifierDir, string? nerDir, MonitorSettings settings, OutOfDomainReference reference, int maxLength,
+        string? embedderDir = null)
     {
         Directory.CreateDirectory(dir);
         CopyFolder(classifierDir, Path.Combine(dir, ClassifierFolder));
@@ -31,6 +34,7 @@ public sealed class MonitorModel
             ["min_day_count"] = settings.MinDayCount, ["out_of_domain_day_share"] = settings.OutOfDomainDayShare,
             ["out_of_domain_threshold"] = reference.Threshold, ["reference_count"] = reference.Embeddings.Length,
             ["reference_dimension"] = reference.Dimension, ["max_length"] = maxLength,
+            ["drift_encoder"] = embedderDir is null ? null : Path.GetFullPath(embedderDir),
         };
         AtomicFile.WriteAllText(Path.Combine(dir, SettingsFile), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
@@ -47,7 +51,9 @@ public sealed class MonitorModel
             Temperature = D("temperature"), ReferenceNegativeShare = D("reference_negative_share"), WarmupDays = (int)D("warmup_days"),
             CusumK = D("cusum_k"), CusumH = D("cusum_h"), MinDayCount = (int)D("min_day_count"), OutOfDomainDayShare = D("out_of_domain_day_share"),
         };
-        var scorer = SentimentClassifier.Load(Path.Combine(dir, ClassifierFolder), (int)D("max_length"));
+        var embedderDir = json["drift_encoder"]?.GetValue<string>();
+        var embedder = embedderDir is null ? null : Models.SentenceEncoder.Load(ImportedEncoders.EnsureFolder(embedderDir), maxLength: (int)D("max_length"));
+        var scorer = SentimentClassifier.Load(Path.Combine(dir, ClassifierFolder), (int)D("max_length"), embedder);
         SentimentLabels.Require(scorer.Labels, Path.Combine(dir, ClassifierFolder));
         var reference = OutOfDomainReference.Load(Path.Combine(dir, ReferenceFile), (int)D("reference_count"), (int)D("reference_dimension"), D("out_of_domain_threshold"));
         var nerDir = Path.Combine(dir, NerFolder);

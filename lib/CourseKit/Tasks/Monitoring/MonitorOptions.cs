@@ -40,6 +40,9 @@ public sealed record MonitorOptions
     public int DriftReferenceSize { get; init; } = 400;
     /// <summary>SST-2 and WikiText sentences scored against the PhraseBank test part for the drift AUROC.</summary>
     public int ForeignSize { get; init; } = 100;
+    /// <summary>True: out-of-domain embeddings from the pretrained encoder (a second forward per text); false: from the
+    /// fine-tuned classifier's last layer (free).</summary>
+    public bool PretrainedDriftEmbeddings { get; init; } = true;
     /// <summary>Quantile of held-out (validation) novelty above which a sentence counts as out of domain.</summary>
     public double OutOfDomainQuantile { get; init; } = 0.95;
     public SimulationOptions Simulation { get; init; } = new();

@@ -23,6 +23,8 @@ public sealed record MonitorTrainResult
     public required SimulationOptions Simulation { get; init; }
     public required IReadOnlyList<DriftScoreAuroc> Drift { get; init; }
     public required double OutOfDomainThreshold { get; init; }
+    /// <summary>Which embeddings the out-of-domain scores use: "pretrained all-MiniLM-L6-v2" or "fine-tuned classifier".</summary>
+    public string DriftEmbeddings { get; init; } = "";
     public string? NerSource { get; init; }
     public double? NerEntityF1 { get; init; }
     public required IReadOnlyList<EntitySentiment> Entities { get; init; }
@@ -69,7 +71,7 @@ public sealed record MonitorTrainResult
                 ["auroc_nearest_neighbour"] = Round(d.NearestNeighbour), ["auroc_max_softmax"] = Round(d.MaxSoftmax), ["auroc_energy"] = Round(d.Energy),
                 ["auroc_batch_mmd"] = Round(d.BatchMmd), ["mmd_batch_size"] = d.BatchSize,
             }),
-            ["out_of_domain_threshold"] = Round(OutOfDomainThreshold),
+            ["out_of_domain_threshold"] = Round(OutOfDomainThreshold), ["drift_embeddings"] = DriftEmbeddings,
             ["ner"] = new JsonObject { ["source"] = NerSource, ["entity_f1"] = NerEntityF1 is { } f ? Round(f) : null },
             ["entities"] = Array(Entities, e => new JsonObject
             {
@@ -91,7 +93,7 @@ public sealed record MonitorTrainResult
         lines.Add($"calibration: temperature {Calibration.Temperature:F3}, ECE (15 bins) {Calibration.EceBefore:F4} -> {Calibration.EceAfter:F4}");
         lines.Add($"reference negative share (validation, predicted): {ReferenceNegativeShare:P1}");
         lines.AddRange(Detectors.Select(d => $"{d.Detector}, {d.PerDay}/day, shift +{d.Shift * 100:F0} pts: median delay {d.MedianDelayDays:F1} days, detected {d.DetectedShare:P0}, false alarms {d.FalseAlarmsPer100Days:F2} per 100 days"));
-        lines.AddRange(Drift.Select(d => $"drift PhraseBank vs {d.Foreign}: AUROC nearest-neighbour {d.NearestNeighbour:F3}, max-softmax {d.MaxSoftmax:F3}, energy {d.Energy:F3}, batch MMD {d.BatchMmd:F3}"));
+        lines.AddRange(Drift.Select(d => $"drift ({DriftEmbeddings} embeddings) PhraseBank vs {d.Foreign}: AUROC nearest-neighbour {d.NearestNeighbour:F3}, max-softmax {d.MaxSoftmax:F3}, energy {d.Energy:F3}, batch MMD {d.BatchMmd:F3}"));
         if (NerEntityF1 is { } f) lines.Add($"NER ({NerSource}): entity F1 {f:F3}");
         lines.Add($"entities: {string.Join("; ", Entities.Take(5).Select(e => $"{e.Entity} x{e.Count} {e.MeanPolarity:+0.00;-0.00}"))}");
         return string.Join("\n", lines);

@@ -30,7 +30,8 @@ public static class MonitorTraining
         var trained = FineTuning.Run(fineTune, cancel);
         Reporter.Show($"classifier: test accuracy {trained.Test.Accuracy:F3}, macro-F1 {trained.Test.MacroF1:F3} ({Lap("fine_tune"):F0} s)");
         var data = FineTuningData.Load(fineTune with { SplitFile = trained.SplitFile });
-        var scorer = SentimentClassifier.From(trained);
+        var embedder = o.PretrainedDriftEmbeddings ? Models.SentenceEncoder.Load(encoder, maxLength: fineTune.MaxLength) : null;
+        var scorer = SentimentClassifier.From(trained, embedder);
         var validation = Scored(scorer, data.Validation);
         var test = Scored(scorer, data.Test);
 
@@ -60,11 +61,12 @@ public static class MonitorTraining
 
         var settings = o.Settings with { Temperature = calibration.Temperature, ReferenceNegativeShare = reference };
         var modelDir = Path.Combine(o.OutputDir, ModelFolder);
-        MonitorModel.Save(modelDir, trained.BestModelDir!, nerDir, settings, outOfDomain, fineTune.MaxLength);
+        MonitorModel.Save(modelDir, trained.BestModelDir!, nerDir, settings, outOfDomain, fineTune.MaxLength, embedder is null ? null : encoder);
         var result = new MonitorTrainResult
         {
             Profile = o.Profile.Name(), ModelDir = modelDir, Agreement = agreement, Calibration = calibration, ReferenceNegativeShare = reference,
             Detectors = detectors, Simulation = o.Simulation, Drift = drift, OutOfDomainThreshold = outOfDomain.Threshold,
+            DriftEmbeddings = embedder is null ? "fine-tuned classifier" : $"pretrained {Path.GetFileName(Path.TrimEndingDirectorySeparator(encoder))}",
             NerSource = nerSource, NerEntityF1 = nerF1, Entities = entities.Summary(minCount: 1).Take(30).ToArray(),
             StageSeconds = stages, WallSeconds = clock.Elapsed.TotalSeconds,
             HeldOut = data.Test.Select(e => (e.Text, e.Label)).ToArray(),

@@ -74,18 +74,23 @@ public sealed class SentimentClassifier : ISentimentScorer
 
     public IReadOnlyList<string> Labels { get; }
     public int BatchSize { get; init; } = 64;
+    /// <summary>When set, the embeddings come from this sentence encoder (the pretrained all-MiniLM-L6-v2) instead of
+    /// the classifier's last layer: fine-tuning pulls the classifier's features towards sentiment, while the pretrained
+    /// encoder keeps the topic, which is what tells a movie review from a quarterly report. Costs a second forward.</summary>
+    public SentenceEncoder? Embedder { get; init; }
 
     /// <summary>The classifier a fine-tuning run holds in memory (best weights).</summary>
-    public static SentimentClassifier From(FineTuneResult result) =>
-        new(result.Classifier!.Module, result.Classifier.Forward, result.Tokenizer!, result.Labels, result.MaxLength);
+    public static SentimentClassifier From(FineTuneResult result, SentenceEncoder? embedder = null) =>
+        new(result.Classifier!.Module, result.Classifier.Forward, result.Tokenizer!, result.Labels, result.MaxLength) { Embedder = embedder };
 
     /// <summary>A saved classifier folder (best-model/ of a full fine-tuning run: config.json with id2label, weights, vocab).</summary>
-    public static SentimentClassifier Load(string dir, int maxLength = 128)
+    public static SentimentClassifier Load(string dir, int maxLength = 128, SentenceEncoder? embedder = null)
     {
         var model = Pretrained.Load(dir, BertConfig.Load, c => new BertForSequenceClassification(c)).Model;
         var labels = Enumerable.Range(0, model.Config.NumLabels).Select(i => model.Config.Id2Label?.GetValueOrDefault(i.ToString()) ?? $"LABEL_{i}").ToArray();
         model.eval();
-        return new SentimentClassifier(model, (ids, mask, types, y) => model.forward(ids, mask, types, y), Pretrained.LoadTokenizer(dir), labels, maxLength);
+        return new SentimentClassifier(model, (ids, mask, types, y) => model.forward(ids, mask, types, y), Pretrained.LoadTokenizer(dir), labels, maxLength)
+            { Embedder = embedder };
     }
 
     public ScoredTexts Score(IReadOnlyList<string> texts)
@@ -125,6 +130,14 @@ public sealed class SentimentClassifier : ISentimentScorer
             }
         }
         finally { if (wasTraining) _module.train(); }
+        if (Embedder is not null)
+        {
+            using var quiet = Reporting.Reporter.Quiet(); // the stream's own progress line is enough
+            using var vectors = Embedder.Encode(texts, BatchSize);
+            int dim = (int)vectors.shape[1];
+            var flat = vectors.data<float>().ToArray();
+            for (int i = 0; i < texts.Count; i++) embeddings[i] = flat.AsSpan(i * dim, dim).ToArray();
+        }
         return new ScoredTexts(result, embeddings);
     }
 }
