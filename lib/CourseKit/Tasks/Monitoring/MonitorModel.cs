@@ -34,7 +34,7 @@ public sealed class MonitorModel
             ["min_day_count"] = settings.MinDayCount, ["out_of_domain_day_share"] = settings.OutOfDomainDayShare,
             ["out_of_domain_threshold"] = reference.Threshold, ["reference_count"] = reference.Embeddings.Length,
             ["reference_dimension"] = reference.Dimension, ["max_length"] = maxLength,
-            ["drift_encoder"] = embedderDir is null ? null : Path.GetFullPath(embedderDir),
+            ["drift_encoder"] = embedderDir is null ? null : PortablePath(embedderDir),
         };
         AtomicFile.WriteAllText(Path.Combine(dir, SettingsFile), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
@@ -62,6 +62,14 @@ public sealed class MonitorModel
             Scorer = scorer, Settings = settings, OutOfDomain = reference,
             Tagger = Directory.Exists(nerDir) ? NerEntityTagger.Load(nerDir) : null,
         };
+    }
+
+    /// <summary>The imported default encoder as a path relative to the repository (it is re-imported on another
+    /// machine); any other folder as an absolute path.</summary>
+    static string PortablePath(string dir)
+    {
+        var full = Path.GetFullPath(dir);
+        return ImportedEncoders.IsKnownEncoderFolder(full) && CoursePaths.RepoRoot is { } root ? Path.GetRelativePath(root, full) : full;
     }
 
     static void CopyFolder(string from, string to)
