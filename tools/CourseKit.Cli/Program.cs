@@ -21,4 +21,5 @@ root.Subcommands.Add(RecommendVerb.Create());
 root.Subcommands.Add(PromptVerb.Create());
 root.Subcommands.Add(ServeVerb.Create());
 root.Subcommands.Add(DistillVerb.Create());
+root.Subcommands.Add(MonitorVerb.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using CourseKit.Tasks.Monitoring;
+
+namespace CourseKit.Tests.Tasks.Monitoring;
+
+public class StreamMonitorTests : IDisposable
+{
+    readonly string _dir = TestPaths.NewTempDir("coursekit-monitor");
+    public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+
+    /// <summary>Calls a text negative when it says "loss", neutral otherwise; its embedding says whether it is about films.</summary>
+    sealed class KeywordScorer : ISentimentScorer
+    {
+        public IReadOnlyList<string> Labels { get; } = ["negative", "neutral", "positive"];
+        public int Calls { get; private set; }
+        /// <summary>Live managed bytes after a full collection, sampled every <see cref="ProbeEvery"/> calls (0 = never).</summary>
+        public List<long> LiveBytes { get; } = [];
+        public int ProbeEvery { get; init; }
+        public ScoredTexts Score(IReadOnlyList<string> texts)
+        {
+            Calls++;
+            if (ProbeEvery > 0 && Calls % ProbeEvery == 0) LiveBytes.Add(GC.GetTotalMemory(forceFullCollection: true));
+            return new ScoredTexts(
+                texts.Select(t => t.Contains("loss") ? new float[] { 4, 0, 0 } : [0, 4, 0]).ToArray(),
+                texts.Select(t => t.Contains("film") ? new float[] { 0, 1 } : [1, 0]).ToArray());
+        }
+    }
+
+    static IEnumerable<StreamRecord> Stream(int days, int perDay, Func<int, int, string> text)
+    {
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (int d = 0; d < days; d++)
+            for (int i = 0; i < perDay; i++)
+                yield return new StreamRecord(start.AddDays(d).AddSeconds(86_400.0 * i / perDay), "wire", text(d, i), "stream.csv", 2 + d * perDay + i);
+    }
+
+    [Fact]
+    public void A_shift_in_the_negative_share_raises_one_alert_with_its_evidence()
+    {
+        // 10 % "loss" sentences for 20 days, then 40 % from day 20 on.
+        var records = Stream(30, 20, (d, i) => i < (d >= 20 ? 8 : 2) ? $"Operating loss on day {d}, item {i}" : $"Sales were flat on day {d}");
+        var scorer = new KeywordScorer();
+        var run = StreamMonitor.Run(records, scorer, new MonitorSettings { ReferenceNegativeShare = 0.10, BatchSize = 32 });
+        Assert.Equal(600, run.Rows);
+        Assert.Equal(19, scorer.Calls); // 600 rows in batches of 32
+        Assert.Equal(30, run.Days.Count);
+        Assert.Equal(0.10, run.Days[0].NegativeShare, 6);
+        var alert = Assert.Single(run.Alerts);
+        Assert.Equal(MonitorAlert.SentimentShift, alert.Kind);
+        Assert.Equal(new DateOnly(2024, 1, 22), alert.Day); // day 20 (Jan 21): z = 4.47, S = 3.97; day 21: S = 7.94 > 5
+        Assert.Equal(5, alert.Evidence.Count);
+        Assert.Equal(5, alert.Evidence.Select(e => e.Text).Distinct().Count());
+        Assert.All(alert.Evidence, e => Assert.Contains("loss", e.Text));
+        Assert.All(alert.Evidence, e => Assert.Equal("stream.csv", e.File));
+
+        MonitorDashboard.Write(_dir, run);
+        var alerts = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, MonitorDashboard.AlertsFile)))!;
+        Assert.Equal("2024-01-22", (string?)alerts["alerts"]![0]!["day"]);
+        Assert.Equal(31, File.ReadAllLines(Path.Combine(_dir, MonitorDashboard.IndexFile)).Length);
+        var html = File.ReadAllText(Path.Combine(_dir, MonitorDashboard.DashboardFile));
+        Assert.Contains("Plotly.newPlot", html);
+        Assert.DoesNotContain("<script src=", html); // offline: plotly.js is in the page, not loaded
+        Assert.True(html.Length > 1_000_000, "plotly.js should be embedded");
+    }
+
+    sealed class RecordingSink : CourseKit.Reporting.IReportSink, CourseKit.Reporting.IProgressHandle
+    {
+        public readonly List<string?> Statuses = [];
+        public CourseKit.Reporting.IProgressHandle StartProgress(string title, long? total) => this;
+        public void Show(object value) { }
+        public void Report(long done, string? status = null) => Statuses.Add(status);
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void A_stream_of_100000_rows_is_scored_in_flat_memory_with_a_rows_per_second_progress()
+    {
+        var path = Path.Combine(_dir, "big.csv");
+        StreamFile.WriteCsv(path, Stream(100, 1000, (d, i) => i % 9 == 0 ? $"Operating loss widened, day {d} item {i}" : $"Net sales were flat, day {d} item {i}"));
+        var scorer = new KeywordScorer { ProbeEvery = 150 };
+        var sink = new RecordingSink();
+        var previous = CourseKit.Reporting.Reporter.Current;
+        CourseKit.Reporting.Reporter.Current = sink;
+        MonitorRun run;
+        try { run = StreamMonitor.Run(StreamFile.Read(path), scorer, new MonitorSettings { ReferenceNegativeShare = 0.11 }); }
+        finally { CourseKit.Reporting.Reporter.Current = previous; }
+        Assert.Equal(100_000, run.Rows);
+        Assert.Equal(100, run.Days.Count);
+        Assert.Matches(@"^\d+ rows/s$", sink.Statuses[^1]);
+        // Live heap after ~10k rows against after ~96k rows: the rows are not kept (a list of 100k records with their
+        // texts would add well over 10 MB).
+        Assert.True(scorer.LiveBytes.Count >= 10, $"{scorer.LiveBytes.Count} memory samples");
+        long growth = scorer.LiveBytes[^1] - scorer.LiveBytes[0];
+        Assert.True(growth < 4 << 20, $"live heap grew by {growth / 1048576.0:F1} MiB while streaming");
+    }
+
+    [Fact]
+    public void A_day_of_foreign_text_raises_an_out_of_domain_alert()
+    {
+        var records = Stream(5, 10, (d, i) => d == 3 ? $"A fine film, review {i}" : $"Sales were flat {i}");
+        var reference = new OutOfDomainReference([[1f, 0f], [0.99f, 0.141f]], threshold: 0.5);
+        var run = StreamMonitor.Run(records, new KeywordScorer(), new MonitorSettings { ReferenceNegativeShare = 0.10 }, reference);
+        var alert = Assert.Single(run.Alerts);
+        Assert.Equal((MonitorAlert.OutOfDomain, new DateOnly(2024, 1, 4)), (alert.Kind, alert.Day));
+        Assert.Equal(1.0, run.Days[3].OutOfDomainShare);
+    }
+
+    [Fact]
+    public void Warm_up_days_set_the_reference_from_the_stream()
+    {
+        var records = Stream(10, 20, (d, i) => i < 6 ? "loss" : "flat");
+        var run = StreamMonitor.Run(records, new KeywordScorer(), new MonitorSettings { ReferenceNegativeShare = 0.01, WarmupDays = 3 });
+        Assert.Equal(0.30, run.Reference, 6);
+        Assert.Empty(run.Alerts); // against the stated 1 % every day would be a shift
+    }
+}
