@@ -68,3 +68,21 @@ public sealed class OnnxBackend(string name, string onnxPath, int threads) : IIn
 
     public void Dispose() => _session.Dispose();
 }
+
+/// <summary>A model already in memory (a fine-tuned classifier, a distilled student), run through
+/// <paramref name="forward"/>(input ids, attention mask) → any float output; the caller keeps ownership of the model.</summary>
+public sealed class ModuleBackend(string name, Func<Tensor, Tensor, Tensor> forward) : IInferenceBackend
+{
+    public string Name { get; } = name;
+
+    public float[]? Run(long[] inputIds, long[] attentionMask, int batch, int length, bool keepOutput)
+    {
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        var output = forward(torch.tensor(inputIds, [batch, length]), torch.tensor(attentionMask, [batch, length]));
+        var result = output.to_type(ScalarType.Float32).contiguous();
+        return keepOutput ? result.data<float>().ToArray() : null;   // the copy out also waits for the result
+    }
+
+    public void Dispose() { }
+}

@@ -103,8 +103,11 @@ public static class InferenceBenchmark
         return (ids, Enumerable.Repeat(1L, batch * length).ToArray());
     }
 
-    static IEnumerable<InferenceTiming> TimeShape(List<IInferenceBackend> backends, BertConfig config, int batch, int length,
-        InferenceBenchmarkOptions o, TextWriter? log)
+    /// <summary>Times <paramref name="backends"/> at one shape on the same random ids (drawn for <paramref name="config"/>'s
+    /// vocabulary), interleaved round by round; the first backend is the baseline of the ratios. Any model can take part
+    /// through an <see cref="IInferenceBackend"/> (<see cref="ModuleBackend"/> for one already in memory).</summary>
+    public static IEnumerable<InferenceTiming> TimeShape(IReadOnlyList<IInferenceBackend> backends, BertConfig config, int batch, int length,
+        InferenceBenchmarkOptions o, TextWriter? log = null)
     {
         var (ids, mask) = Inputs(config, batch, length, o.Seed);
         var reference = backends[0].Run(ids, mask, batch, length, keepOutput: true)!;

@@ -107,7 +107,7 @@ public static class DistillationExperiment
     {
         var teacherTest = DistillationTraining.Evaluate(teacher.Model, Encode(teacher.Tokenizer, data.Test, o.MaxLength), teacher.Labels, teacher.Tokenizer.PadId).Report;
         var studentDirs = students.Select(s => SaveStudent(s, Path.Combine(outDir, "students", FolderName(s.Name)), o.MaxLength)).ToArray();
-        var speeds = InferenceBenchmark.Measure(students.Select(s => s.Student.Model).Prepend(teacher.Model).ToArray(), o.BenchmarkSequenceLength, o.BenchmarkRepeats, o.Seed);
+        var speeds = DistillationSpeed.Measure(students.Select(s => s.Student.Model).Prepend(teacher.Model).ToArray(), o.BenchmarkSequenceLength, o.BenchmarkRepeats, o.Seed);
         long teacherParameters = ParameterCounts.Total(teacher.Model);
         DistillationRow Row(string name, string kind, string losses, BertForSequenceClassification model, Metrics.ClassificationReport test, double validationF1,
             SpeedFigures speed, string dir) => new()
