@@ -34,6 +34,7 @@ public static class InferenceBackends
     public static IInferenceBackend Load(string modelDir, ServingOptions options) => options.Backend switch
     {
         ServingBackend.Torch => TorchBackends.Load(modelDir, options),
+        ServingBackend.Onnx or ServingBackend.OnnxInt8 when options.Task == ServingTask.Classify => OnnxClassifier.Load(modelDir, options),
         ServingBackend.Onnx or ServingBackend.OnnxInt8 => OnnxEmbedBackend.Load(modelDir, options),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "unknown backend"),
     };

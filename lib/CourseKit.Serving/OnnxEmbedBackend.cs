@@ -34,7 +34,7 @@ public sealed class OnnxEmbedBackend : IInferenceBackend
     public static OnnxEmbedBackend Load(string modelDir, ServingOptions options)
     {
         if (options.Task != ServingTask.Embed)
-            throw new NotSupportedException($"the {ServingNames.Name(options.Backend)} backend serves the embed task only (the ONNX export of the task heads is not in this build)");
+            throw new NotSupportedException($"the {ServingNames.Name(options.Backend)} backend serves the embed and classify tasks (ner and qa: use the torch backend)");
         var (graph, source) = ReadGraph(modelDir, options);
         var tokenizer = Pretrained.LoadTokenizer(modelDir);
         var (pooling, savedLength) = SentenceEncoder.ReadSentenceConfig(modelDir);

@@ -1,0 +1,82 @@
+using CourseKit.Checkpoints;
+using CourseKit.Models;
+using CourseKit.Text;
+
+namespace CourseKit.Serving;
+
+/// <summary>
+/// A sequence classifier served by ONNX Runtime: the folder's sequence-classification head exported by the kit
+/// (<see cref="OnnxExport"/>, int8 for onnx-int8) and run with <see cref="OnnxBertSession"/>; the same labels,
+/// probabilities and result as the torch backend. The graph is <c>--onnx FILE</c>, else the folder's
+/// <c>onnx/sequence-classification[.int8].onnx</c>, exported there on first use (Hugging Face model repositories keep
+/// their ONNX graphs in an onnx/ subfolder too).
+/// </summary>
+public sealed class OnnxClassifier : IInferenceBackend
+{
+    readonly OnnxBertSession _session;
+    readonly BertTextTokenizer _tokenizer;
+    readonly string[] _labels;
+    readonly int _maxLength;
+    readonly string _source;
+
+    OnnxClassifier(OnnxBertSession session, BertTextTokenizer tokenizer, string[] labels, int maxLength, string source) =>
+        (_session, _tokenizer, _labels, _maxLength, _source) = (session, tokenizer, labels, maxLength, source);
+
+    public static OnnxClassifier Load(string modelDir, ServingOptions options)
+    {
+        if (!File.Exists(Path.Combine(modelDir, "config.json")))
+            throw new DirectoryNotFoundException($"{modelDir}: not a Hugging Face model folder (no config.json)");
+        var config = BertConfig.Load(Path.Combine(modelDir, "config.json"));
+        var graph = options.OnnxPath ?? ExportedGraph(modelDir, options.Backend == ServingBackend.OnnxInt8);
+        if (!File.Exists(graph)) throw new FileNotFoundException($"{graph}: no such ONNX file", graph);
+        var session = new OnnxBertSession(graph, options.OnnxThreads);
+        if (!session.OutputNames.Contains("logits"))
+            throw new InvalidDataException($"{graph}: not a sequence classifier (outputs {string.Join(", ", session.OutputNames)}; expected logits)");
+        int maxLength = options.MaxSequenceLength ?? config.MaxPositionEmbeddings;
+        return new OnnxClassifier(session, Pretrained.LoadTokenizer(modelDir), TorchBackends.Labels(config), maxLength, graph);
+    }
+
+    /// <summary>The folder's exported classifier graph, written on first use.</summary>
+    public static string ExportedGraph(string modelDir, bool int8)
+    {
+        var path = Path.Combine(modelDir, "onnx", int8 ? "sequence-classification.int8.onnx" : "sequence-classification.onnx");
+        if (!File.Exists(path))
+            OnnxExport.ExportFolder(modelDir, path, new OnnxExportOptions { Head = OnnxExportHead.SequenceClassification, Int8 = int8 });
+        return path;
+    }
+
+    public ServingTask Task => ServingTask.Classify;
+    public string Description => $"onnx runtime sequence classifier on {_source}, labels {string.Join(", ", _labels)}";
+
+    public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs)
+    {
+        var lengths = inputs.Select(i => _tokenizer.Encode(i.Text, new EncodeOptions { MaxLength = _maxLength, Truncation = true }).Length).ToArray();
+        var results = new object[inputs.Count];
+        foreach (var chunk in LengthChunks.Split(lengths))
+        {
+            var logits = _session.Run(_tokenizer, chunk.Select(i => inputs[i].Text).ToArray(), _maxLength)["logits"];
+            int classes = logits.Shape[1];
+            for (int k = 0; k < chunk.Length; k++)
+                results[chunk[k]] = Result(Softmax(logits.Values.AsSpan(k * classes, classes)));
+        }
+        return results;
+    }
+
+    static double[] Softmax(ReadOnlySpan<float> row)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var z in row) max = Math.Max(max, z);
+        var e = new double[row.Length];
+        for (int i = 0; i < row.Length; i++) e[i] = Math.Exp(row[i] - max);
+        double sum = e.Sum();
+        return e.Select(v => v / sum).ToArray();
+    }
+
+    ClassifyResult Result(double[] p)
+    {
+        int best = Array.IndexOf(p, p.Max());
+        return new ClassifyResult(_labels[best], p[best], _labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2));
+    }
+
+    public void Dispose() => _session.Dispose();
+}
