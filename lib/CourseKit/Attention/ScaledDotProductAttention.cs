@@ -1,3 +1,4 @@
+using CourseKit.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,7 +43,7 @@ public static class ScaledDotProductAttention
         bool kernelCausal = isCausal && mask is null; // otherwise causality is already folded into safeMask
         var output = torch.nn.functional.scaled_dot_product_attention(
             query, key, value, attn_mask: safeMask, p: training ? dropoutP : 0.0, is_casual: kernelCausal);
-        if (emptyRows is not null) output = output.masked_fill(emptyRows, 0.0);
+        if (emptyRows is not null) output = output.masked_fill(emptyRows, CachedScalars.Of(0.0));
         return output.MoveToOuterDisposeScope();
     }
 
@@ -59,11 +60,11 @@ public static class ScaledDotProductAttention
         var scores = query.matmul(key.transpose(-2, -1)).mul(scale);
         if (safeMask is not null)
             scores = safeMask.dtype == ScalarType.Bool
-                ? scores.masked_fill(safeMask.logical_not(), double.NegativeInfinity)
+                ? scores.masked_fill(safeMask.logical_not(), CachedScalars.Of(double.NegativeInfinity))
                 : scores.add(safeMask);
 
         var weights = scores.softmax(-1);
-        if (emptyRows is not null) weights = weights.masked_fill(emptyRows, 0.0);
+        if (emptyRows is not null) weights = weights.masked_fill(emptyRows, CachedScalars.Of(0.0));
         var dropped = training && dropoutP > 0 ? torch.nn.functional.dropout(weights, dropoutP, training: true) : weights;
         var output = dropped.matmul(value);
         return (output.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
@@ -88,9 +89,9 @@ public static class ScaledDotProductAttention
         {
             var bias = mask.to_type(query.dtype);
             if (isCausal)
-                bias = bias.masked_fill(AttentionMasks.Causal(L, S, mask.device).logical_not(), double.NegativeInfinity);
+                bias = bias.masked_fill(AttentionMasks.Causal(L, S, mask.device).logical_not(), CachedScalars.Of(double.NegativeInfinity));
             var emptyRows = bias.isneginf().all(-1, keepdim: true);
-            return (bias.masked_fill(emptyRows, 0.0), emptyRows);
+            return (bias.masked_fill(emptyRows, CachedScalars.Of(0.0)), emptyRows);
         }
         throw new ArgumentException(
             $"attention mask must be bool (true = attend) or floating point (additive), got {mask.dtype}.", nameof(mask));

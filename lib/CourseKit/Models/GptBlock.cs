@@ -42,7 +42,7 @@ public sealed class GptAttention : nn.Module
         {
             var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(hd);                  // [B, nh, T, T]
             using var causal = ones(T, T, dtype: ScalarType.Bool, device: x.device).tril(); // position t sees 0..t
-            scores = scores.masked_fill(causal.logical_not(), finfo(scores.dtype).min);
+            scores = scores.masked_fill(causal.logical_not(), CachedScalars.Of(finfo(scores.dtype).min));   // cached: no Scalar left to the finalizer race
             weights = nn.functional.softmax(scores, dim: -1);
             y = attn_dropout.forward(weights).matmul(v);
         }

@@ -47,6 +47,12 @@ public static class RunVerb
                 return 2;
             }
 
+            // A notebook run has other threads that allocate while a cell sits in a native call (the progress display,
+            // Roslyn compiling), which is when TorchSharp 0.107's scalar finalizer race strikes (seen in CI: chapter 08's
+            // masked_fill failing with "Expected false to be true"). Like the test host, the runner keeps native scalars
+            // (49 bytes each) unless the variable was set either way.
+            if (Environment.GetEnvironmentVariable(TorchRuntime.KeepScalarsVariable) is null)
+                Environment.SetEnvironmentVariable(TorchRuntime.KeepScalarsVariable, "1");
             TorchRuntime.Initialize();
             RunOptions.ApplyThreads(parse, threads);
             var clock = Stopwatch.StartNew();
