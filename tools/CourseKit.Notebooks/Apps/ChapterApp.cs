@@ -11,6 +11,7 @@ public sealed class ChapterApp
 {
     readonly Dictionary<string, ParameterOverride> _overrides;
     readonly HashSet<string> _declared = new(StringComparer.Ordinal);
+    bool _exitOnError;  // an app prints one 'error:' line and exits 2; a test gets the ArgumentException
     static NotebookDocument? _page;
     static NotebookCell? _outputs;
 
@@ -20,12 +21,28 @@ public sealed class ChapterApp
     /// console report sink and arranges the HTML page. Exits with 2 on a bad command line.</summary>
     public static ChapterApp Start(string name, string[] args, Dictionary<string, Dictionary<string, string>> profiles)
     {
+        if (args.Contains("-h") || args.Contains("--help"))
+        {
+            Console.WriteLine($"{name}: --profile {string.Join("|", profiles.Keys.Append("none"))} (default quick), -p name=value (repeatable), --seed N");
+            Environment.Exit(0);
+        }
+        ChapterApp app;
+        try { app = Parse(args, profiles); }
+        catch (ArgumentException e) { return Fail<ChapterApp>(e.Message); }
+        app._exitOnError = true;
+        Reporter.Current = new ChapterConsoleSink();
+        StartPage(name);
+        return app;
+    }
+
+    /// <summary>The overrides a command line asks for: the profile's values, then --seed and -p in order (later wins).</summary>
+    public static ChapterApp Parse(string[] args, Dictionary<string, Dictionary<string, string>> profiles)
+    {
         string? profile = "quick";
-        var overrides = new Dictionary<string, ParameterOverride>(StringComparer.Ordinal);
         var explicitValues = new List<ParameterOverride>();
         for (var i = 0; i < args.Length; i++)
         {
-            string Next() => i + 1 < args.Length ? args[++i] : Fail($"{args[i]} needs a value");
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
                 case "--profile": profile = Next() is "none" ? null : args[i]; break;
@@ -33,25 +50,20 @@ public sealed class ChapterApp
                 case "-p" or "--parameter":
                     var pair = Next();
                     var eq = pair.IndexOf('=');
-                    if (eq <= 0) Fail($"-p expects name=value, got '{pair}'");
+                    if (eq <= 0) throw new ArgumentException($"-p expects name=value, got '{pair}'");
                     explicitValues.Add(new(pair[..eq].Trim(), pair[(eq + 1)..], "-p"));
                     break;
-                case "-h" or "--help":
-                    Console.WriteLine($"{name}: --profile {string.Join("|", profiles.Keys.Append("none"))} (default quick), -p name=value (repeatable), --seed N");
-                    Environment.Exit(0);
-                    break;
-                default: Fail($"unknown argument '{args[i]}' (use --profile, -p name=value, --seed)"); break;
+                default: throw new ArgumentException($"unknown argument '{args[i]}' (use --profile, -p name=value, --seed)");
             }
         }
+        var overrides = new Dictionary<string, ParameterOverride>(StringComparer.Ordinal);
         if (profile is not null)
         {
             if (!profiles.TryGetValue(profile, out var values))
-                Fail($"profile '{profile}' is not declared; the chapter's profiles are: {string.Join(", ", profiles.Keys)}");
-            foreach (var (key, value) in values!) overrides[key] = new(key, value, $"profile {profile}");
+                throw new ArgumentException($"profile '{profile}' is not declared; the chapter's profiles are: {string.Join(", ", profiles.Keys)}");
+            foreach (var (key, value) in values) overrides[key] = new(key, value, $"profile {profile}");
         }
         foreach (var o in explicitValues) overrides[o.Name] = o;
-        Reporter.Current = new ChapterConsoleSink();
-        StartPage(name);
         return new ChapterApp(overrides);
     }
 
@@ -68,7 +80,7 @@ public sealed class ChapterApp
             : typeof(T) == typeof(double) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
             : typeof(T) == typeof(float) && float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f
             : null;
-        return value is T typed ? typed : Fail<T>($"parameter '{name}' (from {o.Source}): '{o.Value}' is not a valid {typeof(T).Name}");
+        return value is T typed ? typed : Error<T>($"parameter '{name}' (from {o.Source}): '{o.Value}' is not a valid {typeof(T).Name}");
     }
 
     /// <summary>After the parameters: a -p name the chapter does not declare is a typo, not something to ignore.</summary>
@@ -76,7 +88,7 @@ public sealed class ChapterApp
     {
         foreach (var o in _overrides.Values)
             if (!_declared.Contains(o.Name) && !(o.Name == "seed" && o.Source == "--seed"))
-                Fail($"unknown parameter '{o.Name}' (from {o.Source}); the chapter declares {string.Join(", ", _declared)}");
+                Error<string>($"unknown parameter '{o.Name}' (from {o.Source}); the chapter declares {string.Join(", ", _declared)}");
     }
 
     /// <summary>The notebook's display(): text on the console, everything (charts too) on the HTML page.</summary>
@@ -102,7 +114,7 @@ public sealed class ChapterApp
         };
     }
 
-    static string Fail(string message) => Fail<string>(message);
+    T Error<T>(string message) => _exitOnError ? Fail<T>(message) : throw new ArgumentException(message);
 
     static T Fail<T>(string message)
     {

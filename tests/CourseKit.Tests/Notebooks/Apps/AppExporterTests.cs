@@ -122,3 +122,44 @@ public class AppExporterTests
         Assert.Equal(notebooks.Count, Directory.GetFiles(AppsDir, "*.cs").Length);
     }
 }
+
+/// <summary>The app's command line: profile values, then --seed and -p (later wins), parsed into the declared types.</summary>
+public class ChapterAppArgumentTests
+{
+    static readonly Dictionary<string, Dictionary<string, string>> Profiles = new()
+    {
+        ["quick"] = new() { ["steps"] = "2", ["lr"] = "0.005" },
+        ["full"] = new() { ["steps"] = "300" },
+    };
+
+    [Fact]
+    public void Quick_is_the_default_profile_and_undeclared_values_keep_the_notebooks_default()
+    {
+        var app = ChapterApp.Parse(Array.Empty<string>(), Profiles);
+        Assert.Equal(2, app.Get("steps", 50));
+        Assert.Equal(0.005, app.Get<double>("lr", 0));
+        Assert.Equal("kept", app.Get("name", "kept"));
+    }
+
+    [Fact]
+    public void Seed_and_p_beat_the_profile_and_none_keeps_the_cell_as_written()
+    {
+        var app = ChapterApp.Parse(new[] { "--profile", "full", "-p", "steps=7", "--seed", "3", "-p", "flag=true" }, Profiles);
+        Assert.Equal(7, app.Get("steps", 50));
+        Assert.Equal(3, app.Get("seed", 42));
+        Assert.True(app.Get("flag", false));
+        Assert.Equal(50, ChapterApp.Parse(new[] { "--profile", "none" }, Profiles).Get("steps", 50));
+    }
+
+    [Fact]
+    public void Bad_values_unknown_profiles_and_unknown_parameters_are_errors()
+    {
+        Assert.Throws<ArgumentException>(() => ChapterApp.Parse(new[] { "--profile", "huge" }, Profiles));
+        Assert.Throws<ArgumentException>(() => ChapterApp.Parse(new[] { "-p", "steps=many" }, Profiles).Get("steps", 50));
+        var app = ChapterApp.Parse(new[] { "-p", "stpes=3" }, Profiles);
+        app.Get("steps", 50);
+        app.Get("lr", 0.0);
+        var ex = Assert.Throws<ArgumentException>(() => app.CheckAllKnown());
+        Assert.Contains("stpes", ex.Message);
+    }
+}
