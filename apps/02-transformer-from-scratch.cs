@@ -219,19 +219,19 @@ using (torch.no_grad())
     var block = model.encoder.layer[0];
     var attention = block.attention.self_attention;
     var x = model.embeddings.forward(inputIds, tokenTypeIds);
-    var (B, T) = (x.shape[0], x.shape[1]);
-    Tensor SplitHeads(Tensor t) => t.view(B, T, heads, config.HeadDim).transpose(1, 2);
+    var (B, T_) = (x.shape[0], x.shape[1]);
+    Tensor SplitHeads(Tensor t) => t.view(B, T_, heads, config.HeadDim).transpose(1, 2);
     var q = attention.query.forward(x);
     var k = SplitHeads(attention.key.forward(x));
     var scores = SplitHeads(q).matmul(k.transpose(-1, -2)) / Math.Sqrt(config.HeadDim);
     var (attended, _) = block.attention.forward(x, null);
-    var widened = block.intermediate.forward(attended);
-    var back = block.output.forward(widened, attended);
+    var widened_ = block.intermediate.forward(attended);
+    var back = block.output.forward(widened_, attended);
     Console.WriteLine($"query projection        {Shape(q)}");
     Console.WriteLine($"split into heads        {Shape(SplitHeads(q))}");
     Console.WriteLine($"scores Q Kᵀ / √d_k      {Shape(scores)}");
     Console.WriteLine($"attention + Add & Norm  {Shape(attended)}");
-    Console.WriteLine($"feed-forward up (GELU)  {Shape(widened)}");
+    Console.WriteLine($"feed-forward up (GELU)  {Shape(widened_)}");
     Console.WriteLine($"feed-forward down + A&N {Shape(back)}");
 }
 

@@ -16,7 +16,7 @@ public static class AppCellTranslator
 
     /// <summary>Splits a cell; a trailing expression (the cell's shown value) becomes display(expr);.
     /// <paramref name="parametersVariable"/> non-null: each declaration's initializer becomes a command-line lookup.</summary>
-    public static TranslatedCell Translate(string code, string? parametersVariable, string cellLabel)
+    public static TranslatedCell Translate(string code, string? parametersVariable, string cellLabel, IReadOnlySet<string>? topLevelNames = null)
     {
         var root = CSharpSyntaxTree.ParseText(code, ScriptParse).GetCompilationUnitRoot();
         var firstError = root.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
@@ -46,12 +46,28 @@ public static class AppCellTranslator
                     edits.Add((new(init.Value.SpanStart, init.Value.Span.End),
                         $"{parametersVariable}.Get<{declaration.Type}>(\"{variable.Identifier.Text}\", {init.Value})"));
             }
-        names.AddRange(root.Members.OfType<MethodDeclarationSyntax>().Select(m => m.Identifier.Text));
+        names = TopLevelNames(root).ToList();
+        foreach (var (start, end, renamed) in ShadowingRenamer.Edits(root, topLevelNames ?? names.ToHashSet()))
+            edits.Add((new(start, end), renamed));
         var text = new StringBuilder(code);
         foreach (var (span, replacement) in edits.OrderByDescending(e => e.Span.Start).ThenByDescending(e => e.Span.End))
             text.Remove(span.Start, span.End - span.Start).Insert(span.Start, replacement);
         return new TranslatedCell(usings, text.ToString(), types.Select(t => t.ToString().Trim()).ToList(), names);
     }
+
+    /// <summary>The variables and methods a cell declares at its top level (the names every later cell sees).</summary>
+    public static IEnumerable<string> TopLevelNames(string code) =>
+        TopLevelNames(CSharpSyntaxTree.ParseText(code, ScriptParse).GetCompilationUnitRoot());
+
+    static IEnumerable<string> TopLevelNames(CompilationUnitSyntax root) =>
+        root.Members.OfType<FieldDeclarationSyntax>().SelectMany(f => f.Declaration.Variables).Select(v => v.Identifier.Text)
+            .Concat(root.Members.OfType<GlobalStatementSyntax>().Select(g => g.Statement).OfType<LocalDeclarationStatementSyntax>()
+                .SelectMany(l => l.Declaration.Variables).Select(v => v.Identifier.Text))
+            // var (a, b) = ...; at the top level declares a and b for every later cell too
+            .Concat(root.Members.OfType<GlobalStatementSyntax>().Select(g => g.Statement).OfType<ExpressionStatementSyntax>()
+                .Select(e => e.Expression).OfType<AssignmentExpressionSyntax>().Select(a => a.Left).OfType<DeclarationExpressionSyntax>()
+                .SelectMany(d => d.Designation.DescendantNodesAndSelf().OfType<SingleVariableDesignationSyntax>()).Select(v => v.Identifier.Text))
+            .Concat(root.Members.OfType<MethodDeclarationSyntax>().Select(m => m.Identifier.Text));
 
     /// <summary>Keeps a removed node's line breaks, so line N of the cell stays line N in its block of the app.</summary>
     static string LineBreaks(string removed) => new('\n', removed.Count(c => c == '\n'));

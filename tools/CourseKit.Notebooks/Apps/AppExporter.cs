@@ -22,6 +22,7 @@ public static class AppExporter
         var body = new StringBuilder();
         var types = new List<string>();
         var declared = new Dictionary<string, string>(StringComparer.Ordinal) { [ArgsVariable] = "the app itself" };
+        var topLevelNames = TopLevelNames(doc);
         var codeIndex = 0;
         for (var i = 0; i < doc.Cells.Count; i++)
         {
@@ -45,7 +46,7 @@ public static class AppExporter
                 if (!projects.Contains(project)) projects.Add(project);
             }
             var isParameters = cell.Tags.Contains(NotebookParameters.ParametersTag);
-            var translated = AppCellTranslator.Translate(directives.Code, isParameters ? ArgsVariable : null, label);
+            var translated = AppCellTranslator.Translate(directives.Code, isParameters ? ArgsVariable : null, label, topLevelNames);
             foreach (var declaredName in translated.DeclaredNames)
                 if (!declared.TryAdd(declaredName, label))
                     throw new NotebookDirectiveException(
@@ -57,6 +58,23 @@ public static class AppExporter
             if (isParameters) body.Append(ArgsVariable).Append(".CheckAllKnown();\n\n");
         }
         return Assemble(doc, name, notebookRel, packages, projects, usings, body.ToString(), types, repoRoot, outDir);
+    }
+
+    /// <summary>Every name a cell declares at its top level, over the whole notebook (a block that reuses one is renamed).</summary>
+    static HashSet<string> TopLevelNames(NotebookDocument doc)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var cell in doc.Cells.Where(c => c.CellType == "code"))
+        {
+            // A cell that does not parse here is reported, with its label, by the translation pass.
+            try
+            {
+                var directives = CellDirectives.Parse(cell.Source, cell.MetadataLanguage ?? doc.DefaultLanguage, "cell");
+                if (directives.Language == CellLanguages.CSharp) names.UnionWith(AppCellTranslator.TopLevelNames(directives.Code));
+            }
+            catch (NotebookDirectiveException) { }
+        }
+        return names;
     }
 
     static string Assemble(NotebookDocument doc, string name, string notebookRel, List<(string Name, string Version)> packages,

@@ -85,6 +85,19 @@ public class AppExporterTests
     }
 
     [Fact]
+    public void A_block_local_that_a_later_cell_declares_at_top_level_is_renamed_in_its_block()
+    {
+        // In a script `long T` is a field, so cell 1's block may declare its own T; in one Main that is CS0136.
+        var app = Export("shadow", null,
+            Code("{\n    var (B, T) = (1L, 2L);\n    long Twice() => 2 * T;\n    Console.WriteLine(T + Twice());\n}"),
+            Code("long T = 5;\nConsole.WriteLine(T);"));
+        Assert.Contains("var (B, T_) = (1L, 2L);", app);
+        Assert.Contains("long Twice() => 2 * T_;", app);
+        Assert.Contains("Console.WriteLine(T_ + Twice());", app);
+        Assert.Contains("long T = 5;\nConsole.WriteLine(T);", app);
+    }
+
+    [Fact]
     public void Another_languages_cell_is_refused_with_notebook_cell_and_line()
     {
         var ex = Assert.Throws<NotebookDirectiveException>(() => Export("polyglot", null, Code("var x = 1;"), Code("#!fsharp\nlet y = 2")));
