@@ -10,6 +10,7 @@ var root = new RootCommand("course: the CourseKit command line (notebooks, data,
 root.Subcommands.Add(DoctorVerb.Create());
 root.Subcommands.Add(DataVerb.Create());
 root.Subcommands.Add(RunVerb.Create());
+root.Subcommands.Add(ExportVerb.Create());
 root.Subcommands.Add(ModelVerb.Create());
 root.Subcommands.Add(MetricsVerb.Create());
 root.Subcommands.Add(FineTuneVerb.Create());
