@@ -14,7 +14,15 @@ public interface IInferenceBackend : IDisposable
 }
 
 /// <summary>A class and its probability, with every class's probability.</summary>
-public sealed record ClassifyResult(string Label, double Score, IReadOnlyDictionary<string, double> Scores);
+public sealed record ClassifyResult(string Label, double Score, IReadOnlyDictionary<string, double> Scores)
+{
+    /// <summary>The most probable label of <paramref name="probabilities"/> (one per label, in label order), with all of them.</summary>
+    public static ClassifyResult From(IReadOnlyList<string> labels, IReadOnlyList<float> probabilities)
+    {
+        int best = Enumerable.Range(0, probabilities.Count).MaxBy(i => probabilities[i]);
+        return new ClassifyResult(labels[best], probabilities[best], labels.Select((l, i) => (l, (double)probabilities[i])).ToDictionary(x => x.l, x => x.Item2));
+    }
+}
 
 /// <summary>An entity: its type, the text it covers and its character offsets in the input ([Start, End)), and the
 /// mean probability of its words' tags.</summary>

@@ -1,4 +1,5 @@
 using CourseKit.Checkpoints;
+using CourseKit.Metrics;
 using CourseKit.Models;
 using CourseKit.Text;
 
@@ -57,25 +58,9 @@ public sealed class OnnxClassifier : IInferenceBackend
             var logits = _session.Run(_tokenizer, chunk.Select(i => inputs[i].Text).ToArray(), _maxLength)["logits"];
             int classes = logits.Shape[1];
             for (int k = 0; k < chunk.Length; k++)
-                results[chunk[k]] = Result(Softmax(logits.Values.AsSpan(k * classes, classes)));
+                results[chunk[k]] = ClassifyResult.From(_labels, TemperatureScaling.Softmax([logits.Values[(k * classes)..((k + 1) * classes)]])[0]);
         }
         return results;
-    }
-
-    static double[] Softmax(ReadOnlySpan<float> row)
-    {
-        double max = double.NegativeInfinity;
-        foreach (var z in row) max = Math.Max(max, z);
-        var e = new double[row.Length];
-        for (int i = 0; i < row.Length; i++) e[i] = Math.Exp(row[i] - max);
-        double sum = e.Sum();
-        return e.Select(v => v / sum).ToArray();
-    }
-
-    ClassifyResult Result(double[] p)
-    {
-        int best = Array.IndexOf(p, p.Max());
-        return new ClassifyResult(_labels[best], p[best], _labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2));
     }
 
     public void Dispose() => _session.Dispose();

@@ -75,11 +75,7 @@ sealed class TorchClassifier : IInferenceBackend
         return results;
     });
 
-    ClassifyResult Result(float[] p)
-    {
-        int best = SequenceClassificationBatches.ArgMax(p);
-        return new ClassifyResult(_labels[best], p[best], _labels.Select((l, i) => (l, (double)p[i])).ToDictionary(x => x.l, x => x.Item2));
-    }
+    ClassifyResult Result(float[] p) => ClassifyResult.From(_labels, p);
 
     public void Dispose() => _model.Dispose();
 }
