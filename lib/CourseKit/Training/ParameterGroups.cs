@@ -28,15 +28,16 @@ public static class ParameterGroups
 
     /// <summary>AdamW over the model's trainable parameters with decoupled weight decay on the decay group only; the
     /// parameters under a module of <see cref="TrainerOptions.ModuleLearningRates"/> get that module's rate (the usual
-    /// "higher rate for a new head" of transfer learning).</summary>
-    public static optim.Optimizer AdamW(nn.Module model, TrainerOptions o)
+    /// "higher rate for a new head" of transfer learning). <paramref name="parameterFor"/> maps a parameter's name to the
+    /// tensor the optimizer should update instead (the fp32 master copy under <see cref="Bf16MasterWeights"/>).</summary>
+    public static optim.Optimizer AdamW(nn.Module model, TrainerOptions o, Func<string, Parameter>? parameterFor = null)
     {
         var (decay, noDecay) = Split(model);
         if (decay.Count + noDecay.Count == 0) throw new InvalidOperationException("the model has no trainable parameters");
         var groups = new List<AdamW.ParamGroup>();
         foreach (var (members, weightDecay) in new[] { (decay, o.WeightDecay), (noDecay, 0.0) })
             foreach (var byRate in members.GroupBy(m => RateOf(m.Name, o)))
-                groups.Add(new(byRate.Select(m => m.Parameter), lr: byRate.Key, beta1: o.Beta1, beta2: o.Beta2, eps: o.AdamEpsilon, weight_decay: weightDecay));
+                groups.Add(new(byRate.Select(m => parameterFor is null ? m.Parameter : parameterFor(m.Name)), lr: byRate.Key, beta1: o.Beta1, beta2: o.Beta2, eps: o.AdamEpsilon, weight_decay: weightDecay));
         return optim.AdamW(groups, o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon, o.WeightDecay);
     }
 

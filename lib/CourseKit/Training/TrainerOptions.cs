@@ -42,6 +42,9 @@ public sealed record TrainerOptions
     /// <summary>Load the best checkpoint's weights into the model when training ends.</summary>
     public bool LoadBestAtEnd { get; init; } = true;
     public int Seed { get; init; } = 42;
+    /// <summary>fp32, or bf16 weights and activations with fp32 master weights (<see cref="Bf16MasterWeights"/>); the
+    /// model is back in fp32 when training ends and checkpoints hold the fp32 masters.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
     /// <summary>Folder for checkpoints and the metrics log (null = keep nothing on disk).</summary>
     public string? OutputDir { get; init; }
     /// <summary>Continue from the newest complete checkpoint in <see cref="OutputDir"/> when there is one.</summary>

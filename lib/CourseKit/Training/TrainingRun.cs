@@ -19,6 +19,7 @@ sealed class TrainingRun<T>
     readonly optim.lr_scheduler.LRScheduler _scheduler;
     readonly List<TorchSharp.Modules.Parameter> _parameters;
     readonly TrainingLog _log;
+    readonly Bf16MasterWeights? _mixed;
     readonly Stopwatch _clock = new();
     TrainerState _state;
     string? _lastCheckpoint;
@@ -39,9 +40,12 @@ sealed class TrainingRun<T>
         long warmup = o.WarmupSteps > 0 ? o.WarmupSteps : (long)Math.Round(o.WarmupRatio * _totalSteps);
 
         torch.manual_seed(o.Seed);
-        _optimizer = ParameterGroups.AdamW(_model, o);
+        if (o.Precision == Precision.Bf16 && _model is IAfterOptimizerStep)
+            throw new NotSupportedException($"{_model.GetType().Name} changes its weights after each optimizer step, which bf16 master weights would undo; train it in fp32");
+        _mixed = o.Precision == Precision.Bf16 ? new Bf16MasterWeights(_model) : null;
+        _optimizer = ParameterGroups.AdamW(_model, o, _mixed is null ? null : _mixed.MasterOf);
         _scheduler = optim.lr_scheduler.LambdaLR(_optimizer, LearningRateSchedules.Multiplier(o.Schedule, warmup, _totalSteps));
-        _parameters = _model.parameters().Where(p => p.requires_grad).ToList();
+        _parameters = _mixed?.Masters.ToList() ?? _model.parameters().Where(p => p.requires_grad).ToList();
         _log = new TrainingLog(o.OutputDir);
         _state = new TrainerState { Seed = o.Seed };
     }
@@ -74,6 +78,7 @@ sealed class TrainingRun<T>
             SaveIfDue(evaluate, newBest);
         }
 
+        _mixed?.RestoreFp32Model();
         var bestPath = Trainer.BestPath(_o, _state);
         if (_o.LoadBestAtEnd && bestPath is { } bestDir && Directory.Exists(bestDir))
             _task.Store.Load(_model, bestDir);
@@ -89,7 +94,8 @@ sealed class TrainingRun<T>
     {
         if (_o.Resume && TrainerCheckpoint.FindLatest(_o.OutputDir!) is { } latest)
         {
-            _state = TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer);
+            if (_mixed is null) _state = TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer);
+            else _mixed.WithFp32Model(() => _state = TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer), loadIntoMasters: true);
             if (_state.Seed != _o.Seed) throw new InvalidOperationException($"{latest} was trained with seed {_state.Seed}, not {_o.Seed}");
             _scheduler.step((int)_state.GlobalStep);
             _log.RestoreUpTo(_state.GlobalStep);
@@ -116,14 +122,16 @@ sealed class TrainingRun<T>
                 cancel.ThrowIfCancellationRequested();
                 var batch = Trainer.Batch(_task.TrainSet, order, _state.BatchInEpoch + m, _task.BatchSize);
                 var loss = _task.Loss(batch);
-                double value = loss.item<float>();
+                double value = loss.dtype == ScalarType.Float32 ? loss.item<float>() : loss.to(ScalarType.Float32).item<float>();
                 if (!double.IsFinite(value)) throw new TrainingDivergedException(_state.GlobalStep, value, _lastCheckpoint);
                 (loss / micro).backward();
                 stepLoss += value / micro;
                 stepTokens += _task.CountTokens?.Invoke(batch) ?? batch.Count;
             }
+            _mixed?.GradientsToMasters();
             if (_o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, _o.MaxGradNorm);
             _optimizer.step();
+            _mixed?.MastersToModel();
         }
         (_model as IAfterOptimizerStep)?.AfterOptimizerStep(_state.GlobalStep + 1);
         double lr = _scheduler.get_last_lr().First();
@@ -183,7 +191,8 @@ sealed class TrainingRun<T>
         bool save = _o.OutputDir is not null &&
                     ((_o.SaveEverySteps > 0 ? step % _o.SaveEverySteps == 0 : evaluated) || newBest || IsLastStep || _stoppedEarly);
         if (!save) return;
-        _lastCheckpoint = TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer);
+        if (_mixed is null) _lastCheckpoint = TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer);
+        else _mixed.WithFp32Model(() => _lastCheckpoint = TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer));
         TrainerCheckpoint.Prune(_o.OutputDir!, _o.KeepLast, _o.KeepBest ? Trainer.BestPath(_o, _state) : null);
     }
 }

@@ -36,6 +36,8 @@ public sealed record MaskedLmPretrainingOptions
     public long SaveEverySteps { get; init; } = 200;
     public long LogEverySteps { get; init; } = 10;
     public int Seed { get; init; } = 42;
+    /// <summary>fp32, or bf16 with fp32 master weights (<see cref="Bf16MasterWeights"/>).</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
     /// <summary>Checkpoints, metrics.jsonl, metrics.json, corpus.json and the final model (<c>model/</c>); null keeps nothing.</summary>
     public string? OutputDir { get; init; }
     public bool Resume { get; init; }
@@ -118,7 +120,7 @@ public static class MaskedLmPretraining
             WeightDecay = o.WeightDecay, Beta2 = o.Beta2, AdamEpsilon = 1e-6, MaxGradNorm = o.MaxGradNorm,
             EvalEverySteps = o.EvalEverySteps > 0 ? o.EvalEverySteps : o.Steps, SaveEverySteps = o.SaveEverySteps,
             LogEverySteps = o.LogEverySteps, KeepLast = 1, KeepBest = false, LoadBestAtEnd = false,
-            Seed = o.Seed, OutputDir = o.OutputDir, Resume = o.Resume,
+            Seed = o.Seed, OutputDir = o.OutputDir, Resume = o.Resume, Precision = o.Precision,
         };
         var training = Trainer.Run(task, trainerOptions, cancel);
 
@@ -144,14 +146,16 @@ public static class MaskedLmPretraining
         return nn.functional.cross_entropy(logits, targets);
     }
 
-    /// <returns>logits [M, V] at the M masked positions (row-major over the batch) and their target ids [M].</returns>
+    /// <returns>logits [M, V] at the M masked positions (row-major over the batch) and their target ids [M]. Under bf16
+    /// training the logits come back in fp32: a softmax over 30k classes in bf16's 3 significant digits blurs the loss.</returns>
     public static (Tensor Logits, Tensor Targets) MaskedLogits(BertForMaskedLM model, MaskedLmBatch batch)
     {
         var hidden = model.bert.forward(batch.InputIds, batch.AttentionMask, null).LastHiddenState;   // [B, T, H]
         var positions = batch.Labels.view(-1).ne(MaskedLanguageModeling.IgnoreIndex).nonzero().squeeze(1); // [M]
         var selected = hidden.reshape(-1, hidden.shape[2]).index_select(0, positions);                  // [M, H]
         var targets = batch.Labels.view(-1).index_select(0, positions);                                 // [M]
-        return (model.cls.predictions.forward(selected), targets);                                      // [M, V]
+        var logits = model.cls.predictions.forward(selected);                                           // [M, V]
+        return (logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32), targets);
     }
 
     /// <summary>Masked-LM loss, perplexity and accuracy on <paramref name="sequences"/>, masked with
@@ -228,7 +232,7 @@ public static class MaskedLmPretraining
             ["layers"] = o.Model.NumHiddenLayers, ["hidden"] = o.Model.HiddenSize, ["heads"] = o.Model.NumAttentionHeads,
             ["intermediate"] = o.Model.IntermediateSize, ["max_length"] = corpus.MaxLength,
             ["steps"] = training.Steps, ["batch_size"] = o.BatchSize, ["learning_rate"] = o.LearningRate, ["warmup_steps"] = o.WarmupSteps,
-            ["whole_word_masking"] = o.WholeWordMasking, ["seed"] = o.Seed, ["passes"] = passes,
+            ["whole_word_masking"] = o.WholeWordMasking, ["seed"] = o.Seed, ["passes"] = passes, ["precision"] = o.Precision.ToString().ToLowerInvariant(),
             ["train_sequences"] = corpus.Train.Count, ["train_tokens"] = corpus.TrainTokens,
             ["heldout_sequences"] = corpus.HeldOut.Count, ["heldout_masked_tokens"] = heldOut.MaskedTokens,
             ["heldout_loss"] = heldOut.Loss, ["heldout_perplexity"] = heldOut.Perplexity, ["heldout_accuracy"] = heldOut.Accuracy,

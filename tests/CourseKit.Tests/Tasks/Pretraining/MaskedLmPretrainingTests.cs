@@ -101,4 +101,26 @@ public class MaskedLmPretrainingTests
         Assert.Equal(whole.Training.History.Select(h => (h.Kind, h.Step, h.Values.GetValueOrDefault("loss"))),
             resumed.Training.History.Select(h => (h.Kind, h.Step, h.Values.GetValueOrDefault("loss"))));
     }
+
+    [Fact]
+    public void Bf16_training_follows_the_fp32_loss_curve_returns_an_fp32_model_and_resumes_exactly()
+    {
+        var tokenizer = PretrainingCorpusTests.Tokenizer();
+        var corpus = PretrainingCorpus.Build(tokenizer, Tiny(null).Corpus);
+        var fp32 = MaskedLmPretraining.Run(tokenizer, Tiny(null, steps: 24), corpus);
+        var bf16 = MaskedLmPretraining.Run(tokenizer, Tiny(TestPaths.NewTempDir(), steps: 24) with { Precision = Precision.Bf16 }, corpus);
+        Assert.All(bf16.Model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        // 24 steps take the loss from ln V = 10.27 to about 8.4; bf16 rounding may move it by a few hundredths.
+        Assert.True(Math.Abs(bf16.HeldOut.Loss - fp32.HeldOut.Loss) < 0.15, $"held-out loss fp32 {fp32.HeldOut.Loss:F3} vs bf16 {bf16.HeldOut.Loss:F3}");
+        Assert.True(bf16.HeldOut.Loss < Math.Log(TinyBert().VocabSize) - 1.5, $"bf16 did not learn: {bf16.HeldOut.Loss:F3}");
+        Assert.NotEqual(fp32.HeldOut.Loss, bf16.HeldOut.Loss);   // it did run in bf16
+
+        var dir = TestPaths.NewTempDir();
+        using var kill = new CancellationTokenSource();
+        var killed = Tiny(dir, steps: 14) with { Precision = Precision.Bf16, AfterBatch = n => { if (n == 10) kill.Cancel(); } };
+        Assert.Throws<OperationCanceledException>(() => MaskedLmPretraining.Run(tokenizer, killed, corpus, kill.Token));
+        var whole = MaskedLmPretraining.Run(tokenizer, Tiny(TestPaths.NewTempDir(), steps: 14) with { Precision = Precision.Bf16 }, corpus);
+        var resumed = MaskedLmPretraining.Run(tokenizer, Tiny(dir, steps: 14) with { Precision = Precision.Bf16, Resume = true }, corpus);
+        Assert.Equal(whole.HeldOut, resumed.HeldOut);
+    }
 }

@@ -1,0 +1,101 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CourseKit.Training;
+
+/// <summary>The arithmetic of a training step: fp32 throughout, or bf16 weights and activations with fp32 master weights.</summary>
+public enum Precision { Fp32, Bf16 }
+
+/// <summary>
+/// bf16 mixed-precision training on weights an optimizer updates in fp32 (Micikevicius et al. 2018, "Mixed Precision
+/// Training"; bf16 as in Kalamkar et al. 2019). The model's parameters are bf16, so forward and backward run bf16
+/// kernels (AVX-512 BF16 / AMX on CPUs that have them); every trainable parameter has an fp32 master copy that the
+/// optimizer steps, because an update of 1e-4 relative size vanishes when added to a bf16 weight (8 bits of mantissa).
+/// bf16 keeps fp32's exponent range, so no loss scaling is needed (unlike fp16). TorchSharp 0.107 has no autocast.
+/// </summary>
+public sealed class Bf16MasterWeights
+{
+    readonly nn.Module _model;
+    readonly List<(string Name, Parameter Master)> _masters;
+    readonly Dictionary<string, Parameter> _byName;
+
+    /// <summary>Takes fp32 master copies of the trainable parameters, then converts <paramref name="model"/> to bf16.</summary>
+    public Bf16MasterWeights(nn.Module model)
+    {
+        _model = model;
+        _masters = model.named_parameters()
+            .Where(p => p.parameter.requires_grad && p.parameter.dtype == ScalarType.Float32)
+            .Select(p => (p.name, new Parameter(p.parameter.detach().clone(), requires_grad: true)))
+            .ToList();
+        if (_masters.Count == 0) throw new InvalidOperationException("bf16 training needs trainable fp32 parameters; the model has none");
+        _byName = _masters.ToDictionary(m => m.Name, m => m.Master);
+        model.to(ScalarType.BFloat16);
+    }
+
+    /// <summary>The fp32 master copies in the model's parameter order: what the optimizer updates and clipping reads.</summary>
+    public IReadOnlyList<Parameter> Masters => _masters.Select(m => m.Master).ToList();
+
+    /// <summary>The master copy of the named parameter (for an optimizer built from the model's parameter names).</summary>
+    public Parameter MasterOf(string name) => _byName.TryGetValue(name, out var p) ? p
+        : throw new KeyNotFoundException($"'{name}' has no fp32 master copy (not a trainable fp32 parameter when bf16 training started)");
+
+    /// <summary>Moves the bf16 gradients into fp32 on the masters and clears them on the model.</summary>
+    public void GradientsToMasters()
+    {
+        var model = ModelParameters();
+        foreach (var (name, master) in _masters)
+        {
+            var grad = model[name].grad;
+            if (grad is null) { master.grad = null; continue; }
+            master.grad = grad.to(ScalarType.Float32).detach();
+            model[name].grad = null;
+        }
+    }
+
+    /// <summary>Rounds the updated masters into the model's bf16 parameters.</summary>
+    public void MastersToModel()
+    {
+        var model = ModelParameters();
+        using var noGrad = torch.no_grad();
+        foreach (var (name, master) in _masters) model[name].copy_(master);
+    }
+
+    /// <summary>Runs <paramref name="body"/> with the model in fp32 holding the master values (to save or load a
+    /// checkpoint at full precision), then returns it to bf16. With <paramref name="loadIntoMasters"/> the fp32 values the
+    /// body left in the model (a loaded checkpoint) become the masters.</summary>
+    public void WithFp32Model(Action body, bool loadIntoMasters = false)
+    {
+        _model.to(ScalarType.Float32);
+        try
+        {
+            CopyMastersIntoModel();
+            body();
+            if (loadIntoMasters) CopyModelIntoMasters();
+        }
+        finally { _model.to(ScalarType.BFloat16); MastersToModel(); }
+    }
+
+    /// <summary>Ends mixed precision: the model returns to fp32 with the master values (what callers get after training).</summary>
+    public void RestoreFp32Model()
+    {
+        _model.to(ScalarType.Float32);
+        CopyMastersIntoModel();
+    }
+
+    void CopyMastersIntoModel()
+    {
+        var model = ModelParameters();
+        using var noGrad = torch.no_grad();
+        foreach (var (name, master) in _masters) model[name].copy_(master);
+    }
+
+    void CopyModelIntoMasters()
+    {
+        var model = ModelParameters();
+        using var noGrad = torch.no_grad();
+        foreach (var (name, master) in _masters) master.copy_(model[name]);
+    }
+
+    Dictionary<string, Parameter> ModelParameters() => _model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+}
