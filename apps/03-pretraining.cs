@@ -29,6 +29,7 @@ using CourseKit.Training;
 using CourseKit.Viz;
 using CourseKit.Tasks.Pretraining;
 using Microsoft.Data.Analysis;
+using CourseKit.Benchmarks;
 using CourseKit.Notebooks.Apps;
 using static CourseKit.Notebooks.Apps.ChapterApp;
 
@@ -192,6 +193,24 @@ display(new DataFrame(
     new DoubleDataFrameColumn("accuracy %", new[] { Math.Round(100.0 / PretrainingRecipes.BertCasedVocabSize, 3), Math.Round(100 * bert.HeldOut.Accuracy, 2) })));
 display($"{bert.HeldOut.MaskedTokens:N0} masked held-out tokens; model folder: {bert.ModelDir}");
 
+// ## How much of the machine did that use?
+//
+// **Model FLOP utilisation** (MFU, Chowdhery et al. 2022) is the share of the machine's matrix-multiply speed that does
+// the model's necessary arithmetic: training FLOPs per token (about 6 × the weights each token multiplies, plus attention)
+// × tokens/s ÷ the fp32 matmul peak. The peak has to be *measured*, and on a shared virtual machine a few 20 ms matmuls
+// measure the neighbours as much as the CPU: the kit once printed MFU 112 % that way. `PeakProbe` multiplies for seconds,
+// on a square shape and on the shapes this model multiplies, and keeps the best window; `MfuReading` refuses to print an
+// MFU above 100 % (the peak was then not a peak). The figure below is for the whole run above, evaluations and
+// checkpoints included, so it is lower than the bare training step's; `course bench train` measures the step alone, fp32
+// against bf16, interleaved, with min / median / max (see the README's measured figures).
+
+// ---- cell 16
+var peak = new PeakProbe(PeakProbe.ForBert(bertOptions.Model, batchSize * corpus.MaxLength), secondsPerShape: 0.5);
+peak.Sample("after the run");
+double flopsPerToken = TrainingBenchmark.TrainingFlopsPerSequence(bertOptions.Model, corpus.MaxLength, 0.15 * corpus.MaxLength) / corpus.MaxLength;
+var reading = new MfuReading(SampleSummary.Of([flopsPerToken * bert.Training.TokensPerSecond / 1e9]), peak.Peak);
+display($"{bert.Training.TokensPerSecond:F0} tokens/s over the whole run; fp32 matmul peak {peak.Peak:F1} GFLOP/s ({string.Join(", ", peak.PerShape.Select(kv => $"{kv.Key} {kv.Value:F1}"))}); {reading.Format()}; {BenchEnvironment.DescribeLoad()}");
+
 // ## Fill in the blank
 //
 // The model folder is an ordinary Hugging Face folder (`config.json`, `model.safetensors`, `vocab.txt`,
@@ -199,7 +218,7 @@ display($"{bert.HeldOut.MaskedTokens:N0} masked held-out tokens; model folder: {
 // (`course pretrain bert --profile full`, about an hour on two cores) the guesses become sensible; after a few quick
 // steps they are mostly frequent tokens.
 
-// ---- cell 16
+// ---- cell 18
 bool full = useFullCheckpoint && File.Exists(Path.Combine(fullCheckpoint, "model.safetensors"));
 var mlmModel = BertForMaskedLM.FromPretrained(full ? fullCheckpoint : bert.ModelDir!);
 var blanks = new[]
@@ -223,7 +242,7 @@ display(full ? $"model: {fullCheckpoint}" : "model: the run above (set useFullCh
 // cl100k tokens the training text contains, plus one "unknown" id (saved beside the model as `vocab_map.json`).
 // Samples from the same prompts, greedy and top-k (k = 40, temperature 0.8), before and after training:
 
-// ---- cell 18
+// ---- cell 20
 var gptOut = Path.GetFullPath(Path.Combine(outputRoot, "gpt"));
 if (Directory.Exists(gptOut)) Directory.Delete(gptOut, recursive: true);
 var gpt = CausalLmPretraining.Run(TextCorpora.TinyShakespeare(), PretrainingRecipes.Gpt(Profile.Quick, seed, gptOut) with
@@ -243,7 +262,7 @@ display($"compact vocabulary {gpt.Vocabulary.Size:N0} tokens; held-out loss {gpt
 // model trained above, continue on Financial PhraseBank sentences, and measure the masked-LM loss on held-out finance
 // sentences (the last 5 %, never trained on) before and after — and on the general held-out set, to see what is given up.
 
-// ---- cell 20
+// ---- cell 22
 if (!DataRegistry.Default.IsAvailable("financial-phrasebank"))
 {
     display("Financial PhraseBank is not fetched here (course data fetch financial-phrasebank --from ../shared/datasets); skipping.");

@@ -57,9 +57,11 @@ public class ProfileTests
     public void Benchmark_quick_and_full_repeats()
     {
         var quick = TrainingBenchmarkOptions.For(Profile.Quick);
-        Assert.Equal((1, 3, 3), (quick.WarmupSteps, quick.TimedSteps, quick.AttentionRepeats));
+        Assert.Equal((1, 4, 3), (quick.WarmupSteps, quick.TimedSteps, quick.AttentionRepeats));
+        Assert.Empty(quick.ThreadCounts);
         var full = TrainingBenchmarkOptions.For(Profile.Full);
-        Assert.Equal((3, 20, 10), (full.WarmupSteps, full.TimedSteps, full.AttentionRepeats));
+        Assert.Equal((2, 20, 10), (full.WarmupSteps, full.TimedSteps, full.AttentionRepeats));
+        Assert.Equal([1, 2], full.ThreadCounts);
         foreach (var o in new[] { quick, full })
             Assert.Equal((16, 128, 4, 256), (o.BatchSize, o.SequenceLength, o.Model.NumHiddenLayers, o.Model.HiddenSize));
     }

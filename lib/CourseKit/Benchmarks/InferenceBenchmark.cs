@@ -29,9 +29,13 @@ public sealed record InferenceBenchmarkOptions
     public static readonly IReadOnlyList<string> AllBackends = [Baseline, "torch-sdpa", "torch-bf16", "onnx-fp32", "onnx-int8"];
 }
 
-/// <summary>One backend at one shape: throughput is the median over rounds, latencies are over every timed call.</summary>
-public sealed record InferenceTiming(string Backend, int Batch, int Length, double TokensPerSecond, double P50Ms, double P99Ms,
-    int Calls, double MaxAbsDiffVsBaseline, double SpeedupVsBaseline);
+/// <summary>One backend at one shape: throughput over rounds (min / median / max; <see cref="TokensPerSecond"/> is the
+/// median), latencies over every timed call.</summary>
+public sealed record InferenceTiming(string Backend, int Batch, int Length, SampleSummary Throughput, double P50Ms, double P99Ms,
+    int Calls, double MaxAbsDiffVsBaseline, double SpeedupVsBaseline)
+{
+    public double TokensPerSecond => Throughput.Median;
+}
 
 public sealed record InferenceBenchmarkResult(IReadOnlyList<InferenceTiming> Timings, IReadOnlyDictionary<string, double> RssAfterLoadMb,
     double PeakRssMb, JsonObject Json);
@@ -50,6 +54,7 @@ public static class InferenceBenchmark
     {
         if (o.Threads > 0) torch.set_num_threads(o.Threads);
         var config = BertConfig.Load(Path.Combine(modelDir, Pretrained.ConfigFile));
+        var environmentBefore = BenchEnvironment.Capture();
         var backends = new List<IInferenceBackend>();
         var loadRss = new Dictionary<string, double>();
         try
@@ -66,7 +71,10 @@ public static class InferenceBenchmark
             }
             var timings = o.Shapes.SelectMany(s => TimeShape(backends, config, s.Batch, s.Length, o, log)).ToList();
             double peak = PeakRssMb();
-            return new InferenceBenchmarkResult(timings, loadRss, peak, ToJson(modelDir, config, o, timings, loadRss, peak));
+            var json = ToJson(modelDir, config, o, timings, loadRss, peak);
+            json["environment_before"] = environmentBefore;
+            json["environment_after"] = BenchEnvironment.Capture();
+            return new InferenceBenchmarkResult(timings, loadRss, peak, json);
         }
         finally
         {
@@ -113,43 +121,32 @@ public static class InferenceBenchmark
         var reference = backends[0].Run(ids, mask, batch, length, keepOutput: true)!;
         var diffs = backends.Select(b => MaxAbsDiff(reference, b.Run(ids, mask, batch, length, keepOutput: true)!)).ToList();   // also a warm-up
         var latencies = backends.Select(_ => new List<double>()).ToList();
-        var throughputs = backends.Select(_ => new List<double>()).ToList();
-        for (int round = 0; round < o.Rounds; round++)
-            for (int i = 0; i < backends.Count; i++)
+        // One round = every backend once, each for at least MinRoundSeconds (A B C … A B C …).
+        var throughputs = Interleaving.Run(backends.Select((backend, i) => (Func<double>)(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            int calls = 0;
+            do
             {
-                var clock = Stopwatch.StartNew();
-                int calls = 0;
-                do
-                {
-                    var call = Stopwatch.StartNew();
-                    backends[i].Run(ids, mask, batch, length, keepOutput: false);
-                    latencies[i].Add(call.Elapsed.TotalMilliseconds);
-                    calls++;
-                } while (clock.Elapsed.TotalSeconds < o.MinRoundSeconds);
-                throughputs[i].Add(calls * batch * length / clock.Elapsed.TotalSeconds);
-            }
-        double baseline = Median(throughputs[0]);
+                var call = Stopwatch.StartNew();
+                backend.Run(ids, mask, batch, length, keepOutput: false);
+                latencies[i].Add(call.Elapsed.TotalMilliseconds);
+                calls++;
+            } while (clock.Elapsed.TotalSeconds < o.MinRoundSeconds);
+            return calls * batch * length / clock.Elapsed.TotalSeconds;
+        })).ToList(), warmupRounds: 0, rounds: o.Rounds);
+        double baseline = SampleSummary.Of(throughputs[0]).Median;
         for (int i = 0; i < backends.Count; i++)
         {
-            var t = new InferenceTiming(backends[i].Name, batch, length, Median(throughputs[i]), Percentile(latencies[i], 0.50),
-                Percentile(latencies[i], 0.99), latencies[i].Count, diffs[i], Median(throughputs[i]) / baseline);
-            log?.WriteLine($"  {t.Backend,-11} {batch,3}×{length,-4} {t.TokensPerSecond,9:N0} tokens/s  p50 {t.P50Ms,8:F1} ms  p99 {t.P99Ms,8:F1} ms  ×{t.SpeedupVsBaseline:F2}");
+            var throughput = SampleSummary.Of(throughputs[i]);
+            var t = new InferenceTiming(backends[i].Name, batch, length, throughput, SampleSummary.Percentile(latencies[i], 0.50),
+                SampleSummary.Percentile(latencies[i], 0.99), latencies[i].Count, diffs[i], throughput.Median / baseline);
+            log?.WriteLine($"  {t.Backend,-11} {batch,3}×{length,-4} tokens/s {throughput.Format("F0"),-24} p50 {t.P50Ms,8:F1} ms  p99 {t.P99Ms,8:F1} ms  ×{t.SpeedupVsBaseline:F2}");
             yield return t;
         }
     }
 
     static double MaxAbsDiff(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
-
-    static double Median(List<double> xs) => Percentile(xs, 0.5);
-
-    /// <summary>Linear interpolation between closest ranks (numpy's default).</summary>
-    public static double Percentile(IReadOnlyList<double> xs, double q)
-    {
-        var s = xs.Order().ToArray();
-        double pos = q * (s.Length - 1);
-        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
-        return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-    }
 
     /// <summary>Resident set after a full collection, so a managed heap that happens to be large does not count.</summary>
     static double RssMb()
@@ -171,14 +168,14 @@ public static class InferenceBenchmark
         ["min_round_seconds"] = o.MinRoundSeconds,
         ["seed"] = o.Seed,
         ["baseline"] = InferenceBenchmarkOptions.Baseline,
-        ["method"] = "backends interleaved round by round; tokens/s = median over rounds; p50/p99 over every timed call; " +
+        ["method"] = "backends interleaved round by round; tokens/s = min / median / max over rounds; p50/p99 over every timed call; " +
                      "speedup = tokens/s ÷ the baseline's in the same run; max_abs_diff = last_hidden_state vs the baseline on the same batch",
         ["rss_after_load_mb"] = new JsonObject(loadRss.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 1)))),
         ["peak_rss_mb"] = Math.Round(peak, 1),
         ["timings"] = new JsonArray(timings.Select(t => (JsonNode)new JsonObject
         {
             ["backend"] = t.Backend, ["batch"] = t.Batch, ["sequence"] = t.Length,
-            ["tokens_per_second"] = Math.Round(t.TokensPerSecond, 1), ["p50_ms"] = Math.Round(t.P50Ms, 3), ["p99_ms"] = Math.Round(t.P99Ms, 3),
+            ["tokens_per_second"] = Math.Round(t.TokensPerSecond, 1), ["tokens_per_second_summary"] = t.Throughput.ToJson(1), ["p50_ms"] = Math.Round(t.P50Ms, 3), ["p99_ms"] = Math.Round(t.P99Ms, 3),
             ["calls"] = t.Calls, ["speedup_vs_baseline"] = Math.Round(t.SpeedupVsBaseline, 3), ["max_abs_diff"] = t.MaxAbsDiffVsBaseline,
         }).ToArray()),
     };

@@ -1,51 +1,55 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
-using CourseKit.Attention;
-using CourseKit.Data;
 using CourseKit.Models;
-using CourseKit.Native;
 using CourseKit.Reporting;
-using CourseKit.Tasks.Pretraining;
-using TorchSharp;
-using static TorchSharp.torch;
 using CourseKit.Training;
+using TorchSharp;
 
 namespace CourseKit.Benchmarks;
 
 public sealed record TrainingBenchmarkOptions
 {
     /// <summary>The profile's repeats, held here once: the small BERT (<see cref="SmallBert.Config"/>) at batch 16 ×
-    /// 128 tokens; quick: 1 warm-up and 3 timed steps, 3 attention repeats; full: 3, 20 and 10.</summary>
+    /// 128 tokens, fp32 and bf16. quick: 1 warm-up and 4 timed steps per variant, peak probed every 2 rounds for 0.25 s
+    /// per shape, 3 attention repeats; full: 2, 20, every 5 rounds for 0.5 s, 10, and threads 1 and 2.</summary>
     public static TrainingBenchmarkOptions For(Profile profile) => profile == Profile.Quick
-        ? new() { Model = SmallBert.Config(), BatchSize = 16, SequenceLength = 128, WarmupSteps = 1, TimedSteps = 3, AttentionRepeats = 3 }
-        : new() { Model = SmallBert.Config(), BatchSize = 16, SequenceLength = 128, WarmupSteps = 3, TimedSteps = 20, AttentionRepeats = 10 };
+        ? new() { Model = SmallBert.Config(), WarmupSteps = 1, TimedSteps = 4, ProbeEvery = 2, ProbeSecondsPerShape = 0.25, AttentionRepeats = 3 }
+        : new() { Model = SmallBert.Config(), WarmupSteps = 2, TimedSteps = 20, ProbeEvery = 5, ProbeSecondsPerShape = 0.5, AttentionRepeats = 10, ThreadCounts = [1, 2] };
 
     public required BertConfig Model { get; init; }
     public int BatchSize { get; init; } = 16;
     public int SequenceLength { get; init; } = 128;
+    /// <summary>Untimed steps per variant, then timed steps per variant, all interleaved across variants.</summary>
     public int WarmupSteps { get; init; } = 2;
     public int TimedSteps { get; init; } = 10;
-    /// <summary>Sequence lengths for fused vs explicit attention; the batch keeps <see cref="AttentionTokens"/> tokens.</summary>
+    /// <summary>Sample the matmul peak before the timed steps, after every N rounds of steps, and at the end.</summary>
+    public int ProbeEvery { get; init; } = 5;
+    public double ProbeSecondsPerShape { get; init; } = 0.5;
+    public IReadOnlyList<Precision> Precisions { get; init; } = [Precision.Fp32, Precision.Bf16];
+    /// <summary>Torch thread counts to compare (capped at the logical processors); empty = the current setting only.</summary>
+    public IReadOnlyList<int> ThreadCounts { get; init; } = [];
+    /// <summary>Sequence lengths for fused vs explicit attention; the batch keeps <see cref="AttentionTokens"/> tokens. Empty skips it.</summary>
     public IReadOnlyList<int> AttentionLengths { get; init; } = [128, 512];
     public int AttentionTokens { get; init; } = 2048;
     public int AttentionRepeats { get; init; } = 5;
-    public int GemmSize { get; init; } = 1024;
+
+    public IReadOnlyList<int> EffectiveThreadCounts() => ThreadCounts.Count == 0
+        ? [torch.get_num_threads()]
+        : ThreadCounts.Select(t => Math.Clamp(t, 1, Environment.ProcessorCount)).Distinct().ToList();
 }
 
-/// <summary>Seconds per forward+backward of fused and explicit attention at one sequence length.</summary>
-public sealed record AttentionTiming(string What, int SequenceLength, int BatchSize, double ExplicitMs, double FusedMs)
-{
-    public double Speedup => ExplicitMs / FusedMs;
-}
+/// <summary>One variant's timed steps. <see cref="Mfu"/> is read against the fp32 peak probed at the same thread count;
+/// <see cref="SpeedupVsFp32"/> is the ratio of median step times to fp32 at the same thread count, from interleaved steps.</summary>
+public sealed record TrainingVariantResult(string Name, Precision Precision, int Threads, SampleSummary StepSeconds, SampleSummary TokensPerSecond,
+    MfuReading Mfu, double SpeedupVsFp32);
 
-public sealed record TrainingBenchmarkResult(
-    double GemmGflops, long Parameters, double TokensPerSecond, double StepSeconds, double ModelFlopsPerStep, double AchievedGflops,
-    double Mfu, IReadOnlyList<AttentionTiming> Attention, JsonObject Json);
+public sealed record TrainingBenchmarkResult(long Parameters, double ModelFlopsPerStep, IReadOnlyList<TrainingVariantResult> Variants,
+    IReadOnlyDictionary<int, PeakProbe> Peaks, IReadOnlyList<AttentionTiming> Attention, JsonObject Json);
 
 /// <summary>
-/// Throughput and model FLOP utilisation (MFU, Chowdhery et al. 2022, PaLM App. B) of the masked-LM training step,
-/// and fused vs explicit attention. MFU = achieved model FLOPs/s ÷ the fp32 GEMM peak measured on the same machine
-/// (<see cref="GemmProbe"/>): the share of the machine's matmul speed that does the model's necessary arithmetic.
+/// Throughput and model FLOP utilisation (MFU, Chowdhery et al. 2022, PaLM App. B) of the masked-LM training step in
+/// fp32 and bf16 at one or more thread counts, and fused vs explicit attention. The variants' steps run interleaved
+/// (A B A B …), the fp32 matmul peak is probed before, between and after them on the model's own shapes, and MFU is
+/// read against the highest peak of the run; every figure is given as min / median / max over the timed steps.
 /// </summary>
 public static class TrainingBenchmark
 {
@@ -67,128 +71,43 @@ public static class TrainingBenchmark
 
     public static TrainingBenchmarkResult Run(TrainingBenchmarkOptions o)
     {
-        double peak = GemmProbe.MeasureGflops(o.GemmSize);
-        var (stepSeconds, masked, parameters) = TimeTrainingStep(o);
-        double flopsPerStep = o.BatchSize * TrainingFlopsPerSequence(o.Model, o.SequenceLength, masked / (double)o.BatchSize);
-        double tokensPerSecond = o.BatchSize * o.SequenceLength / stepSeconds;
-        double achieved = flopsPerStep / stepSeconds / 1e9;
-        var attention = new List<AttentionTiming>();
-        foreach (var t in o.AttentionLengths)
-        {
-            attention.Add(TimeAttentionOp(o, t));
-            attention.Add(TimeEncoder(o, t));
-        }
-        var json = new JsonObject
-        {
-            ["model"] = new JsonObject
-            {
-                ["layers"] = o.Model.NumHiddenLayers, ["hidden"] = o.Model.HiddenSize, ["heads"] = o.Model.NumAttentionHeads,
-                ["intermediate"] = o.Model.IntermediateSize, ["vocab_size"] = o.Model.VocabSize, ["parameters"] = parameters,
-            },
-            ["threads"] = torch.get_num_threads(),
-            ["gemm_fp32_gflops"] = peak, ["gemm_size"] = o.GemmSize,
-            ["batch_size"] = o.BatchSize, ["sequence_length"] = o.SequenceLength, ["timed_steps"] = o.TimedSteps,
-            ["step_seconds"] = stepSeconds, ["tokens_per_second"] = tokensPerSecond,
-            ["model_flops_per_step"] = flopsPerStep, ["achieved_gflops"] = achieved, ["mfu"] = achieved / peak,
-            ["flops_formula"] = FlopsFormula,
-            ["attention"] = new JsonArray(attention.Select(a => (JsonNode)new JsonObject
-            {
-                ["what"] = a.What, ["sequence_length"] = a.SequenceLength, ["batch_size"] = a.BatchSize,
-                ["explicit_ms"] = a.ExplicitMs, ["fused_ms"] = a.FusedMs, ["explicit_over_fused"] = a.Speedup,
-            }).ToArray()),
-        };
-        return new TrainingBenchmarkResult(peak, parameters, tokensPerSecond, stepSeconds, flopsPerStep, achieved, achieved / peak, attention, json);
-    }
+        var environmentBefore = BenchEnvironment.Capture();
+        var threads = o.EffectiveThreadCounts();
+        var batch = TrainingStepVariant.RandomBatch(o.Model, o.BatchSize, o.SequenceLength);
+        var variants = threads.SelectMany(t => o.Precisions.Select(p => new TrainingStepVariant(o.Model, p, t, batch))).ToList();
+        var shapes = PeakProbe.ForBert(o.Model, o.BatchSize * o.SequenceLength);
+        var peaks = threads.ToDictionary(t => t, t => new PeakProbe(shapes, o.ProbeSecondsPerShape, t));
 
-    /// <summary>Median seconds of the pretraining step (masked-LM loss at 15 % masked positions, backward, clipping,
-    /// AdamW) on random tokens, after warm-up steps.</summary>
-    static (double Seconds, long MaskedTokens, long Parameters) TimeTrainingStep(TrainingBenchmarkOptions o)
-    {
-        torch.manual_seed(0);
-        var model = new BertForMaskedLM(o.Model);
-        model.train();
-        var optimizer = ParameterGroups.AdamW(model, new TrainerOptions { LearningRate = 1e-4 });
-        var parameters = model.parameters().ToList();
-        var gen = new Generator(0);
-        var ids = torch.randint(1000, o.Model.VocabSize, [o.BatchSize, o.SequenceLength], generator: gen);
-        var labels = torch.where(torch.rand([o.BatchSize, o.SequenceLength], generator: gen) < 0.15, ids, torch.full_like(ids, -100));
-        var batch = new MaskedLmBatch(ids, torch.ones_like(ids), labels, ids.numel(), labels.ne(-100).sum().item<long>());
-        var times = new List<double>();
-        using var progress = Reporter.StartProgress("training step", o.WarmupSteps + o.TimedSteps);
-        for (int i = 0; i < o.WarmupSteps + o.TimedSteps; i++)
+        using var progress = Reporter.StartProgress("training steps (interleaved)", (o.WarmupSteps + o.TimedSteps) * variants.Count);
+        int done = 0;
+        var steps = variants.Select(v => (Func<double>)(() => { double s = v.Step(); progress.Report(++done, v.Name); return s; })).ToList();
+        foreach (var p in peaks.Values) p.Sample("before");
+        var samples = Interleaving.Run(steps, o.WarmupSteps, o.TimedSteps, round =>
         {
-            using var scope = torch.NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            optimizer.zero_grad();
-            MaskedLmPretraining.MaskedLoss(model, batch).backward();
-            nn.utils.clip_grad_norm_(parameters, 1.0);
-            optimizer.step();
-            if (i >= o.WarmupSteps) times.Add(clock.Elapsed.TotalSeconds);
-            progress.Report(i + 1);
-        }
-        return (Median(times), batch.MaskedTokens, ParameterCounts.Total(model));
-    }
-
-    /// <summary>One attention op, [B, heads, T, head_dim], forward + backward, fused kernel vs matmul/softmax/matmul.</summary>
-    static AttentionTiming TimeAttentionOp(TrainingBenchmarkOptions o, int t)
-    {
-        int b = Math.Max(1, o.AttentionTokens / t), heads = o.Model.NumAttentionHeads, d = o.Model.HeadDim;
-        var gen = new Generator(1);
-        var q = torch.randn([b, heads, t, d], generator: gen).requires_grad_();
-        var k = torch.randn([b, heads, t, d], generator: gen).requires_grad_();
-        var v = torch.randn([b, heads, t, d], generator: gen).requires_grad_();
-        double Time(Func<Tensor> f) => TimeMs(o.AttentionRepeats, () =>
-        {
-            f().sum().backward();
-            q.grad?.zero_(); k.grad?.zero_(); v.grad?.zero_();
+            bool last = round == o.TimedSteps - 1;
+            if (last || (round + 1) % o.ProbeEvery == 0)
+                foreach (var p in peaks.Values) p.Sample(last ? "after" : $"after round {round + 1}");
         });
-        double explicitMs = Time(() => ScaledDotProductAttention.Explicit(q, k, v).Output);
-        double fusedMs = Time(() => ScaledDotProductAttention.Fused(q, k, v));
-        return new AttentionTiming("attention op", t, b, explicitMs, fusedMs);
+        if (o.TimedSteps == 0) foreach (var p in peaks.Values) p.Sample("after");
+
+        double flopsPerStep = o.BatchSize * TrainingFlopsPerSequence(o.Model, o.SequenceLength, batch.MaskedTokens / (double)o.BatchSize);
+        var results = Summarise(variants, samples, peaks, flopsPerStep, o.BatchSize * o.SequenceLength);
+        var attention = o.AttentionLengths.Count == 0 ? [] : AttentionBenchmark.Run(o);
+        var json = TrainingBenchmarkJson.Build(o, variants[0].Parameters, flopsPerStep, results, peaks, attention, environmentBefore);
+        return new TrainingBenchmarkResult(variants[0].Parameters, flopsPerStep, results, peaks, attention, json);
     }
 
-    /// <summary>The whole encoder (dropout off), forward + backward, with each attention implementation.</summary>
-    static AttentionTiming TimeEncoder(TrainingBenchmarkOptions o, int t)
+    static List<TrainingVariantResult> Summarise(List<TrainingStepVariant> variants, IReadOnlyList<IReadOnlyList<double>> samples,
+        Dictionary<int, PeakProbe> peaks, double flopsPerStep, int tokensPerStep)
     {
-        int b = Math.Max(1, o.AttentionTokens / t);
-        var config = o.Model.Clone();
-        config.HiddenDropoutProb = 0;
-        config.AttentionProbsDropoutProb = 0;
-        torch.manual_seed(0);
-        var model = new BertModel(config, addPoolingLayer: false);
-        model.train();
-        var ids = torch.randint(1000, config.VocabSize, [b, t], generator: new Generator(2));
-        double Time(AttentionImplementation impl)
+        var medians = variants.Select((v, i) => (v, Median: SampleSummary.Of(samples[i]).Median)).ToList();
+        return variants.Select((v, i) =>
         {
-            config.AttentionImplementation = impl;
-            return TimeMs(o.AttentionRepeats, () =>
-            {
-                model.forward(ids, null, null).LastHiddenState.square().mean().backward();
-                model.zero_grad();
-            });
-        }
-        double explicitMs = Time(AttentionImplementation.Eager);
-        double fusedMs = Time(AttentionImplementation.Sdpa);
-        return new AttentionTiming("whole encoder", t, b, explicitMs, fusedMs);
-    }
-
-    /// <summary>Median milliseconds of <paramref name="repeats"/> runs after one warm-up run.</summary>
-    static double TimeMs(int repeats, Action body)
-    {
-        var times = new List<double>();
-        for (int i = 0; i <= repeats; i++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var clock = Stopwatch.StartNew();
-            body();
-            if (i > 0) times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        return Median(times);
-    }
-
-    static double Median(List<double> xs)
-    {
-        xs.Sort();
-        return xs.Count % 2 == 1 ? xs[xs.Count / 2] : (xs[xs.Count / 2 - 1] + xs[xs.Count / 2]) / 2;
+            var seconds = SampleSummary.Of(samples[i]);
+            var fp32 = medians.FirstOrDefault(m => m.v.Threads == v.Threads && m.v.Precision == Precision.Fp32);
+            double speedup = fp32.v is null ? double.NaN : fp32.Median / seconds.Median;
+            var mfu = new MfuReading(seconds.Inverse(flopsPerStep / 1e9), peaks[v.Threads].Peak);
+            return new TrainingVariantResult(v.Name, v.Precision, v.Threads, seconds, seconds.Inverse(tokensPerStep), mfu, speedup);
+        }).ToList();
     }
 }

@@ -87,4 +87,26 @@ public class BenchmarkCoreTests
         Assert.Equal(Environment.ProcessorCount, env["logical_processors"]!.GetValue<int>());
         if (OperatingSystem.IsLinux()) Assert.Equal(3, env["load_average"]!.AsArray().Count);
     }
+
+    [Fact]
+    public void Training_bench_times_fp32_and_bf16_interleaved_and_reads_mfu_against_its_own_peak()
+    {
+        TorchRuntime.Initialize();
+        var tiny = new BertConfig { VocabSize = 2000, HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 64, MaxPositionEmbeddings = 32 };
+        var o = new TrainingBenchmarkOptions
+        {
+            Model = tiny, BatchSize = 2, SequenceLength = 16, WarmupSteps = 1, TimedSteps = 3, ProbeEvery = 2, ProbeSecondsPerShape = 0.02,
+            AttentionLengths = [], ThreadCounts = [1],
+        };
+        var r = TrainingBenchmark.Run(o);
+        Assert.Equal(["fp32, 1 thread", "bf16, 1 thread"], r.Variants.Select(v => v.Name));
+        Assert.All(r.Variants, v => Assert.Equal(3, v.StepSeconds.Count));
+        Assert.Equal(1.0, r.Variants[0].SpeedupVsFp32, 12);
+        Assert.Equal(r.Peaks[1].Peak, r.Variants[0].Mfu.PeakGflops, 12);
+        Assert.Equal(3, r.Peaks[1].PerSample.Count);   // before, after round 2, after the last round
+        var json = r.Json;
+        Assert.Equal(2, json["variants"]!.AsArray().Count);
+        Assert.NotNull(json["environment_before"]!["load_average"]);
+        Assert.Equal(r.Variants[0].Mfu.Reliable, json["variants"]![0]!["mfu"]!["reliable"]!.GetValue<bool>());
+    }
 }

@@ -34,15 +34,14 @@ public static class BenchInferCommand
             if (parse.GetValue(shapes) is { } given) options = options with { Shapes = ParseShapes(given) };
             var outDir = run.OutDir(parse);
             Directory.CreateDirectory(outDir);
-            out_.WriteLine($"{dir}: {options.Rounds} interleaved rounds, threads {(options.Threads > 0 ? options.Threads : TorchSharp.torch.get_num_threads())}, load {LoadAverage()}");
+            out_.WriteLine($"{dir}: {options.Rounds} interleaved rounds, threads {(options.Threads > 0 ? options.Threads : TorchSharp.torch.get_num_threads())}, {BenchEnvironment.DescribeLoad()}");
             var r = InferenceBenchmark.Run(dir, outDir, options, out_);
-            out_.WriteLine($"{"backend",-11} {"shape",8} {"tokens/s",9} {"p50 ms",8} {"p99 ms",8} {"×" + names[0],12} {"max|diff|",10}");
+            out_.WriteLine($"{"backend",-11} {"shape",8} {"tokens/s min / median / max",-28} {"p50 ms",8} {"p99 ms",8} {"×" + names[0],12} {"max|diff|",10}");
             foreach (var t in r.Timings)
-                out_.WriteLine($"{t.Backend,-11} {$"{t.Batch}×{t.Length}",8} {t.TokensPerSecond,9:F0} {t.P50Ms,8:F1} {t.P99Ms,8:F1} {t.SpeedupVsBaseline,12:F2} {t.MaxAbsDiffVsBaseline,10:G2}");
+                out_.WriteLine($"{t.Backend,-11} {$"{t.Batch}×{t.Length}",8} {t.Throughput.Format("F0"),-28} {t.P50Ms,8:F1} {t.P99Ms,8:F1} {t.SpeedupVsBaseline,12:F2} {t.MaxAbsDiffVsBaseline,10:G2}");
             out_.WriteLine($"process resident set after loading each backend, cumulative (MB): {string.Join(", ", r.RssAfterLoadMb.Select(kv => $"{kv.Key} {kv.Value:F0}"))}; process peak {r.PeakRssMb:F0} MB");
-            r.Json["load_average"] = LoadAverage();
             var path = Path.Combine(outDir, "infer.json");
-            File.WriteAllText(path, r.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            Checkpoints.AtomicFile.WriteAllText(path, r.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             out_.WriteLine($"wrote {path}");
             return 0;
         }, ex => ex is IOException or ArgumentException or InvalidDataException or NotSupportedException or UnauthorizedAccessException));
@@ -56,7 +55,4 @@ public static class BenchInferCommand
             return parts.Length == 2 && int.TryParse(parts[0], out var b) && int.TryParse(parts[1], out var t) && b > 0 && t > 0
                 ? (b, t) : throw new ArgumentException($"--shapes: '{s}' is not BATCHxSEQUENCE (e.g. 1x128)");
         }).ToList();
-
-    /// <summary>The 1-minute load average (Linux /proc/loadavg), to say how busy the machine was; "unknown" elsewhere.</summary>
-    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 }
