@@ -21,9 +21,9 @@ public sealed record MfuReading(SampleSummary AchievedGflops, double PeakGflops)
           "the peak probe is unreliable on this machine now (load changed during the run?), so no MFU is reported";
 
     /// <summary>"MFU 41.2 % (min / median / max 38.0 / 41.2 / 43.1 %)", or the warning.</summary>
-    public string Format() => Reliable
-        ? $"MFU {Mfu.Median:P1} (min / median / max {Mfu.Min * 100:F1} / {Mfu.Median * 100:F1} / {Mfu.Max * 100:F1} %)"
-        : $"MFU not reported: {Warning}";
+    public string Format() => !Reliable ? $"MFU not reported: {Warning}"
+        : Mfu.Count == 1 ? $"MFU {Mfu.Median:P1}"
+        : $"MFU {Mfu.Median:P1} (min / median / max {Mfu.Min * 100:F1} / {Mfu.Median * 100:F1} / {Mfu.Max * 100:F1} %)";
 
     public JsonObject ToJson() => new()
     {
