@@ -15,7 +15,7 @@ public sealed class MicroBatcher : IAsyncDisposable
 {
     sealed record WorkItem(IReadOnlyList<ServingInput> Inputs, TaskCompletionSource<IReadOnlyList<object>> Done, CancellationToken Cancel, long EnqueuedAt);
 
-    readonly IInferenceBackend _backend;
+    readonly IServingBackend _backend;
     readonly ServingOptions _options;
     readonly ServingMetrics _metrics;
     readonly Channel<WorkItem> _queue;
@@ -24,7 +24,7 @@ public sealed class MicroBatcher : IAsyncDisposable
 
     /// <param name="onInferenceThreadStart">runs first on the inference thread (e.g. torch.set_num_threads, which
     /// is per thread for some backends).</param>
-    public MicroBatcher(IInferenceBackend backend, ServingOptions options, ServingMetrics metrics, Action? onInferenceThreadStart = null)
+    public MicroBatcher(IServingBackend backend, ServingOptions options, ServingMetrics metrics, Action? onInferenceThreadStart = null)
     {
         if (options.MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatch, "MaxBatch must be at least 1");
         (_backend, _options, _metrics, _onInferenceThreadStart) = (backend, options, metrics, onInferenceThreadStart);

@@ -12,7 +12,7 @@ namespace CourseKit.Serving;
 /// <c>onnx/sequence-classification[.int8].onnx</c>, exported there on first use (Hugging Face model repositories keep
 /// their ONNX graphs in an onnx/ subfolder too).
 /// </summary>
-public sealed class OnnxClassifier : IInferenceBackend
+public sealed class OnnxClassifier : IServingBackend
 {
     readonly OnnxBertSession _session;
     readonly BertTextTokenizer _tokenizer;

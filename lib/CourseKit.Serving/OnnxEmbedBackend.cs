@@ -13,7 +13,7 @@ namespace CourseKit.Serving;
 /// <c>--onnx FILE</c>, else model.onnx (model.int8.onnx for onnx-int8) in the model folder, else, for an imported
 /// known encoder's folder, the original graph inside its NuGet package.
 /// </summary>
-public sealed class OnnxEmbedBackend : IInferenceBackend
+public sealed class OnnxEmbedBackend : IServingBackend
 {
     public const string Fp32File = "model.onnx", Int8File = "model.int8.onnx";
 

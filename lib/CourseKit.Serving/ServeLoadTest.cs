@@ -13,7 +13,7 @@ namespace CourseKit.Serving;
 /// </summary>
 public static class ServeLoadTest
 {
-    public static async Task<ServeLoadTestResult> RunAsync(IInferenceBackend backend, ServeLoadTestOptions o, string modelName,
+    public static async Task<ServeLoadTestResult> RunAsync(IServingBackend backend, ServeLoadTestOptions o, string modelName,
         ServingBackend backendName, Action? onInferenceThreadStart = null, Action<string>? log = null)
     {
         log ??= _ => { };
@@ -57,7 +57,7 @@ public static class ServeLoadTest
 
     /// <summary>Batching on and off alternately at the highest concurrency, <see cref="ServeLoadTestOptions.ComparisonRounds"/>
     /// times, so a machine whose load drifts (a shared CI box) affects both alike; the speedup is the ratio of the medians.</summary>
-    static async Task<BatchingComparison> Compare(IInferenceBackend backend, ServingOptions baseOptions, byte[][] good, string path,
+    static async Task<BatchingComparison> Compare(IServingBackend backend, ServingOptions baseOptions, byte[][] good, string path,
         ServeLoadTestOptions o, Action? onInferenceThreadStart)
     {
         int concurrency = o.Concurrencies.Max();

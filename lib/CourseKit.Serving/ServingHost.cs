@@ -25,7 +25,7 @@ public sealed class ServingHost : IAsyncDisposable
 
     readonly WebApplication _app;
     readonly MicroBatcher _batcher;
-    readonly IInferenceBackend _backend;
+    readonly IServingBackend _backend;
     readonly bool _ownsBackend;
     int _stopped;
 
@@ -38,7 +38,7 @@ public sealed class ServingHost : IAsyncDisposable
 
     /// <param name="ownsBackend">dispose the backend (the model) when the host is disposed.</param>
     /// <param name="onInferenceThreadStart">runs first on the inference thread (torch.set_num_threads, say).</param>
-    public ServingHost(IInferenceBackend backend, ServingOptions options, bool ownsBackend = true, Action? onInferenceThreadStart = null)
+    public ServingHost(IServingBackend backend, ServingOptions options, bool ownsBackend = true, Action? onInferenceThreadStart = null)
     {
         if (backend.Task != options.Task)
             throw new ArgumentException($"the backend serves {ServingNames.Name(backend.Task)} but the options ask for {ServingNames.Name(options.Task)}", nameof(options));

@@ -16,7 +16,7 @@ namespace CourseKit.Serving;
 /// </summary>
 public static class TorchBackends
 {
-    public static IInferenceBackend Load(string modelDir, ServingOptions options)
+    public static IServingBackend Load(string modelDir, ServingOptions options)
     {
         if (!File.Exists(Path.Combine(modelDir, "config.json")))
             throw new DirectoryNotFoundException($"{modelDir}: not a Hugging Face model folder (no config.json)");
@@ -42,7 +42,7 @@ public static class TorchBackends
     }
 }
 
-sealed class TorchClassifier : IInferenceBackend
+sealed class TorchClassifier : IServingBackend
 {
     readonly BertForSequenceClassification _model;
     readonly BertTextTokenizer _tokenizer;
@@ -80,7 +80,7 @@ sealed class TorchClassifier : IInferenceBackend
     public void Dispose() => _model.Dispose();
 }
 
-sealed class TorchQa : IInferenceBackend
+sealed class TorchQa : IServingBackend
 {
     readonly BertForQuestionAnswering _model;
     readonly BertTextTokenizer _tokenizer;
@@ -110,7 +110,7 @@ sealed class TorchQa : IInferenceBackend
     public void Dispose() => _model.Dispose();
 }
 
-sealed class TorchEmbedder : IInferenceBackend
+sealed class TorchEmbedder : IServingBackend
 {
     readonly SentenceEncoder _encoder;
     readonly EncodeOptions _encode;

@@ -12,7 +12,7 @@ namespace CourseKit.Serving;
 /// <see cref="TokenClassificationPredictor"/> tags the words, and IOB2 runs (B-X I-X ...) become entities whose
 /// offsets index the original text.
 /// </summary>
-sealed partial class TorchTagger : IInferenceBackend
+sealed partial class TorchTagger : IServingBackend
 {
     readonly BertForTokenClassification _model;
     readonly BertTextTokenizer _tokenizer;

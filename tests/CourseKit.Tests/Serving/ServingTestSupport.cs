@@ -49,7 +49,7 @@ public sealed class ServingModelsFixture : IDisposable
 
 /// <summary>A backend that waits before each forward pass (to hold requests in flight) and records batch sizes;
 /// a text "boom" makes it throw.</summary>
-sealed class SlowBackend(IInferenceBackend inner, TimeSpan delay) : IInferenceBackend
+sealed class SlowBackend(IServingBackend inner, TimeSpan delay) : IServingBackend
 {
     public List<int> BatchSizes { get; } = new();
     public ServingTask Task => inner.Task;

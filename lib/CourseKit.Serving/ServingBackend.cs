@@ -5,7 +5,7 @@ namespace CourseKit.Serving;
 /// <see cref="MicroBatcher"/> owns, so an implementation needs no locking and TorchSharp sees one thread allocate
 /// tensors; it returns one result per input, in order.
 /// </summary>
-public interface IInferenceBackend : IDisposable
+public interface IServingBackend : IDisposable
 {
     ServingTask Task { get; }
     /// <summary>One line for /health and the start-up message: backend, model, labels or dimension.</summary>
@@ -39,7 +39,7 @@ public sealed record EmbedResult(float[] Embedding);
 /// <summary>Opens the backend a task and a backend name ask for.</summary>
 public static class InferenceBackends
 {
-    public static IInferenceBackend Load(string modelDir, ServingOptions options) => options.Backend switch
+    public static IServingBackend Load(string modelDir, ServingOptions options) => options.Backend switch
     {
         ServingBackend.Torch => TorchBackends.Load(modelDir, options),
         ServingBackend.Onnx or ServingBackend.OnnxInt8 when options.Task == ServingTask.Classify => OnnxClassifier.Load(modelDir, options),
