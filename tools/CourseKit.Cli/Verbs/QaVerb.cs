@@ -63,11 +63,16 @@ public static class QaVerb
         model.Required = true;
         var data = DataOption();
         var topK = new Option<int>("--top-k") { Description = "Paragraphs read per question after retrieval.", DefaultValueFactory = _ => 3 };
+        var fold = new Option<int?>("--fold")
+        {
+            Description = "Score on this cross-validation fold's held-out articles (by default the fold in the reader's qa_fold.json, else every question).",
+        };
         var cmd = new Command("eval", "Score a reader: EM/F1 with the gold paragraph and after retrieving among all paragraphs; retrieval recall@1/5/10 (sentence encoder vs BM25). quick: the first 100 questions.");
         run.AddTo(cmd);
         cmd.Options.Add(model);
         cmd.Options.Add(data);
         cmd.Options.Add(topK);
+        cmd.Options.Add(fold);
         cmd.SetAction(parse => Guard(parse, () =>
         {
             TorchRuntime.Initialize();
@@ -75,7 +80,8 @@ public static class QaVerb
             var profile = parse.GetValue(run.Profile);
             var options = QuestionAnsweringOptions.For(profile) with { Seed = parse.GetValue(run.Seed) };
             var dataset = LoadData(parse.GetValue(data));
-            var questions = profile == Profile.Quick ? dataset.Questions.Take(100).ToArray() : dataset.Questions;
+            var scored = EvaluationQuestions(parse.GetValue(model)!, dataset, parse.GetValue(fold), options, parse.InvocationConfiguration.Output);
+            var questions = profile == Profile.Quick ? scored.Take(100).ToArray() : scored;
             using var reader = BertForQuestionAnswering.FromPretrained(parse.GetValue(model)!);
             using var encoder = SentenceEncoder.Load(MiniLm(), maxLength: 256);
             var result = QaEvaluation.Run(reader, Pretrained.LoadTokenizer(parse.GetValue(model)!), encoder, dataset, questions, options, parse.GetValue(topK));
@@ -91,6 +97,26 @@ public static class QaVerb
             output.WriteLine($"wrote {Path.Combine(dir, "metrics.json")} and predictions.json");
         }));
         return cmd;
+    }
+
+    /// <summary>The reader's held-out fold (from --fold or its qa_fold.json), else every question with a warning.</summary>
+    static IReadOnlyList<SquadQuestion> EvaluationQuestions(string modelDir, SquadDataset data, int? fold, QuestionAnsweringOptions options, TextWriter output)
+    {
+        var saved = ReaderFold.Load(modelDir);
+        if (fold is { } k)
+        {
+            if (saved is not null && saved.Fold != k)
+                throw new ArgumentException($"--fold {k}: the reader in {modelDir} was trained with fold {saved.Fold} held out, so fold {k}'s questions were in its training set");
+            output.WriteLine($"scoring fold {k} of {saved?.Folds ?? options.Folds}'s held-out articles");
+            return saved?.HeldOutQuestions(data) ?? ReaderFold.HeldOutQuestions(data, k, options.Folds, options.SplitSeed);
+        }
+        if (saved is not null)
+        {
+            output.WriteLine($"scoring the articles this reader never trained on (fold {saved.Fold} of {saved.Folds}, {ReaderFold.FileName})");
+            return saved.HeldOutQuestions(data);
+        }
+        output.WriteLine($"warning: {modelDir} has no {ReaderFold.FileName}; scoring every question (a reader trained on this data has seen some of them)");
+        return data.Questions;
     }
 
     static Command CreateAsk()

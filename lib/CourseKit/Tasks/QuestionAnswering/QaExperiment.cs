@@ -61,7 +61,11 @@ public static class QaExperiment
             var test = Sample(fold.Test, options.TestQuestions, options.SplitSeed);
             Reporter.Show($"fold {fold.Index}: {fold.Train.Articles.Count} training articles ({train.Count} questions), {fold.Test.Articles.Count} held out ({test.Count} questions)");
             var (model, run) = QaReaderTraining.TrainAndScore($"fold {fold.Index}", modelDir, tokenizer, data, train, test, options, null);
-            if (fold.Index == 0) model.SavePretrained(Path.Combine(outputDir, "model"), tokenizer, options.MaxLength);
+            if (fold.Index == 0)
+            {
+                model.SavePretrained(Path.Combine(outputDir, "model"), tokenizer, options.MaxLength);
+                ReaderFold.Of(fold, options.Folds, options.SplitSeed).Save(Path.Combine(outputDir, "model"));
+            }
             model.Dispose();
             runs.Add(run);
             Reporter.Show($"fold {fold.Index}: EM {run.ExactMatch:F1} F1 {run.F1:F1} ({run.TrainSeconds:F0} s)");
