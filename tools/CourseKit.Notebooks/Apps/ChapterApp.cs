@@ -91,14 +91,20 @@ public sealed class ChapterApp
                 Error<string>($"unknown parameter '{o.Name}' (from {o.Source}); the chapter declares {string.Join(", ", _declared)}");
     }
 
-    /// <summary>The notebook's display(): text on the console, everything (charts too) on the HTML page.</summary>
+    /// <summary>The notebook's display(): text on the console, everything (charts too) on the HTML page. The handle's
+    /// Update replaces the page's output and prints the new text: a console cannot rewrite a line it printed earlier.</summary>
     public static DisplayHandle display(object value, params string[] mimeTypes)
     {
         var data = DisplayFormatter.Format(value, mimeTypes);
-        if (data[DisplayFormatter.Plain]?.GetValue<string>() is { } text) Console.WriteLine(text);
+        WritePlain(data);
         var output = new JsonObject { ["output_type"] = "display_data", ["data"] = data, ["metadata"] = new JsonObject() };
-        lock (_outputs!) _outputs.Outputs.Add(output);
-        return new DisplayHandle(output, mimeTypes);
+        if (_outputs is { } page) lock (page) page.Outputs.Add(output);  // no page before Start (a unit test)
+        return new DisplayHandle(output, mimeTypes, WritePlain);
+    }
+
+    static void WritePlain(JsonObject data)
+    {
+        if (data[DisplayFormatter.Plain]?.GetValue<string>() is { } text) Console.WriteLine(text);
     }
 
     static void StartPage(string name)
