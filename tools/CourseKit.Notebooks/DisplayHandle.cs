@@ -8,11 +8,14 @@ public sealed class DisplayHandle
 {
     readonly JsonObject _output;
     readonly string[] _mimeTypes;
+    readonly Action<JsonObject>? _onUpdate;
 
-    internal DisplayHandle(JsonObject output, string[] mimeTypes)
+    /// <summary><paramref name="onUpdate"/> sees each updated bundle (an exported app echoes it on the console).</summary>
+    internal DisplayHandle(JsonObject output, string[] mimeTypes, Action<JsonObject>? onUpdate = null)
     {
         _output = output;
         _mimeTypes = mimeTypes;
+        _onUpdate = onUpdate;
         DisplayId = Guid.NewGuid().ToString("N");
     }
 
@@ -22,5 +25,6 @@ public sealed class DisplayHandle
     {
         var data = DisplayFormatter.Format(value, _mimeTypes);
         lock (_output) _output["data"] = data;
+        _onUpdate?.Invoke(data);
     }
 }

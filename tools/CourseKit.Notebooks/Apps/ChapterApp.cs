@@ -15,7 +15,14 @@ public sealed class ChapterApp
     static NotebookDocument? _page;
     static NotebookCell? _outputs;
 
-    ChapterApp(Dictionary<string, ParameterOverride> overrides) => _overrides = overrides;
+    ChapterApp(Dictionary<string, ParameterOverride> overrides, int threads)
+    {
+        _overrides = overrides;
+        Threads = threads;
+    }
+
+    /// <summary>--threads: torch's CPU threads, as `course run --threads` (0 = torch's default).</summary>
+    public int Threads { get; }
 
     /// <summary>Parses the command line against the notebook's profiles (default quick, as `course run`), sets the
     /// console report sink and arranges the HTML page. Exits with 2 on a bad command line.</summary>
@@ -23,22 +30,30 @@ public sealed class ChapterApp
     {
         if (args.Contains("-h") || args.Contains("--help"))
         {
-            Console.WriteLine($"{name}: --profile {string.Join("|", profiles.Keys.Append("none"))} (default quick), -p name=value (repeatable), --seed N");
+            Console.WriteLine($"{name}: --profile {string.Join("|", profiles.Keys.Append("none"))} (default quick), -p name=value (repeatable), --seed N, --threads N");
             Environment.Exit(0);
         }
         ChapterApp app;
         try { app = Parse(args, profiles); }
         catch (ArgumentException e) { return Fail<ChapterApp>(e.Message); }
         app._exitOnError = true;
+        if (app.Threads > 0)
+        {
+            // Set before the first cell runs, like `course run --threads`; loading the backend first is idempotent.
+            CourseKit.Native.TorchRuntime.Initialize();
+            TorchSharp.torch.set_num_threads(app.Threads);
+        }
         Reporter.Current = new ChapterConsoleSink();
         StartPage(name);
         return app;
     }
 
-    /// <summary>The overrides a command line asks for: the profile's values, then --seed and -p in order (later wins).</summary>
+    /// <summary>The overrides a command line asks for: the profile's values, then --seed and -p in order (later wins);
+    /// --threads is the runner's option, not a parameter.</summary>
     public static ChapterApp Parse(string[] args, Dictionary<string, Dictionary<string, string>> profiles)
     {
         string? profile = "quick";
+        var threads = 0;
         var explicitValues = new List<ParameterOverride>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -47,13 +62,18 @@ public sealed class ChapterApp
             {
                 case "--profile": profile = Next() is "none" ? null : args[i]; break;
                 case "--seed": explicitValues.Add(new("seed", Next(), "--seed")); break;
+                case "--threads":
+                    var count = Next();
+                    if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out threads))
+                        throw new ArgumentException($"--threads expects a count (0 = torch's default), got '{count}'");
+                    break;
                 case "-p" or "--parameter":
                     var pair = Next();
                     var eq = pair.IndexOf('=');
                     if (eq <= 0) throw new ArgumentException($"-p expects name=value, got '{pair}'");
                     explicitValues.Add(new(pair[..eq].Trim(), pair[(eq + 1)..], "-p"));
                     break;
-                default: throw new ArgumentException($"unknown argument '{args[i]}' (use --profile, -p name=value, --seed)");
+                default: throw new ArgumentException($"unknown argument '{args[i]}' (use --profile, -p name=value, --seed, --threads)");
             }
         }
         var overrides = new Dictionary<string, ParameterOverride>(StringComparer.Ordinal);
@@ -64,7 +84,7 @@ public sealed class ChapterApp
             foreach (var (key, value) in values) overrides[key] = new(key, value, $"profile {profile}");
         }
         foreach (var o in explicitValues) overrides[o.Name] = o;
-        return new ChapterApp(overrides);
+        return new ChapterApp(overrides, threads);
     }
 
     /// <summary>A parameter's value: the command line's (profile, --seed, -p) when given, else the notebook's default.</summary>
@@ -91,14 +111,20 @@ public sealed class ChapterApp
                 Error<string>($"unknown parameter '{o.Name}' (from {o.Source}); the chapter declares {string.Join(", ", _declared)}");
     }
 
-    /// <summary>The notebook's display(): text on the console, everything (charts too) on the HTML page.</summary>
+    /// <summary>The notebook's display(): text on the console, everything (charts too) on the HTML page. The handle's
+    /// Update replaces the page's output and prints the new text: a console cannot rewrite a line it printed earlier.</summary>
     public static DisplayHandle display(object value, params string[] mimeTypes)
     {
         var data = DisplayFormatter.Format(value, mimeTypes);
-        if (data[DisplayFormatter.Plain]?.GetValue<string>() is { } text) Console.WriteLine(text);
+        WritePlain(data);
         var output = new JsonObject { ["output_type"] = "display_data", ["data"] = data, ["metadata"] = new JsonObject() };
-        lock (_outputs!) _outputs.Outputs.Add(output);
-        return new DisplayHandle(output, mimeTypes);
+        if (_outputs is { } page) lock (page) page.Outputs.Add(output);  // no page before Start (a unit test)
+        return new DisplayHandle(output, mimeTypes, WritePlain);
+    }
+
+    static void WritePlain(JsonObject data)
+    {
+        if (data[DisplayFormatter.Plain]?.GetValue<string>() is { } text) Console.WriteLine(text);
     }
 
     static void StartPage(string name)

@@ -165,6 +165,18 @@ public class ChapterAppArgumentTests
     }
 
     [Fact]
+    public void Threads_is_the_runners_option_not_a_parameter()
+    {
+        var app = ChapterApp.Parse(new[] { "--threads", "1", "--profile", "full" }, Profiles);
+        Assert.Equal(1, app.Threads);
+        Assert.Equal(300, app.Get("steps", 50));
+        app.CheckAllKnown();  // no 'threads' parameter is needed for --threads
+        Assert.Equal(0, ChapterApp.Parse(Array.Empty<string>(), Profiles).Threads);
+        Assert.Throws<ArgumentException>(() => ChapterApp.Parse(new[] { "--threads", "two" }, Profiles));
+        Assert.Throws<ArgumentException>(() => ChapterApp.Parse(new[] { "--threads", "-1" }, Profiles));
+    }
+
+    [Fact]
     public void Bad_values_unknown_profiles_and_unknown_parameters_are_errors()
     {
         Assert.Throws<ArgumentException>(() => ChapterApp.Parse(new[] { "--profile", "huge" }, Profiles));
