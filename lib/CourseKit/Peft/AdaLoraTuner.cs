@@ -50,6 +50,8 @@ public sealed class AdaLoraTuner(AdaLoraConfig config) : PeftTuner
 
     /// <summary>PEFT's update_and_allocate: call after optimizer.step() and before the gradients are cleared (the
     /// Trainer does, through <see cref="PeftModel"/>). <paramref name="step"/> = optimizer steps done so far.</summary>
+    public override bool HasAfterOptimizerStep => true;
+
     public override void AfterOptimizerStep(long step)
     {
         using var scope = NewDisposeScope();

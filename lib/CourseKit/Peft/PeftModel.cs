@@ -131,6 +131,8 @@ public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptim
 
     public void AfterOptimizerStep(long step) => Tuner.AfterOptimizerStep(step);
 
+    public bool NeedsAfterOptimizerStep => Tuner.HasAfterOptimizerStep;
+
     public Dictionary<string, Tensor> TrainingState() => Tuner.TrainingState();
 
     public void LoadTrainingState(IReadOnlyDictionary<string, Tensor> state) => Tuner.LoadTrainingState(state);

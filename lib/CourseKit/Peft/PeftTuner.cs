@@ -25,6 +25,9 @@ public abstract class PeftTuner
     /// <summary>Called by the Trainer after every optimizer step (AdaLoRA's rank allocation).</summary>
     public virtual void AfterOptimizerStep(long step) { }
 
+    /// <summary>Whether <see cref="AfterOptimizerStep"/> does anything (AdaLoRA: yes).</summary>
+    public virtual bool HasAfterOptimizerStep => false;
+
     /// <summary>The adapted model's forward. Methods that hook layers need nothing more than the model's own; prompt
     /// and prefix tuning hand it their virtual tokens (inputs_embeds, past_key_values), as Hugging Face's PeftModel does.</summary>
     internal virtual ClassifierOutput Forward(BertPreTrainedModel<ClassifierOutput> model, Tensor inputIds, Tensor? attentionMask,

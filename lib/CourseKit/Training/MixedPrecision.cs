@@ -30,7 +30,7 @@ public sealed class Bf16MasterWeights
             .ToList();
         if (_masters.Count == 0) throw new InvalidOperationException("bf16 training needs trainable fp32 parameters; the model has none");
         _byName = _masters.ToDictionary(m => m.Name, m => m.Master);
-        model.to(ScalarType.BFloat16);
+        ConvertModel(ScalarType.BFloat16);
     }
 
     /// <summary>The fp32 master copies in the model's parameter order: what the optimizer updates and clipping reads.</summary>
@@ -66,20 +66,20 @@ public sealed class Bf16MasterWeights
     /// body left in the model (a loaded checkpoint) become the masters.</summary>
     public void WithFp32Model(Action body, bool loadIntoMasters = false)
     {
-        _model.to(ScalarType.Float32);
+        ConvertModel(ScalarType.Float32);
         try
         {
             CopyMastersIntoModel();
             body();
             if (loadIntoMasters) CopyModelIntoMasters();
         }
-        finally { _model.to(ScalarType.BFloat16); MastersToModel(); }
+        finally { ConvertModel(ScalarType.BFloat16); MastersToModel(); }
     }
 
     /// <summary>Ends mixed precision: the model returns to fp32 with the master values (what callers get after training).</summary>
     public void RestoreFp32Model()
     {
-        _model.to(ScalarType.Float32);
+        ConvertModel(ScalarType.Float32);
         CopyMastersIntoModel();
     }
 
@@ -95,6 +95,16 @@ public sealed class Bf16MasterWeights
         var model = ModelParameters();
         using var noGrad = torch.no_grad();
         foreach (var (name, master) in _masters) master.copy_(model[name]);
+    }
+
+    /// <summary>Module.to(dtype) on the model and on every submodule: TorchSharp's built-in layers (Linear) convert only
+    /// their own weight and bias, not modules registered under them (PEFT's lora_A/lora_B live under the Linear they adapt).</summary>
+    void ConvertModel(ScalarType dtype)
+    {
+        _model.to(dtype);
+        foreach (var (_, module) in _model.named_modules()) module.to(dtype);
+        var left = _model.named_parameters().FirstOrDefault(p => p.parameter.is_floating_point() && p.parameter.dtype != dtype);
+        if (left.name is not null) throw new InvalidOperationException($"parameter '{left.name}' stayed {left.parameter.dtype} when the model was converted to {dtype}");
     }
 
     Dictionary<string, Parameter> ModelParameters() => _model.named_parameters().ToDictionary(p => p.name, p => p.parameter);

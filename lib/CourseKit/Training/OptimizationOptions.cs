@@ -24,6 +24,8 @@ public interface IOptimizationOptions
     bool Resume { get; }
     /// <summary>Where the model trains (null = the CPU).</summary>
     Device? Device { get; }
+    /// <summary>fp32, or bf16 with fp32 master weights (<see cref="Bf16MasterWeights"/>).</summary>
+    Precision Precision => Precision.Fp32;
 }
 
 public static class OptimizationOptions
@@ -50,5 +52,6 @@ public static class OptimizationOptions
         Seed = o.Seed,
         OutputDir = outputDir,
         Resume = o.Resume,
+        Precision = o.Precision,
     };
 }

@@ -40,7 +40,7 @@ sealed class TrainingRun<T>
         long warmup = o.WarmupSteps > 0 ? o.WarmupSteps : (long)Math.Round(o.WarmupRatio * _totalSteps);
 
         torch.manual_seed(o.Seed);
-        if (o.Precision == Precision.Bf16 && _model is IAfterOptimizerStep)
+        if (o.Precision == Precision.Bf16 && _model is IAfterOptimizerStep { NeedsAfterOptimizerStep: true })
             throw new NotSupportedException($"{_model.GetType().Name} changes its weights after each optimizer step, which bf16 master weights would undo; train it in fp32");
         _mixed = o.Precision == Precision.Bf16 ? new Bf16MasterWeights(_model) : null;
         _optimizer = ParameterGroups.AdamW(_model, o, _mixed is null ? null : _mixed.MasterOf);
@@ -133,7 +133,7 @@ sealed class TrainingRun<T>
             _optimizer.step();
             _mixed?.MastersToModel();
         }
-        (_model as IAfterOptimizerStep)?.AfterOptimizerStep(_state.GlobalStep + 1);
+        if (_mixed is null) (_model as IAfterOptimizerStep)?.AfterOptimizerStep(_state.GlobalStep + 1);
         double lr = _scheduler.get_last_lr().First();
         _scheduler.step();
         _state = _state with
@@ -171,7 +171,9 @@ sealed class TrainingRun<T>
     bool EvaluateAndTrackBest()
     {
         long step = _state.GlobalStep;
-        _lastEval = Trainer.RunEvaluation(_task, _model);
+        // Under bf16 the evaluation runs on the fp32 master weights: every task's metric code reads fp32 outputs.
+        if (_mixed is null) _lastEval = Trainer.RunEvaluation(_task, _model);
+        else _mixed.WithFp32Model(() => _lastEval = Trainer.RunEvaluation(_task, _model));
         _log.Add(new LogEntry(LogEntry.Eval, step, Epoch, _lastEval));
         if (_o.MetricForBest is not { } metric) return false;
         if (!_lastEval.TryGetValue(metric, out var value))

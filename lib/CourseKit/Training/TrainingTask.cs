@@ -27,6 +27,10 @@ public interface IAfterOptimizerStep
 {
     /// <param name="step">optimizer steps done so far (1 after the first); gradients are still set.</param>
     void AfterOptimizerStep(long step);
+
+    /// <summary>False when this model's step hook does nothing (a PEFT model whose method has none), so bf16 training,
+    /// which moves gradients to fp32 masters before the hook would run, may go ahead.</summary>
+    bool NeedsAfterOptimizerStep => true;
 }
 
 /// <summary>Writes and reads a model's weights in a checkpoint folder (the Hugging Face layout for BERT/GPT).</summary>

@@ -126,6 +126,8 @@ public sealed record FineTuneOptions : IOptimizationOptions
     /// <summary>Keep the trainer's checkpoints (with optimizer state) after the best model is written.</summary>
     public bool KeepCheckpoints { get; init; }
     public Device? Device { get; init; }
+    /// <summary>fp32, or bf16 with fp32 master weights (<see cref="Bf16MasterWeights"/>; evaluation runs on the masters).</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
     public DataRegistry? Registry { get; init; }
 
     public void Validate()

@@ -64,7 +64,7 @@ public static class FineTuning
                 TotalParameters = total, TrainableParameters = trainable, TrainCount = train.Length,
                 Validation = validationReport, Test = testReport,
                 MajorityBaselineTestAccuracy = MajorityBaselineAccuracy(train, test),
-                LearningRate = o.EffectiveLearningRate, HeadLearningRate = o.ModuleLearningRates is null ? null : o.HeadLearningRate, Seed = o.Seed, Steps = trained.Steps, Epochs = trained.Epochs, StoppedEarly = trained.StoppedEarly,
+                LearningRate = o.EffectiveLearningRate, HeadLearningRate = o.ModuleLearningRates is null ? null : o.HeadLearningRate, Precision = o.Precision, Seed = o.Seed, Steps = trained.Steps, Epochs = trained.Epochs, StoppedEarly = trained.StoppedEarly,
                 WallSeconds = clock.Elapsed.TotalSeconds, TrainSeconds = trained.WallSeconds,
                 PeakMemoryBytes = peak, PeakMemoryMeasure = memoryMeasure, CheckpointBytes = checkpointBytes,
                 History = trained.History, OutputDir = o.OutputDir, BestModelDir = o.OutputDir is null ? null : bestModelDir,
