@@ -311,7 +311,10 @@ Console.WriteLine($"process resident set after loading each backend, cumulative 
 // as one forward pass — *dynamic micro-batching*. One thread owning the model is also what keeps TorchSharp safe in a
 // server: no tensor is made or freed on another thread, and the forward makes no Scalar from a number (TorchSharp
 // 0.107 frees those in a finalizer that races with native calls, dotnet/TorchSharp#1496). The same service runs from the
-// command line as `course serve --model DIR --task embed`; here we start it inside the notebook on a free port.
+// command line as `course serve --model DIR --task embed`; with `--backend onnx` (or `onnx-int8`) ONNX Runtime
+// answers instead: classify, ner and qa on the kit's own export of the folder's head (written to `DIR/onnx/` on first
+// use), through the same tag decoding and answer-span selection as the torch backend. Here we start it inside the
+// notebook on a free port.
 
 // ---- cell 22
 var service = ServingHost.Load(modelDir, new ServingOptions { Task = ServingTask.Embed, Port = 0, MaxBatch = 32, MaxWaitMs = 2 });

@@ -8,9 +8,8 @@ namespace CourseKit.Serving;
 /// <summary>
 /// A sequence classifier served by ONNX Runtime: the folder's sequence-classification head exported by the kit
 /// (<see cref="OnnxExport"/>, int8 for onnx-int8) and run with <see cref="OnnxBertSession"/>; the same labels,
-/// probabilities and result as the torch backend. The graph is <c>--onnx FILE</c>, else the folder's
-/// <c>onnx/sequence-classification[.int8].onnx</c>, exported there on first use (Hugging Face model repositories keep
-/// their ONNX graphs in an onnx/ subfolder too).
+/// probabilities and result as the torch backend. The graph is the given ONNX file, else the folder's
+/// <c>onnx/sequence-classification[.int8].onnx</c>, exported there on first use (<see cref="OnnxFolderGraphs"/>).
 /// </summary>
 public sealed class OnnxClassifier : IServingBackend
 {
@@ -25,25 +24,13 @@ public sealed class OnnxClassifier : IServingBackend
 
     public static OnnxClassifier Load(string modelDir, ServingOptions options)
     {
-        if (!File.Exists(Path.Combine(modelDir, "config.json")))
-            throw new DirectoryNotFoundException($"{modelDir}: not a Hugging Face model folder (no config.json)");
-        var config = BertConfig.Load(Path.Combine(modelDir, "config.json"));
-        var graph = options.OnnxPath ?? ExportedGraph(modelDir, options.Backend == ServingBackend.OnnxInt8);
-        if (!File.Exists(graph)) throw new FileNotFoundException($"{graph}: no such ONNX file", graph);
-        var session = new OnnxBertSession(graph, options.OnnxThreads);
-        if (!session.OutputNames.Contains("logits"))
-            throw new InvalidDataException($"{graph}: not a sequence classifier (outputs {string.Join(", ", session.OutputNames)}; expected logits)");
-        int maxLength = options.MaxSequenceLength ?? config.MaxPositionEmbeddings;
-        return new OnnxClassifier(session, Pretrained.LoadTokenizer(modelDir), TorchBackends.Labels(config), maxLength, graph);
-    }
-
-    /// <summary>The folder's exported classifier graph, written on first use.</summary>
-    public static string ExportedGraph(string modelDir, bool int8)
-    {
-        var path = Path.Combine(modelDir, "onnx", int8 ? "sequence-classification.int8.onnx" : "sequence-classification.onnx");
-        if (!File.Exists(path))
-            OnnxExport.ExportFolder(modelDir, path, new OnnxExportOptions { Head = OnnxExportHead.SequenceClassification, Int8 = int8 });
-        return path;
+        var (session, graph, config) = OnnxFolderGraphs.Open(modelDir, options, OnnxExportHead.SequenceClassification);
+        try
+        {
+            int maxLength = options.MaxSequenceLength ?? config.MaxPositionEmbeddings;
+            return new OnnxClassifier(session, Pretrained.LoadTokenizer(modelDir), TorchBackends.Labels(config), maxLength, graph);
+        }
+        catch { session.Dispose(); throw; }
     }
 
     public ServingTask Task => ServingTask.Classify;

@@ -34,7 +34,7 @@ public sealed class OnnxEmbedBackend : IServingBackend
     public static OnnxEmbedBackend Load(string modelDir, ServingOptions options)
     {
         if (options.Task != ServingTask.Embed)
-            throw new NotSupportedException($"the {ServingNames.Name(options.Backend)} backend serves the embed and classify tasks (ner and qa: use the torch backend)");
+            throw new NotSupportedException($"the sentence-embedding graph serves the embed task, not {ServingNames.Name(options.Task)}");
         var (graph, source) = ReadGraph(modelDir, options);
         var tokenizer = Pretrained.LoadTokenizer(modelDir);
         var (pooling, savedLength) = SentenceEncoder.ReadSentenceConfig(modelDir);

@@ -42,8 +42,13 @@ public static class InferenceBackends
     public static IServingBackend Load(string modelDir, ServingOptions options) => options.Backend switch
     {
         ServingBackend.Torch => TorchBackends.Load(modelDir, options),
-        ServingBackend.Onnx or ServingBackend.OnnxInt8 when options.Task == ServingTask.Classify => OnnxClassifier.Load(modelDir, options),
-        ServingBackend.Onnx or ServingBackend.OnnxInt8 => OnnxEmbedBackend.Load(modelDir, options),
+        ServingBackend.Onnx or ServingBackend.OnnxInt8 => options.Task switch
+        {
+            ServingTask.Classify => OnnxClassifier.Load(modelDir, options),
+            ServingTask.Ner => OnnxTagger.Load(modelDir, options),
+            ServingTask.Qa => OnnxQaReader.Load(modelDir, options),
+            _ => OnnxEmbedBackend.Load(modelDir, options),
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "unknown backend"),
     };
 }

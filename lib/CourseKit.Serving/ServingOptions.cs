@@ -55,7 +55,8 @@ public sealed record ServingOptions
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Tokens per input the model sees (longer inputs are truncated or, for NER and QA, windowed); null = the model's.</summary>
     public int? MaxSequenceLength { get; init; }
-    /// <summary>An ONNX file for the onnx backends; null = model.onnx (model.int8.onnx for onnx-int8) in the model folder.</summary>
+    /// <summary>An ONNX file for the onnx backends; null = the folder's export of the task head (classify, ner, qa:
+    /// <see cref="OnnxFolderGraphs"/>) or, for embed, model.onnx (model.int8.onnx for onnx-int8) in the model folder.</summary>
     public string? OnnxPath { get; init; }
     /// <summary>Intra-op threads of the ONNX Runtime session (0 = its default). Torch threads are set by the host.</summary>
     public int OnnxThreads { get; init; }

@@ -80,34 +80,25 @@ sealed class TorchClassifier : IServingBackend
     public void Dispose() => _model.Dispose();
 }
 
-sealed class TorchQa : IServingBackend
+/// <summary>QA on the kit's TorchSharp reader: <see cref="QaReader"/> with the library's batched logits.</summary>
+sealed class TorchQa : QaReader
 {
     readonly BertForQuestionAnswering _model;
-    readonly BertTextTokenizer _tokenizer;
-    readonly QuestionAnsweringOptions _qa;
 
-    public TorchQa(BertForQuestionAnswering model, BertTextTokenizer tokenizer, ServingOptions options)
+    public TorchQa(BertForQuestionAnswering model, BertTextTokenizer tokenizer, ServingOptions options) : base(tokenizer, model.Config, options)
     {
-        (_model, _tokenizer) = (model, tokenizer);
+        _model = model;
         _model.eval();
-        int maxLength = options.MaxSequenceLength ?? Math.Min(384, model.Config.MaxPositionEmbeddings);
-        _qa = new QuestionAnsweringOptions { MaxLength = maxLength, Stride = maxLength / 3 };
     }
 
-    public ServingTask Task => ServingTask.Qa;
-    public string Description => $"torch extractive QA, windows of {_qa.MaxLength} tokens";
+    public override string Description => $"torch extractive QA, windows of {Qa.MaxLength} tokens";
 
-    public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => TorchBackends.Scoped(() =>
-    {
-        var features = inputs.SelectMany((input, i) => QaFeatures.ForText(_tokenizer, i.ToString(), input.Question ?? "", input.Text, _qa.MaxLength, _qa.Stride)).ToArray();
-        var logits = QuestionAnsweringTask.Logits(_model, _tokenizer, features, batchSize: 16);   // sorted by length inside
-        var answers = QaSpans.BestPerQuestion(features, logits, _qa.NBest, _qa.MaxAnswerLength);
-        return inputs.Select((_, i) => answers.TryGetValue(i.ToString(), out var a) && a.WindowIndex >= 0
-            ? (object)new QaResult(a.Text, a.CharStart, a.CharEnd, a.Score)
-            : new QaResult("", 0, 0, 0)).ToArray();           // no span in any window
-    });
+    public override IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => TorchBackends.Scoped(() => base.Run(inputs));
 
-    public void Dispose() => _model.Dispose();
+    protected override IReadOnlyList<(float[] Start, float[] End)> WindowLogits(IReadOnlyList<QaFeature> features) =>
+        QuestionAnsweringTask.Logits(_model, Tokenizer, features, batchSize: WindowBatch);
+
+    public override void Dispose() => _model.Dispose();
 }
 
 sealed class TorchEmbedder : IServingBackend

@@ -29,11 +29,14 @@ public sealed class OnnxBertSession : IDisposable
         _session = new InferenceSession(onnxPath, _options);
         OutputNames = _session.OutputMetadata.Keys.ToList();
         InputNames = _session.InputMetadata.Keys.ToList();
+        OutputRanks = _session.OutputMetadata.ToDictionary(kv => kv.Key, kv => kv.Value.Dimensions.Length);
         Metadata = _session.ModelMetadata.CustomMetadataMap;
     }
 
     public IReadOnlyList<string> InputNames { get; }
     public IReadOnlyList<string> OutputNames { get; }
+    /// <summary>Each output's number of axes (logits: 2 for a sequence classifier, 3 for a token classifier).</summary>
+    public IReadOnlyDictionary<string, int> OutputRanks { get; }
     /// <summary>The graph's metadata_props (an export's coursekit.head, coursekit.id2label, ...).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
@@ -58,6 +61,13 @@ public sealed class OnnxBertSession : IDisposable
         });
     }
 
+    /// <summary>Runs an already padded batch (its ids, attention mask and token types).</summary>
+    public IReadOnlyDictionary<string, OnnxOutput> Run(TokenizedBatch batch)
+    {
+        var (ids, mask, types, count, length) = Flatten(batch);
+        return Run(ids, mask, types, count, length);
+    }
+
     /// <summary>Tokenizes <paramref name="texts"/> (padded to the longest, truncated at <paramref name="maxLength"/>)
     /// and runs them as one batch.</summary>
     public IReadOnlyDictionary<string, OnnxOutput> Run(BertTextTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength = 256)
@@ -70,6 +80,11 @@ public sealed class OnnxBertSession : IDisposable
     public static (long[] Ids, long[] Mask, long[] Types, int Batch, int Length) Tokenize(BertTextTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength = 256)
     {
         var encoded = tokenizer.EncodeBatch(texts, new EncodeOptions { Padding = PaddingStrategy.Longest, MaxLength = maxLength, Truncation = true });
+        return Flatten(encoded);
+    }
+
+    static (long[] Ids, long[] Mask, long[] Types, int Batch, int Length) Flatten(TokenizedBatch encoded)
+    {
         long[] Flat(Func<TokenizedText, IReadOnlyList<int>> pick) => encoded.Items.SelectMany(i => pick(i).Select(v => (long)v)).ToArray();
         return (Flat(i => i.InputIds), Flat(i => i.AttentionMask), Flat(i => i.TokenTypeIds), encoded.Count, encoded.SequenceLength);
     }

@@ -39,27 +39,43 @@ public static class QuestionAnsweringTask
     public static IReadOnlyList<(float[] Start, float[] End)> Logits(BertForQuestionAnswering model, BertTextTokenizer tokenizer,
         IReadOnlyList<QaFeature> features, int batchSize = 32, Device? device = null)
     {
-        var result = new (float[], float[])[features.Count];
-        var order = Enumerable.Range(0, features.Count).OrderBy(i => features[i].Encoding.Length).ToArray();
         bool wasTraining = model.training;
         model.eval();
         try
         {
             using var noGrad = no_grad();
-            for (int from = 0; from < order.Length; from += batchSize)
+            return Logits(features, batchSize, batch =>
             {
                 using var scope = NewDisposeScope();
-                var ids = order.Skip(from).Take(batchSize).ToArray();
-                using var inputs = Collate(ids.Select(i => features[i]).ToArray(), tokenizer, device);
+                using var inputs = Collate(batch, tokenizer, device);
                 var output = model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds, null, null);
-                var start = output.StartLogits.to(ScalarType.Float32).cpu().data<float>().ToArray();
-                var end = output.EndLogits.to(ScalarType.Float32).cpu().data<float>().ToArray();
-                int length = (int)output.StartLogits.shape[1];
-                for (int k = 0; k < ids.Length; k++)
-                    result[ids[k]] = (start.AsSpan(k * length, length).ToArray(), end.AsSpan(k * length, length).ToArray());
-            }
+                return (output.StartLogits.to(ScalarType.Float32).cpu().data<float>().ToArray(),
+                    output.EndLogits.to(ScalarType.Float32).cpu().data<float>().ToArray(), (int)output.StartLogits.shape[1]);
+            });
         }
         finally { model.train(wasTraining); }
+    }
+
+    /// <summary>
+    /// Start and end logits of every window (in the order given) from any scorer of window batches: windows sorted by
+    /// length in batches of <paramref name="batchSize"/>; <paramref name="scoreBatch"/> returns a batch's start and end
+    /// logits (flat [batch · padded length]) and the padded length. The torch reader and the service's ONNX Runtime
+    /// reader share this, and <see cref="QaSpans"/> reads the answers from it.
+    /// </summary>
+    public static IReadOnlyList<(float[] Start, float[] End)> Logits(IReadOnlyList<QaFeature> features, int batchSize,
+        Func<IReadOnlyList<QaFeature>, (float[] Start, float[] End, int Length)> scoreBatch)
+    {
+        var result = new (float[], float[])[features.Count];
+        var order = Enumerable.Range(0, features.Count).OrderBy(i => features[i].Encoding.Length).ToArray();
+        for (int from = 0; from < order.Length; from += batchSize)
+        {
+            var ids = order.Skip(from).Take(batchSize).ToArray();
+            var (start, end, length) = scoreBatch(ids.Select(i => features[i]).ToArray());
+            if (start.Length != ids.Length * length || end.Length != ids.Length * length)
+                throw new InvalidDataException($"a batch of {ids.Length} windows × {length} tokens got {start.Length} start and {end.Length} end logits");
+            for (int k = 0; k < ids.Length; k++)
+                result[ids[k]] = (start.AsSpan(k * length, length).ToArray(), end.AsSpan(k * length, length).ToArray());
+        }
         return result;
     }
 

@@ -17,22 +17,17 @@ public static class TokenClassificationPredictor
         BertTextTokenizer tokenizer, IReadOnlyList<WordWindow> windows, TokenClassificationOptions? options = null)
     {
         options ??= new TokenClassificationOptions();
-        var rows = new List<float[]>();
-        var perWindow = new IReadOnlyList<int>[windows.Count];
-        var order = Enumerable.Range(0, windows.Count).OrderBy(k => windows[k].Length).ToArray();
         double lossSum = 0;
         long labelled = 0;
-        int labelCount = model.Config.NumLabels;
         bool wasTraining = model.training;
         model.eval();
         try
         {
             using var noGrad = torch.no_grad();
-            for (int start = 0; start < order.Length; start += options.EvalBatchSize)
+            var result = WordLogProbs(windows, model.Config.NumLabels, options.EvalBatchSize, batchWindows =>
             {
                 using var scope = torch.NewDisposeScope();
-                var ids = order.Skip(start).Take(options.EvalBatchSize).ToArray();
-                using var batch = TokenClassificationBatch.Collate(ids.Select(k => windows[k]).ToArray(), tokenizer, options.Device);
+                using var batch = TokenClassificationBatch.Collate(batchWindows, tokenizer, options.Device);
                 var logits = model.forward(batch.Inputs.InputIds, batch.Inputs.AttentionMask, batch.Inputs.TokenTypeIds, null).Logits;
                 if (batch.Labels is { } labels)
                 {
@@ -40,23 +35,62 @@ public static class TokenClassificationPredictor
                     lossSum += nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), flat, ignore_index: -100, reduction: nn.Reduction.Sum).item<float>();
                     labelled += flat.ne(-100).sum().item<long>();
                 }
-                var logProbs = logits.log_softmax(-1).to(ScalarType.Float32).cpu().data<float>().ToArray();
-                int length = (int)logits.shape[1];
-                for (int i = 0; i < ids.Length; i++)
-                {
-                    // Each token's row gets a global number, so the word alignment can pick rows across windows.
-                    int first = rows.Count;
-                    for (int t = 0; t < length; t++)
-                        rows.Add(logProbs.AsSpan((i * length + t) * labelCount, labelCount).ToArray());
-                    perWindow[ids[i]] = Enumerable.Range(first, length).ToArray();
-                }
-            }
+                return (logits.log_softmax(-1).to(ScalarType.Float32).cpu().data<float>().ToArray(), (int)logits.shape[1]);
+            });
+            return (result, labelled == 0 ? double.NaN : lossSum / labelled);
         }
         finally { model.train(wasTraining); }
+    }
+
+    /// <summary>
+    /// Each word's label log-probabilities, per sentence ([sentence][word][label]), from any scorer of window batches:
+    /// the windows in batches of <paramref name="batchSize"/> sorted by length (little padding), <paramref name="scoreBatch"/>
+    /// gives a batch's token log-probabilities (flat [batch · padded length · labels]) and the padded length, and each
+    /// word takes its first piece's row in the window where it has the most context. A word no window scores gets a
+    /// uniform row. The torch predictor and the service's ONNX Runtime tagger share this.
+    /// </summary>
+    public static float[][][] WordLogProbs(IReadOnlyList<WordWindow> windows, int labelCount, int batchSize,
+        Func<IReadOnlyList<WordWindow>, (float[] LogProbs, int Length)> scoreBatch)
+    {
+        var rows = new List<float[]>();
+        var perWindow = new IReadOnlyList<int>[windows.Count];
+        var order = Enumerable.Range(0, windows.Count).OrderBy(k => windows[k].Length).ToArray();
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            var ids = order.Skip(start).Take(batchSize).ToArray();
+            var (logProbs, length) = scoreBatch(ids.Select(k => windows[k]).ToArray());
+            if (logProbs.Length != ids.Length * length * labelCount)
+                throw new InvalidDataException($"a batch of {ids.Length} windows × {length} tokens × {labelCount} labels got {logProbs.Length} scores");
+            for (int i = 0; i < ids.Length; i++)
+            {
+                // Each token's row gets a global number, so the word alignment can pick rows across windows.
+                int first = rows.Count;
+                for (int t = 0; t < length; t++)
+                    rows.Add(logProbs.AsSpan((i * length + t) * labelCount, labelCount).ToArray());
+                perWindow[ids[i]] = Enumerable.Range(first, length).ToArray();
+            }
+        }
         var uniform = Enumerable.Repeat((float)-Math.Log(labelCount), labelCount).ToArray();
         var wordRows = WordAlignment.WordPredictions(windows, perWindow, fallback: -1);
-        var result = wordRows.Select(sentence => sentence.Select(row => row < 0 ? uniform : rows[row]).ToArray()).ToArray();
-        return (result, labelled == 0 ? double.NaN : lossSum / labelled);
+        return wordRows.Select(sentence => sentence.Select(row => row < 0 ? uniform : rows[row]).ToArray()).ToArray();
+    }
+
+    /// <summary>Log-softmax over the last axis of row-major logits [..., <paramref name="labelCount"/>] (for scorers
+    /// that return raw logits, such as an exported graph).</summary>
+    public static float[] LogSoftmax(ReadOnlySpan<float> logits, int labelCount)
+    {
+        var result = new float[logits.Length];
+        for (int row = 0; row < logits.Length; row += labelCount)
+        {
+            var values = logits.Slice(row, labelCount);
+            float max = float.NegativeInfinity;
+            foreach (var v in values) max = Math.Max(max, v);
+            double sum = 0;
+            foreach (var v in values) sum += Math.Exp(v - max);
+            float logSum = max + (float)Math.Log(sum);
+            for (int j = 0; j < labelCount; j++) result[row + j] = values[j] - logSum;
+        }
+        return result;
     }
 
     /// <summary>The predicted label id of every word, per sentence, and the mean loss per labelled token (NaN when
