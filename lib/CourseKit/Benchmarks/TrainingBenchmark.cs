@@ -37,19 +37,22 @@ public sealed record TrainingBenchmarkOptions
         : ThreadCounts.Select(t => Math.Clamp(t, 1, Environment.ProcessorCount)).Distinct().ToList();
 }
 
-/// <summary>One variant's timed steps. <see cref="Mfu"/> is read against the fp32 peak probed at the same thread count;
+/// <summary>One variant's timed steps. <see cref="Mfu"/> is read against the matmul peak of the variant's precision probed
+/// at the same thread count (fp32 steps: the fp32 peak, the usual MFU; bf16 steps: the bf16 peak); <see cref="MfuOfFp32Peak"/>
+/// is every variant's model FLOP rate against the fp32 peak;
 /// <see cref="SpeedupVsFp32"/> is the ratio of median step times to fp32 at the same thread count, from interleaved steps.</summary>
 public sealed record TrainingVariantResult(string Name, Precision Precision, int Threads, SampleSummary StepSeconds, SampleSummary TokensPerSecond,
-    MfuReading Mfu, double SpeedupVsFp32);
+    MfuReading Mfu, double MfuOfFp32Peak, double SpeedupVsFp32);
 
+/// <summary><see cref="Peaks"/>: the fp32 probe of each thread count; <see cref="Bf16Peaks"/>: the bf16 one, when bf16 steps ran.</summary>
 public sealed record TrainingBenchmarkResult(long Parameters, double ModelFlopsPerStep, IReadOnlyList<TrainingVariantResult> Variants,
-    IReadOnlyDictionary<int, PeakProbe> Peaks, IReadOnlyList<AttentionTiming> Attention, JsonObject Json);
+    IReadOnlyDictionary<int, PeakProbe> Peaks, IReadOnlyDictionary<int, PeakProbe> Bf16Peaks, IReadOnlyList<AttentionTiming> Attention, JsonObject Json);
 
 /// <summary>
 /// Throughput and model FLOP utilisation (MFU, Chowdhery et al. 2022, PaLM App. B) of the masked-LM training step in
 /// fp32 and bf16 at one or more thread counts, and fused vs explicit attention. The variants' steps run interleaved
-/// (A B A B …), the fp32 matmul peak is probed before, between and after them on the model's own shapes, and MFU is
-/// read against the highest peak of the run; every figure is given as min / median / max over the timed steps.
+/// (A B A B …), the fp32 (and bf16) matmul peak is probed before, between and after them on the model's own shapes, and
+/// MFU is read against the highest peak of the run; every figure is given as min / median / max over the timed steps.
 /// </summary>
 public static class TrainingBenchmark
 {
@@ -77,28 +80,32 @@ public static class TrainingBenchmark
         var variants = threads.SelectMany(t => o.Precisions.Select(p => new TrainingStepVariant(o.Model, p, t, batch))).ToList();
         var shapes = PeakProbe.ForBert(o.Model, o.BatchSize * o.SequenceLength);
         var peaks = threads.ToDictionary(t => t, t => new PeakProbe(shapes, o.ProbeSecondsPerShape, t));
+        var bf16Peaks = o.Precisions.Contains(Precision.Bf16)
+            ? threads.ToDictionary(t => t, t => new PeakProbe(shapes, o.ProbeSecondsPerShape, t, torch.ScalarType.BFloat16))
+            : new Dictionary<int, PeakProbe>();
+        var probes = peaks.Values.Concat(bf16Peaks.Values).ToList();
 
         using var progress = Reporter.StartProgress("training steps (interleaved)", (o.WarmupSteps + o.TimedSteps) * variants.Count);
         int done = 0;
         var steps = variants.Select(v => (Func<double>)(() => { double s = v.Step(); progress.Report(++done, v.Name); return s; })).ToList();
-        foreach (var p in peaks.Values) p.Sample("before");
+        foreach (var p in probes) p.Sample("before");
         var samples = Interleaving.Run(steps, o.WarmupSteps, o.TimedSteps, round =>
         {
             bool last = round == o.TimedSteps - 1;
             if (last || (round + 1) % o.ProbeEvery == 0)
-                foreach (var p in peaks.Values) p.Sample(last ? "after" : $"after round {round + 1}");
+                foreach (var p in probes) p.Sample(last ? "after" : $"after round {round + 1}");
         });
-        if (o.TimedSteps == 0) foreach (var p in peaks.Values) p.Sample("after");
+        if (o.TimedSteps == 0) foreach (var p in probes) p.Sample("after");
 
         double flopsPerStep = o.BatchSize * TrainingFlopsPerSequence(o.Model, o.SequenceLength, batch.MaskedTokens / (double)o.BatchSize);
-        var results = Summarise(variants, samples, peaks, flopsPerStep, o.BatchSize * o.SequenceLength);
+        var results = Summarise(variants, samples, peaks, bf16Peaks, flopsPerStep, o.BatchSize * o.SequenceLength);
         var attention = o.AttentionLengths.Count == 0 ? [] : AttentionBenchmark.Run(o);
-        var json = TrainingBenchmarkJson.Build(o, variants[0].Parameters, flopsPerStep, results, peaks, attention, environmentBefore);
-        return new TrainingBenchmarkResult(variants[0].Parameters, flopsPerStep, results, peaks, attention, json);
+        var json = TrainingBenchmarkJson.Build(o, variants[0].Parameters, flopsPerStep, results, peaks, bf16Peaks, attention, environmentBefore);
+        return new TrainingBenchmarkResult(variants[0].Parameters, flopsPerStep, results, peaks, bf16Peaks, attention, json);
     }
 
     static List<TrainingVariantResult> Summarise(List<TrainingStepVariant> variants, IReadOnlyList<IReadOnlyList<double>> samples,
-        Dictionary<int, PeakProbe> peaks, double flopsPerStep, int tokensPerStep)
+        Dictionary<int, PeakProbe> peaks, Dictionary<int, PeakProbe> bf16Peaks, double flopsPerStep, int tokensPerStep)
     {
         var medians = variants.Select((v, i) => (v, Median: SampleSummary.Of(samples[i]).Median)).ToList();
         return variants.Select((v, i) =>
@@ -106,8 +113,10 @@ public static class TrainingBenchmark
             var seconds = SampleSummary.Of(samples[i]);
             var fp32 = medians.FirstOrDefault(m => m.v.Threads == v.Threads && m.v.Precision == Precision.Fp32);
             double speedup = fp32.v is null ? double.NaN : fp32.Median / seconds.Median;
-            var mfu = new MfuReading(seconds.Inverse(flopsPerStep / 1e9), peaks[v.Threads].Peak);
-            return new TrainingVariantResult(v.Name, v.Precision, v.Threads, seconds, seconds.Inverse(tokensPerStep), mfu, speedup);
+            var achieved = seconds.Inverse(flopsPerStep / 1e9);
+            var mfu = new MfuReading(achieved, (v.Precision == Precision.Bf16 ? bf16Peaks : peaks)[v.Threads].Peak);
+            return new TrainingVariantResult(v.Name, v.Precision, v.Threads, seconds, seconds.Inverse(tokensPerStep), mfu,
+                achieved.Median / peaks[v.Threads].Peak, speedup);
         }).ToList();
     }
 }

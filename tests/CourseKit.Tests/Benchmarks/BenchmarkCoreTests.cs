@@ -1,6 +1,7 @@
 using CourseKit.Benchmarks;
 using CourseKit.Models;
 using CourseKit.Native;
+using TorchSharp;
 
 namespace CourseKit.Tests.Benchmarks;
 
@@ -104,6 +105,9 @@ public class BenchmarkCoreTests
         Assert.Equal(1.0, r.Variants[0].SpeedupVsFp32, 12);
         Assert.Equal(r.Peaks[1].Peak, r.Variants[0].Mfu.PeakGflops, 12);
         Assert.Equal(3, r.Peaks[1].PerSample.Count);   // before, after round 2, after the last round
+        Assert.Equal(torch.ScalarType.BFloat16, r.Bf16Peaks[1].Dtype);
+        Assert.Equal(r.Bf16Peaks[1].Peak, r.Variants[1].Mfu.PeakGflops, 12);   // a bf16 step is read against the bf16 peak
+        Assert.Equal(r.Variants[1].Mfu.AchievedGflops.Median / r.Peaks[1].Peak, r.Variants[1].MfuOfFp32Peak, 9);
         var json = r.Json;
         Assert.Equal(2, json["variants"]!.AsArray().Count);
         Assert.NotNull(json["environment_before"]!["load_average"]);

@@ -47,19 +47,17 @@ static class BenchTrainCommand
 
     static void Print(TrainingBenchmarkResult r, TrainingBenchmarkOptions o)
     {
-        foreach (var (threads, probe) in r.Peaks)
-            Console.WriteLine($"fp32 matmul peak, {threads} thread(s): {probe.Peak:F1} GFLOP/s (best window of {probe.PerSample.Count} samples; " +
-                              $"per-sample best min / median / max {probe.PerSample.Format()}; by shape: " +
-                              string.Join(", ", probe.PerShape.Select(kv => $"{kv.Key} {kv.Value:F1}")) + ")");
+        foreach (var (dtype, peaks) in new[] { ("fp32", r.Peaks), ("bf16", r.Bf16Peaks) })
+            foreach (var (threads, probe) in peaks)
+                Console.WriteLine($"{dtype} matmul peak, {threads} thread(s): {probe.Peak:F1} GFLOP/s (best window of {probe.PerSample.Count} samples; " +
+                                  $"per-sample best min / median / max {probe.PerSample.Format()}; by shape: " +
+                                  string.Join(", ", probe.PerShape.Select(kv => $"{kv.Key} {kv.Value:F1}")) + ")");
         Console.WriteLine($"small BERT ({r.Parameters:N0} parameters), batch {o.BatchSize} × {o.SequenceLength}, {o.TimedSteps} timed steps per variant, interleaved; " +
                           "figures are min / median / max over steps");
-        Console.WriteLine($"{"variant",-18} {"ms/step",-22} {"tokens/s",-24} {"vs fp32",8}  MFU (of the fp32 peak)");
+        Console.WriteLine($"{"variant",-18} {"ms/step",-22} {"tokens/s",-24} {"vs fp32",8}  {"of fp32 peak",12}  MFU (against its precision's peak)");
         foreach (var v in r.Variants)
-        {
-            string mfu = v.Precision == Precision.Fp32 ? v.Mfu.Format()
-                : $"{v.Mfu.AchievedGflops.Median:F1} model GFLOP/s = {v.Mfu.Mfu.Median:P1} of the fp32 peak";
-            Console.WriteLine($"{v.Name,-18} {v.StepSeconds.Scale(1000).Format("F0"),-22} {v.TokensPerSecond.Format("F0"),-24} {v.SpeedupVsFp32,7:F2}×  {mfu}");
-        }
+            Console.WriteLine($"{v.Name,-18} {v.StepSeconds.Scale(1000).Format("F0"),-22} {v.TokensPerSecond.Format("F0"),-24} {v.SpeedupVsFp32,7:F2}×  " +
+                              $"{v.MfuOfFp32Peak,12:P1}  {v.Mfu.Format()}");
         Console.WriteLine($"  FLOPs: {TrainingBenchmark.FlopsFormula}");
         if (r.Attention.Count == 0) return;
         Console.WriteLine($"{"what",-14} {"seq",5} {"batch",5} {"explicit ms",20} {"fused ms",20} {"explicit/fused",15}");
