@@ -9,7 +9,15 @@ public sealed record AgreementScore(string Level, int Count, double Accuracy, do
 
 /// <summary>Calibration of the test probabilities before and after temperature scaling (fitted on validation).</summary>
 public sealed record CalibrationSummary(double Temperature, double EceBefore, double EceAfter, double NllBefore, double NllAfter,
-    IReadOnlyList<ReliabilityBin> ReliabilityBefore, IReadOnlyList<ReliabilityBin> ReliabilityAfter, IReadOnlyList<CoveragePoint> CoverageAccuracy);
+    IReadOnlyList<ReliabilityBin> ReliabilityBefore, IReadOnlyList<ReliabilityBin> ReliabilityAfter, IReadOnlyList<CoveragePoint> CoverageAccuracy)
+{
+    /// <summary>ECE on the validation part T was fitted on, before and after (NaN when not measured).</summary>
+    public double ValidationEceBefore { get; init; } = double.NaN;
+    public double ValidationEceAfter { get; init; } = double.NaN;
+    /// <summary>Accuracy of the validation and test parts: confidence that suits one suits the other only when they agree.</summary>
+    public double ValidationAccuracy { get; init; } = double.NaN;
+    public double TestAccuracy { get; init; } = double.NaN;
+}
 
 /// <summary>Everything <c>monitor train</c> measured; <see cref="ToJson"/> is metrics.json.</summary>
 public sealed record MonitorTrainResult
@@ -19,6 +27,8 @@ public sealed record MonitorTrainResult
     public required IReadOnlyList<AgreementScore> Agreement { get; init; }
     public required CalibrationSummary Calibration { get; init; }
     public required double ReferenceNegativeShare { get; init; }
+    /// <summary>The alarm thresholds calibrated on validation no-change streams (per detector family and volume).</summary>
+    public IReadOnlyList<CalibratedThreshold> Thresholds { get; init; } = [];
     public required IReadOnlyList<SimulationRow> Detectors { get; init; }
     public required SimulationOptions Simulation { get; init; }
     public required IReadOnlyList<DriftScoreAuroc> Drift { get; init; }
@@ -51,6 +61,8 @@ public sealed record MonitorTrainResult
             {
                 ["temperature"] = Round(Calibration.Temperature), ["ece_before"] = Round(Calibration.EceBefore), ["ece_after"] = Round(Calibration.EceAfter),
                 ["nll_before"] = Round(Calibration.NllBefore), ["nll_after"] = Round(Calibration.NllAfter), ["bins"] = Metrics.Calibration.DefaultBins,
+                ["validation_ece_before"] = Round(Calibration.ValidationEceBefore), ["validation_ece_after"] = Round(Calibration.ValidationEceAfter),
+                ["validation_accuracy"] = Round(Calibration.ValidationAccuracy), ["test_accuracy"] = Round(Calibration.TestAccuracy),
                 ["reliability_before"] = Bins(Calibration.ReliabilityBefore), ["reliability_after"] = Bins(Calibration.ReliabilityAfter),
                 ["coverage_accuracy"] = Array(Calibration.CoverageAccuracy, p => new JsonObject
                     { ["threshold"] = Round(p.Threshold), ["coverage"] = Round(p.Coverage), ["accuracy"] = Round(p.Accuracy) }),
@@ -60,6 +72,11 @@ public sealed record MonitorTrainResult
             {
                 ["seeds"] = Simulation.Seeds, ["per_day"] = new JsonArray(Simulation.Volumes.Select(v => (JsonNode)v).ToArray()), ["shift_day"] = Simulation.ShiftDay, ["days"] = Simulation.Days, ["null_days"] = Simulation.NullDays,
             },
+            ["detector_thresholds"] = Array(Thresholds, t => new JsonObject
+            {
+                ["family"] = t.Family, ["per_day"] = t.PerDay, ["threshold"] = t.Threshold, ["validation_false_alarms_per_100_days"] = Round(t.ValidationFalseAlarmsPer100Days),
+                ["budget_per_100_days"] = t.BudgetPer100Days, ["validation_streams"] = t.Streams, ["days_per_stream"] = t.DaysPerStream,
+            }),
             ["detectors"] = Array(Detectors, d => new JsonObject
             {
                 ["detector"] = d.Detector, ["per_day"] = d.PerDay, ["shift"] = d.Shift, ["median_delay_days"] = Round(d.MedianDelayDays), ["mean_delay_days"] = Round(d.MeanDelayDays),
@@ -90,8 +107,10 @@ public sealed record MonitorTrainResult
     {
         var lines = new List<string>();
         lines.AddRange(Agreement.Select(a => $"test {a.Level}: accuracy {a.Accuracy:F3}, macro-F1 {a.MacroF1:F3} ({a.Count} sentences)"));
-        lines.Add($"calibration: temperature {Calibration.Temperature:F3}, ECE (15 bins) {Calibration.EceBefore:F4} -> {Calibration.EceAfter:F4}");
+        lines.Add($"calibration: temperature {Calibration.Temperature:F3}, ECE (15 bins) {Calibration.EceBefore:F4} -> {Calibration.EceAfter:F4}"
+            + $" (validation, where T was fitted: {Calibration.ValidationEceBefore:F4} -> {Calibration.ValidationEceAfter:F4}; accuracy validation {Calibration.ValidationAccuracy:F3}, test {Calibration.TestAccuracy:F3})");
         lines.Add($"reference negative share (validation, predicted): {ReferenceNegativeShare:P1}");
+        lines.AddRange(Thresholds.Select(t => $"threshold {t.Family}, {t.PerDay}/day: {t.Threshold:G4} ({t.ValidationFalseAlarmsPer100Days:F2} false alarms per 100 validation days, budget {t.BudgetPer100Days:G3})"));
         lines.AddRange(Detectors.Select(d => $"{d.Detector}, {d.PerDay}/day, shift +{d.Shift * 100:F0} pts: median delay {d.MedianDelayDays:F1} days, detected {d.DetectedShare:P0}, false alarms {d.FalseAlarmsPer100Days:F2} per 100 days"));
         lines.AddRange(Drift.Select(d => $"drift ({DriftEmbeddings} embeddings) PhraseBank vs {d.Foreign}: AUROC nearest-neighbour {d.NearestNeighbour:F3}, max-softmax {d.MaxSoftmax:F3}, energy {d.Energy:F3}, batch MMD {d.BatchMmd:F3}"));
         if (NerEntityF1 is { } f) lines.Add($"NER ({NerSource}): entity F1 {f:F3}");

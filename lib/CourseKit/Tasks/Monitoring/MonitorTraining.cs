@@ -40,9 +40,11 @@ public static class MonitorTraining
         double reference = validation.Logits.Count(z => Calibration.Top(z).Predicted == SentimentLabels.Negative) / (double)validation.Logits.Length;
         Lap("calibration");
 
-        var detectors = DetectorSimulation.Run(
-            data.Test.Select((e, i) => new SimulationSentence(e.Label, Calibration.Top(test.Logits[i]).Predicted == SentimentLabels.Negative)).ToArray(),
-            reference, DetectorFactories(o.Settings), o.Simulation);
+        // Thresholds from no-change streams of validation sentences; delays and false alarms reported on test sentences.
+        var families = DetectorFamilies(o.Settings);
+        var (thresholds, detectors) = DetectorCalibration.CalibrateAndEvaluate(
+            SimulationPool(data.Validation, validation.Logits), SimulationPool(data.Test, test.Logits), reference, families, o.Simulation);
+        double cusumH = thresholds.First(t => t.Family == families[0].Name && t.PerDay == o.Simulation.PerDay).Threshold;
         Lap("simulation");
 
         var (outOfDomain, drift) = MeasureDrift(o, scorer, data, validation, test, calibration.Temperature);
@@ -59,13 +61,13 @@ public static class MonitorTraining
         }
         Lap("entities");
 
-        var settings = o.Settings with { Temperature = calibration.Temperature, ReferenceNegativeShare = reference };
+        var settings = o.Settings with { Temperature = calibration.Temperature, ReferenceNegativeShare = reference, CusumH = cusumH };
         var modelDir = Path.Combine(o.OutputDir, ModelFolder);
         MonitorModel.Save(modelDir, trained.BestModelDir!, nerDir, settings, outOfDomain, fineTune.MaxLength, embedder is null ? null : encoder);
         var result = new MonitorTrainResult
         {
             Profile = o.Profile.Name(), ModelDir = modelDir, Agreement = agreement, Calibration = calibration, ReferenceNegativeShare = reference,
-            Detectors = detectors, Simulation = o.Simulation, Drift = drift, OutOfDomainThreshold = outOfDomain.Threshold,
+            Thresholds = thresholds, Detectors = detectors, Simulation = o.Simulation, Drift = drift, OutOfDomainThreshold = outOfDomain.Threshold,
             DriftEmbeddings = embedder is null ? "fine-tuned classifier" : $"pretrained {Path.GetFileName(Path.TrimEndingDirectorySeparator(encoder))}",
             NerSource = nerSource, NerEntityF1 = nerF1, Entities = entities.Summary(minCount: 1).Take(30).ToArray(),
             StageSeconds = stages, WallSeconds = clock.Elapsed.TotalSeconds,
@@ -76,13 +78,14 @@ public static class MonitorTraining
         return result;
     }
 
-    /// <summary>The detectors the simulation compares: the monitor's CUSUM, a more eager one, and Page–Hinkley.</summary>
-    public static IReadOnlyList<Func<IChangeDetector>> DetectorFactories(MonitorSettings s) =>
-    [
-        () => new CusumDetector(s.CusumK, s.CusumH),
-        () => new CusumDetector(s.CusumK, s.CusumH - 1),
-        () => new PageHinkleyDetector(s.CusumK, s.CusumH),
-    ];
+    /// <summary>The detectors the simulation compares, thresholds left to calibration: the monitor's CUSUM (first), one
+    /// tuned to smaller shifts (k is half the shift in σ it finds fastest), and Page–Hinkley.</summary>
+    public static IReadOnlyList<DetectorFamily> DetectorFamilies(MonitorSettings s) =>
+        [DetectorFamily.Cusum(s.CusumK), DetectorFamily.Cusum(s.CusumK / 2), DetectorFamily.PageHinkley(s.CusumK)];
+
+    /// <summary>Each sentence's gold class and whether the classifier called it negative (argmax: temperature-free).</summary>
+    static SimulationSentence[] SimulationPool(IReadOnlyList<LabeledText> part, float[][] logits) =>
+        part.Select((e, i) => new SimulationSentence(e.Label, Calibration.Top(logits[i]).Predicted == SentimentLabels.Negative)).ToArray();
 
     static ScoredTexts Scored(ISentimentScorer scorer, IReadOnlyList<LabeledText> part) => scorer.Score(part.Select(e => e.Text).ToArray());
 
@@ -97,8 +100,17 @@ public static class MonitorTraining
             Calibration.ExpectedCalibrationError(before, testGold), Calibration.ExpectedCalibrationError(after, testGold),
             Calibration.NegativeLogLikelihood(before, testGold), Calibration.NegativeLogLikelihood(after, testGold),
             Calibration.ReliabilityBins(before, testGold), Calibration.ReliabilityBins(after, testGold),
-            Calibration.CoverageAccuracy(after, testGold));
+            Calibration.CoverageAccuracy(after, testGold))
+        {
+            // Where T was fitted: a test ECE that rises while this one falls says the two parts disagree (a small
+            // validation part on which the best epoch was also chosen), not that the fit is wrong.
+            ValidationEceBefore = Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(validation.Logits), validationGold),
+            ValidationEceAfter = Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(validation.Logits, temperature), validationGold),
+            ValidationAccuracy = Accuracy(validation.Logits, validationGold), TestAccuracy = Accuracy(test.Logits, testGold),
+        };
     }
+
+    static double Accuracy(float[][] logits, int[] gold) => logits.Where((z, i) => Calibration.Top(z).Predicted == gold[i]).Count() / (double)gold.Length;
 
     /// <summary>Test accuracy and macro-F1 on all test sentences (50 %) and on those also in the 66 %, 75 % and 100 % files.</summary>
     public static IReadOnlyList<AgreementScore> AgreementScores(IReadOnlyList<LabeledText> test, float[][] logits, DataRegistry? registry)

@@ -1,4 +1,5 @@
 using CourseKit.Metrics;
+using CourseKit.Models;
 using static TorchSharp.torch;
 
 namespace CourseKit.Tasks.Monitoring;
@@ -53,7 +54,9 @@ public sealed class OutOfDomainReference
         var y = Matrix(Embeddings);
         double Mean(Tensor a, Tensor b, bool sameSet)
         {
-            var k = exp(-cdist(a, b).pow(2) / (2 * Bandwidth * Bandwidth));
+            // square() and a cached divisor: no Scalar left to TorchSharp 0.107's finalizer race (the full profile's
+            // monitor train died here in pow(2) with c10's Scalar.h assert); same operations, same numbers.
+            var k = exp((-cdist(a, b).square()).div(CachedScalars.Of(2 * Bandwidth * Bandwidth)));
             long n = a.shape[0];
             // Unbiased: leave the diagonal (a point with itself) out within one set.
             return sameSet ? (k.sum().item<float>() - n) / (double)(n * (n - 1)) : k.mean().item<float>();

@@ -57,6 +57,46 @@ public class CalibrationTests
     }
 
     [Fact]
+    public void Temperature_fitted_on_a_validation_part_that_is_more_accurate_than_test_raises_the_test_ece()
+    {
+        // Chapter 09's quick profile: the fit is right, the split is what moves ECE up. Validation: logits [2, 0]
+        // twenty times, right 19 times (the best epoch was picked there, 99 sentences): the NLL optimum gives
+        // sigmoid(2/T) = 19/20, T = 2 / ln 19 = 0.6792 (< 1, sharpen), and validation ECE falls from
+        // |0.8808 - 0.95| = 0.0692 to 0. Test: the same logits right 3 times in 4: ECE |0.8808 - 0.75| = 0.1308
+        // before, |0.95 - 0.75| = 0.20 after. Same logits, opposite needs: one scalar cannot serve both.
+        float[][] Rows(int n) => Enumerable.Repeat(new float[] { 2, 0 }, n).ToArray();
+        var validation = Rows(20);
+        int[] validationGold = [.. Enumerable.Repeat(0, 19), 1];
+        var test = Rows(4);
+        int[] testGold = [0, 0, 0, 1];
+        double raw = 1 / (1 + Math.Exp(-2));
+
+        double t = TemperatureScaling.Fit(validation, validationGold);
+        Assert.Equal(2 / Math.Log(19), t, 3);
+        Assert.Equal(0.95 - raw, Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(validation), validationGold), 4);
+        Assert.Equal(0.0, Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(validation, t), validationGold), 3);
+        Assert.Equal(raw - 0.75, Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(test), testGold), 4);
+        Assert.Equal(0.20, Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(test, t), testGold), 3);
+        // Fitted on a part like the test part, the same routine lowers the test ECE (to 0, as in the test above).
+        double onTestLike = TemperatureScaling.Fit(Rows(8), [0, 0, 0, 1, 0, 0, 0, 1]);
+        Assert.Equal(0.0, Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(test, onTestLike), testGold), 3);
+    }
+
+    [Fact]
+    public void Temperature_fit_is_the_grid_minimum_of_the_validation_nll_on_three_classes()
+    {
+        // Unequal logits, three classes, one confidently wrong row: the golden-section search must land where a
+        // brute-force scan of the NLL over T does (a search bug, e.g. a flipped bracket, would not).
+        float[][] logits = [[3, 1, -2], [0.5f, 0.4f, 2], [-1, 4, 0], [2.5f, -1, 0.3f], [0, 0.2f, 0.1f], [4, -2, -1]];
+        int[] gold = [0, 2, 1, 0, 1, 2];
+        double fitted = TemperatureScaling.Fit(logits, gold);
+        var scan = Enumerable.Range(0, 4000).Select(i => Math.Exp(Math.Log(0.05) + i * (Math.Log(20) - Math.Log(0.05)) / 3999))
+            .MinBy(t => TemperatureScaling.NegativeLogLikelihood(logits, gold, t));
+        Assert.Equal(scan, fitted, 2);
+        Assert.True(fitted > 1, $"a confidently wrong answer calls for softening, got T = {fitted}");
+    }
+
+    [Fact]
     public void Temperature_scaling_never_changes_the_predicted_class()
     {
         float[][] logits = [[3, 1, -2], [0.5f, 0.4f, 2], [-1, 4, 0]];
