@@ -22,7 +22,7 @@ public static class ClassifierAccuracy
         return Accuracy(data, batchSize, texts =>
         {
             using var scope = NewDisposeScope();
-            using var mode = inference_mode();
+            using var noGrad = no_grad();   // not inference_mode: its tensors cannot be updated in place afterwards, anywhere
             var inputs = tokenizer.EncodeBatch(texts, new EncodeOptions { Padding = PaddingStrategy.Longest, MaxLength = maxLength }).ToTensors(CPU);
             var logits = model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds, null).Logits;
             return logits.argmax(-1).data<long>().Select(v => (int)v).ToArray();

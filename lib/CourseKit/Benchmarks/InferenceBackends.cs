@@ -42,7 +42,7 @@ public sealed class TorchBackend : IInferenceBackend
     public float[]? Run(long[] inputIds, long[] attentionMask, int batch, int length, bool keepOutput)
     {
         using var scope = NewDisposeScope();
-        using var mode = inference_mode();
+        using var noGrad = no_grad();   // not inference_mode: its tensors cannot be updated in place afterwards, anywhere
         var ids = torch.tensor(inputIds, [batch, length]);
         var mask = torch.tensor(attentionMask, [batch, length]);
         var output = _model.forward(ids, mask, null);
@@ -78,7 +78,7 @@ public sealed class ModuleBackend(string name, Func<Tensor, Tensor, Tensor> forw
     public float[]? Run(long[] inputIds, long[] attentionMask, int batch, int length, bool keepOutput)
     {
         using var scope = NewDisposeScope();
-        using var mode = inference_mode();
+        using var noGrad = no_grad();   // not inference_mode: its tensors cannot be updated in place afterwards, anywhere
         var output = forward(torch.tensor(inputIds, [batch, length]), torch.tensor(attentionMask, [batch, length]));
         var result = output.to_type(ScalarType.Float32).contiguous();
         return keepOutput ? result.data<float>().ToArray() : null;   // the copy out also waits for the result
