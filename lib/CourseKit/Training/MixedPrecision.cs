@@ -53,7 +53,7 @@ public sealed class Bf16MasterWeights
         }
     }
 
-    /// <summary>Rounds the updated masters into the model's bf16 parameters.</summary>
+    /// <summary>Copies the masters into the model's parameters: rounded into bf16 after a step, exact while it is fp32.</summary>
     public void MastersToModel()
     {
         var model = ModelParameters();
@@ -69,7 +69,7 @@ public sealed class Bf16MasterWeights
         ConvertModel(ScalarType.Float32);
         try
         {
-            CopyMastersIntoModel();
+            MastersToModel();
             body();
             if (loadIntoMasters) CopyModelIntoMasters();
         }
@@ -80,14 +80,7 @@ public sealed class Bf16MasterWeights
     public void RestoreFp32Model()
     {
         ConvertModel(ScalarType.Float32);
-        CopyMastersIntoModel();
-    }
-
-    void CopyMastersIntoModel()
-    {
-        var model = ModelParameters();
-        using var noGrad = torch.no_grad();
-        foreach (var (name, master) in _masters) model[name].copy_(master);
+        MastersToModel();
     }
 
     void CopyModelIntoMasters()
