@@ -20,7 +20,7 @@ public static class PrecisionLossCurves
 {
     public static IReadOnlyList<LossCurve> Run(int steps, int seed = 42)
     {
-        var tokenizer = BertTextTokenizer.Cased(DataRegistry.Default.Require("bert-vocab").File("bert-base-cased-vocab.txt"));
+        var tokenizer = BertTextTokenizer.Cased(BertVocabFiles.Cased());
         var recipe = PretrainingRecipes.Bert(Profile.Quick, seed) with
         {
             Steps = steps, WarmupSteps = Math.Max(1, steps / 10), LogEverySteps = Math.Max(1, steps / 20), EvalEverySteps = steps, SaveEverySteps = 0,

@@ -16,9 +16,7 @@ namespace CourseKit.Benchmarks;
 sealed class TrainingStepVariant
 {
     readonly BertForMaskedLM _model;
-    readonly Bf16MasterWeights? _mixed;
-    readonly optim.Optimizer _optimizer;
-    readonly List<Parameter> _clipped;
+    readonly PrecisionAwareOptimizer _optimizer;
     readonly MaskedLmBatch _batch;
 
     public TrainingStepVariant(BertConfig config, Precision precision, int threads, MaskedLmBatch batch)
@@ -30,9 +28,7 @@ sealed class TrainingStepVariant
         _model = new BertForMaskedLM(config);
         _model.train();
         Parameters = ParameterCounts.Total(_model);
-        _mixed = precision == Precision.Bf16 ? new Bf16MasterWeights(_model) : null;
-        _optimizer = ParameterGroups.AdamW(_model, new TrainerOptions { LearningRate = 1e-4, Precision = precision }, _mixed is null ? null : _mixed.MasterOf);
-        _clipped = _mixed?.Masters.ToList() ?? _model.parameters().ToList();
+        _optimizer = new PrecisionAwareOptimizer(_model, new TrainerOptions { LearningRate = 1e-4, Precision = precision });
     }
 
     public Precision Precision { get; }
@@ -46,12 +42,9 @@ sealed class TrainingStepVariant
         torch.set_num_threads(Threads);
         using var scope = torch.NewDisposeScope();
         var clock = Stopwatch.StartNew();
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         MaskedLmPretraining.MaskedLoss(_model, _batch).backward();
-        _mixed?.GradientsToMasters();
-        nn.utils.clip_grad_norm_(_clipped, 1.0);
-        _optimizer.step();
-        _mixed?.MastersToModel();
+        _optimizer.Step(maxGradNorm: 1.0);
         return clock.Elapsed.TotalSeconds;
     }
 

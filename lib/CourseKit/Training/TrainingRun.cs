@@ -15,11 +15,9 @@ sealed class TrainingRun<T>
     readonly nn.Module _model;
     readonly int _batchesPerEpoch;
     readonly long _totalSteps;
-    readonly optim.Optimizer _optimizer;
+    readonly PrecisionAwareOptimizer _optimizer;
     readonly optim.lr_scheduler.LRScheduler _scheduler;
-    readonly List<TorchSharp.Modules.Parameter> _parameters;
     readonly TrainingLog _log;
-    readonly Bf16MasterWeights? _mixed;
     readonly Stopwatch _clock = new();
     TrainerState _state;
     string? _lastCheckpoint;
@@ -40,12 +38,8 @@ sealed class TrainingRun<T>
         long warmup = o.WarmupSteps > 0 ? o.WarmupSteps : (long)Math.Round(o.WarmupRatio * _totalSteps);
 
         torch.manual_seed(o.Seed);
-        if (o.Precision == Precision.Bf16 && _model is IAfterOptimizerStep { NeedsAfterOptimizerStep: true })
-            throw new NotSupportedException($"{_model.GetType().Name} changes its weights after each optimizer step, which bf16 master weights would undo; train it in fp32");
-        _mixed = o.Precision == Precision.Bf16 ? new Bf16MasterWeights(_model) : null;
-        _optimizer = ParameterGroups.AdamW(_model, o, _mixed is null ? null : _mixed.MasterOf);
-        _scheduler = optim.lr_scheduler.LambdaLR(_optimizer, LearningRateSchedules.Multiplier(o.Schedule, warmup, _totalSteps));
-        _parameters = _mixed?.Masters.ToList() ?? _model.parameters().Where(p => p.requires_grad).ToList();
+        _optimizer = new PrecisionAwareOptimizer(_model, o);
+        _scheduler = optim.lr_scheduler.LambdaLR(_optimizer.Optimizer, LearningRateSchedules.Multiplier(o.Schedule, warmup, _totalSteps));
         _log = new TrainingLog(o.OutputDir);
         _state = new TrainerState { Seed = o.Seed };
     }
@@ -55,6 +49,19 @@ sealed class TrainingRun<T>
     double TokensPerSecond => _tokensThisRun / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
 
     public TrainingResult Run(CancellationToken cancel)
+    {
+        // However the loop ends (finished, stopped early, cancelled, diverged), the caller's model is fp32 again.
+        try { TrainSteps(cancel); }
+        finally { _optimizer.Finish(); }
+        var bestPath = Trainer.BestPath(_o, _state);
+        if (_o.LoadBestAtEnd && bestPath is { } bestDir && Directory.Exists(bestDir))
+            _task.Store.Load(_model, bestDir);
+        _model.eval();
+        return new TrainingResult(_state.GlobalStep, Epoch, _lastEval, _state.BestMetric, bestPath, _lastCheckpoint, _stoppedEarly,
+            _clock.Elapsed.TotalSeconds, TokensPerSecond, _log.Entries.ToList());
+    }
+
+    void TrainSteps(CancellationToken cancel)
     {
         ResumeOrStartFresh();
         _clock.Start();
@@ -77,14 +84,6 @@ sealed class TrainingRun<T>
             bool newBest = evaluate && EvaluateAndTrackBest();
             SaveIfDue(evaluate, newBest);
         }
-
-        _mixed?.RestoreFp32Model();
-        var bestPath = Trainer.BestPath(_o, _state);
-        if (_o.LoadBestAtEnd && bestPath is { } bestDir && Directory.Exists(bestDir))
-            _task.Store.Load(_model, bestDir);
-        _model.eval();
-        return new TrainingResult(_state.GlobalStep, Epoch, _lastEval, _state.BestMetric, bestPath, _lastCheckpoint, _stoppedEarly,
-            _clock.Elapsed.TotalSeconds, TokensPerSecond, _log.Entries.ToList());
     }
 
     bool IsLastStep => _state.GlobalStep == _totalSteps;
@@ -94,8 +93,7 @@ sealed class TrainingRun<T>
     {
         if (_o.Resume && TrainerCheckpoint.FindLatest(_o.OutputDir!) is { } latest)
         {
-            if (_mixed is null) _state = TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer);
-            else _mixed.WithFp32Model(() => _state = TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer), loadIntoMasters: true);
+            _optimizer.AtFullPrecision(() => _state = TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer.Optimizer), loadIntoMasters: true);
             if (_state.Seed != _o.Seed) throw new InvalidOperationException($"{latest} was trained with seed {_state.Seed}, not {_o.Seed}");
             _scheduler.step((int)_state.GlobalStep);
             _log.RestoreUpTo(_state.GlobalStep);
@@ -116,7 +114,7 @@ sealed class TrainingRun<T>
         long stepTokens = 0;
         using (var scope = torch.NewDisposeScope())
         {
-            _optimizer.zero_grad();
+            _optimizer.ZeroGrad();
             for (int m = 0; m < micro; m++)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -128,12 +126,9 @@ sealed class TrainingRun<T>
                 stepLoss += value / micro;
                 stepTokens += _task.CountTokens?.Invoke(batch) ?? batch.Count;
             }
-            _mixed?.GradientsToMasters();
-            if (_o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, _o.MaxGradNorm);
-            _optimizer.step();
-            _mixed?.MastersToModel();
+            _optimizer.Step(_o.MaxGradNorm);
         }
-        if (_mixed is null) (_model as IAfterOptimizerStep)?.AfterOptimizerStep(_state.GlobalStep + 1);
+        _optimizer.AfterStep(_state.GlobalStep + 1);
         double lr = _scheduler.get_last_lr().First();
         _scheduler.step();
         _state = _state with
@@ -172,8 +167,7 @@ sealed class TrainingRun<T>
     {
         long step = _state.GlobalStep;
         // Under bf16 the evaluation runs on the fp32 master weights: every task's metric code reads fp32 outputs.
-        if (_mixed is null) _lastEval = Trainer.RunEvaluation(_task, _model);
-        else _mixed.WithFp32Model(() => _lastEval = Trainer.RunEvaluation(_task, _model));
+        _optimizer.AtFullPrecision(() => _lastEval = Trainer.RunEvaluation(_task, _model));
         _log.Add(new LogEntry(LogEntry.Eval, step, Epoch, _lastEval));
         if (_o.MetricForBest is not { } metric) return false;
         if (!_lastEval.TryGetValue(metric, out var value))
@@ -193,8 +187,7 @@ sealed class TrainingRun<T>
         bool save = _o.OutputDir is not null &&
                     ((_o.SaveEverySteps > 0 ? step % _o.SaveEverySteps == 0 : evaluated) || newBest || IsLastStep || _stoppedEarly);
         if (!save) return;
-        if (_mixed is null) _lastCheckpoint = TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer);
-        else _mixed.WithFp32Model(() => _lastCheckpoint = TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer));
+        _optimizer.AtFullPrecision(() => _lastCheckpoint = TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer.Optimizer));
         TrainerCheckpoint.Prune(_o.OutputDir!, _o.KeepLast, _o.KeepBest ? Trainer.BestPath(_o, _state) : null);
     }
 }

@@ -52,7 +52,7 @@ public static class PretrainVerb
 
     static void RunBert(Profile profile, int seed, string outDir, bool resume, Training.Precision precision)
     {
-        var tokenizer = BertTextTokenizer.Cased(DataRegistry.Default.Require("bert-vocab").File("bert-base-cased-vocab.txt"));
+        var tokenizer = BertTextTokenizer.Cased(BertVocabFiles.Cased());
         var options = PretrainingRecipes.Bert(profile, seed, outDir, resume) with { Precision = precision };
         var corpus = PretrainingCorpus.Build(tokenizer, options.Corpus);
         Console.WriteLine(corpus.ToTable());

@@ -39,13 +39,16 @@ public static class ReproduceVerb
             "How tags are read for validation and report.txt: argmax (per word, the article's setup) or constrained (IOB2-valid Viterbi). metrics.json gives both.",
             TagDecoding.Argmax, ("argmax", TagDecoding.Argmax), ("constrained", TagDecoding.Iob2Constrained));
         public readonly Option<string> Device = new("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "auto" };
+        public readonly Option<Training.Precision> Precision = ChoiceOption.Create("--precision",
+            "fp32, or bf16 matmuls with fp32 master weights (faster on CPUs with AVX-512 BF16; evaluation and model/ stay fp32).",
+            Training.Precision.Fp32, ("fp32", Training.Precision.Fp32), ("bf16", Training.Precision.Bf16));
 
         public Arguments() => Device.AcceptOnlyFromAmong("cpu", "cuda", "auto");
 
         public void AddTo(Command cmd)
         {
             Run.AddTo(cmd);
-            foreach (var option in new Option[] { Model, RandomInit, LearningRate, Epochs, BatchSize, MaxLength, Train, Valid, Test, AllSubwords, Resume, Keep, Decoding, Device })
+            foreach (var option in new Option[] { Model, RandomInit, LearningRate, Epochs, BatchSize, MaxLength, Train, Valid, Test, AllSubwords, Resume, Keep, Decoding, Device, Precision })
                 cmd.Options.Add(option);
         }
     }
@@ -103,6 +106,7 @@ public static class ReproduceVerb
             Resume = parse.GetValue(args.Resume),
             KeepCheckpoints = parse.GetValue(args.Keep),
             Decoding = parse.GetValue(args.Decoding),
+            Precision = parse.GetValue(args.Precision),
             Device = parse.GetValue(args.Device) switch
             {
                 "cpu" => torch.CPU,

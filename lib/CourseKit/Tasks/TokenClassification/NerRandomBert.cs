@@ -16,7 +16,7 @@ public static class NerRandomBert
     /// into <paramref name="dir"/>.</summary>
     public static string Write(string dir, BertConfig? config = null, int seed = 0, string? vocabPath = null, DataRegistry? registry = null)
     {
-        vocabPath ??= (registry ?? DataRegistry.Default).Require("bert-vocab").File("bert-base-cased-vocab.txt");
+        vocabPath ??= BertVocabFiles.Cased(registry);
         SmallBert.WriteRandom(dir, BertTextTokenizer.Cased(vocabPath), config ?? SmallBert.Config(), seed);
         return dir;
     }

@@ -127,6 +127,7 @@ public static class NerReproduction
             ["early_stopping"] = $"validation {TokenClassificationTask.EntityF1}, patience {o.EarlyStoppingPatience}",
             ["max_length"] = o.MaxLength, ["stride"] = o.Stride, ["labeling"] = o.Labeling.ToString(),
             ["decoding"] = DecodingName(o.Decoding), ["seed"] = o.Seed,
+            ["precision"] = o.Precision.ToString().ToLowerInvariant(),
         };
         var metrics = new JsonObject
         {
