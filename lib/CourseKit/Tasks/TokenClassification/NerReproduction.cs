@@ -15,6 +15,7 @@ public sealed record NerReproductionResult(
     string OutputDir,
     TokenClassificationEvaluation Test,
     IReadOnlyDictionary<TagDecoding, TokenClassificationEvaluation> TestByDecoding,
+    IReadOnlyDictionary<TagDecoding, TokenClassificationEvaluation> ValidationByDecoding,
     TrainingResult Training,
     double LearningRate,
     double WallSeconds);
@@ -71,21 +72,34 @@ public static class NerReproduction
         var task = TokenClassificationTask.Create(model, tokenizer, train, valid, taskOptions);
         var training = Trainer.Run(task, trainerOptions, cancel);
 
-        Reporter.Show($"training done: {training.Steps} steps, best validation entity F1 {training.BestMetric:F4}; evaluating on test");
-        var (logProbs, testLoss) = TokenClassificationPredictor.PredictLogProbs(model, tokenizer, test.Windows, taskOptions);
-        var byDecoding = Enum.GetValues<TagDecoding>().ToDictionary(d => d,
-            d => TokenClassificationTask.Score(test, TokenClassificationPredictor.Decode(logProbs, d, test.Labels), testLoss));
+        Reporter.Show($"training done: {training.Steps} steps, best validation entity F1 {training.BestMetric:F4}; evaluating on validation and test");
+        var validByDecoding = ScoreByDecoding(model, tokenizer, valid, taskOptions);
+        var byDecoding = ScoreByDecoding(model, tokenizer, test, taskOptions);
         var evaluation = byDecoding[o.Decoding];
         Pretrained.Save(model, Path.Combine(o.OutputDir, ModelFolder), tokenizer, o.MaxLength);
         if (!o.KeepCheckpoints && Directory.Exists(TrainerCheckpoint.Root(o.OutputDir)))
             Directory.Delete(TrainerCheckpoint.Root(o.OutputDir), recursive: true);
 
-        var result = new NerReproductionResult(o.OutputDir, evaluation, byDecoding, training, lr, clock.Elapsed.TotalSeconds);
+        var result = new NerReproductionResult(o.OutputDir, evaluation, byDecoding, validByDecoding, training, lr, clock.Elapsed.TotalSeconds);
         WriteOutputs(o, result, model.Config, (train, valid, test));
         Reporter.Show(evaluation.Reports.Token.Format());
         Reporter.Show($"entity F1 (conlleval) {evaluation.Reports.Entity.Overall.Scores.F1:F4}; outputs in {o.OutputDir}");
         return result;
     }
+
+    /// <summary>Scores <paramref name="data"/> under every <see cref="TagDecoding"/> from one forward pass.</summary>
+    public static IReadOnlyDictionary<TagDecoding, TokenClassificationEvaluation> ScoreByDecoding(BertForTokenClassification model,
+        BertTextTokenizer tokenizer, TokenClassificationData data, TokenClassificationOptions options)
+    {
+        var (logProbs, loss) = TokenClassificationPredictor.PredictLogProbs(model, tokenizer, data.Windows, options);
+        return Enum.GetValues<TagDecoding>().ToDictionary(d => d,
+            d => TokenClassificationTask.Score(data, TokenClassificationPredictor.Decode(logProbs, d, data.Labels), loss));
+    }
+
+    /// <summary>The decoding with the higher validation entity F1 (argmax on a tie): how a reader should choose one,
+    /// never by the test score.</summary>
+    public static TagDecoding ChosenOnValidation(IReadOnlyDictionary<TagDecoding, TokenClassificationEvaluation> validation) =>
+        validation.OrderByDescending(kv => kv.Value.Reports.Entity.Overall.Scores.F1).ThenBy(kv => kv.Key).First().Key;
 
     /// <summary>A BERT folder with a new 9-label CoNLL head (reported by the load) and the recipe's dropout.</summary>
     public static BertForTokenClassification LoadModel(string dir, double dropout = 0.1) =>
@@ -157,14 +171,9 @@ public static class NerReproduction
             ["test"] = JsonNode.Parse(reports.ToJson()),
             ["test_entity_f1"] = reports.Entity.Overall.Scores.F1,
             ["test_token_accuracy"] = reports.Entity.Accuracy,
-            ["test_by_decoding"] = new JsonObject(r.TestByDecoding.Select(kv => KeyValuePair.Create(DecodingName(kv.Key), (JsonNode?)new JsonObject
-            {
-                ["entity_f1"] = kv.Value.Reports.Entity.Overall.Scores.F1,
-                ["entity_precision"] = kv.Value.Reports.Entity.Overall.Scores.Precision,
-                ["entity_recall"] = kv.Value.Reports.Entity.Overall.Scores.Recall,
-                ["predicted_entities"] = kv.Value.Reports.Entity.Overall.Predicted,
-                ["token_accuracy"] = kv.Value.Reports.Entity.Accuracy,
-            }))),
+            ["test_by_decoding"] = ByDecodingJson(r.TestByDecoding),
+            ["validation_by_decoding"] = ByDecodingJson(r.ValidationByDecoding),
+            ["decoding_chosen_on_validation"] = DecodingName(ChosenOnValidation(r.ValidationByDecoding)),
             ["wall_seconds"] = r.WallSeconds,
         };
         File.WriteAllText(Path.Combine(o.OutputDir, MetricsFile), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -180,6 +189,9 @@ public static class NerReproduction
             "Tags read by " + string.Join("; ", r.TestByDecoding.Select(kv =>
                 $"{DecodingName(kv.Key)}{(kv.Key == o.Decoding ? " (this report)" : "")}: entity F1 {kv.Value.Reports.Entity.Overall.Scores.F1:F4}, " +
                 $"{kv.Value.Reports.Entity.Overall.Predicted:N0} entities predicted ({kv.Value.Reports.Entity.Overall.Gold:N0} gold), token accuracy {kv.Value.Reports.Entity.Accuracy:F4}")) + ".",
+            "On validation (the final model): " + string.Join(", ", r.ValidationByDecoding.Select(kv =>
+                $"{DecodingName(kv.Key)} entity F1 {kv.Value.Reports.Entity.Overall.Scores.F1:F4}")) +
+            $"; the decoding to report, chosen there: {DecodingName(ChosenOnValidation(r.ValidationByDecoding))}.",
         };
         if (data.Test.WordCount != NerArticleReference.TestTokens)
             notes.Add($"The test set here is a subset ({data.Test.WordCount:N0} of {NerArticleReference.TestTokens:N0} words): supports differ from the article's.");
@@ -190,6 +202,16 @@ public static class NerReproduction
     /// <summary>argmax / iob2_constrained: the names used in metrics.json and comparison.md (the CLI's decoding option says
     /// argmax / constrained).</summary>
     public static string DecodingName(TagDecoding d) => d == TagDecoding.Argmax ? "argmax" : "iob2_constrained";
+
+    static JsonObject ByDecodingJson(IReadOnlyDictionary<TagDecoding, TokenClassificationEvaluation> byDecoding) =>
+        new(byDecoding.Select(kv => KeyValuePair.Create(DecodingName(kv.Key), (JsonNode?)new JsonObject
+        {
+            ["entity_f1"] = kv.Value.Reports.Entity.Overall.Scores.F1,
+            ["entity_precision"] = kv.Value.Reports.Entity.Overall.Scores.Precision,
+            ["entity_recall"] = kv.Value.Reports.Entity.Overall.Scores.Recall,
+            ["predicted_entities"] = kv.Value.Reports.Entity.Overall.Predicted,
+            ["token_accuracy"] = kv.Value.Reports.Entity.Accuracy,
+        })));
 
     static JsonObject Counts(TokenClassificationData d) => new()
     {

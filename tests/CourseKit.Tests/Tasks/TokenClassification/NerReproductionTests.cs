@@ -97,6 +97,16 @@ public class NerReproductionTests(NerFixture ner) : IClassFixture<NerFixture>, I
             Assert.True(Iob2Check.IsValid(sentence.Predicted), string.Join(" ", sentence.Predicted));
         Assert.Contains("iob2_constrained: entity F1", comparison);
 
+        // The validation set is scored under both decodings too, and names the one to report (never chosen on test).
+        var validation = metrics["validation_by_decoding"]!;
+        var validF1 = result.ValidationByDecoding.ToDictionary(kv => kv.Key, kv => kv.Value.Reports.Entity.Overall.Scores.F1);
+        Assert.Equal(validF1[TagDecoding.Argmax], validation["argmax"]!["entity_f1"]!.GetValue<double>());
+        Assert.Equal(validF1[TagDecoding.Iob2Constrained], validation["iob2_constrained"]!["entity_f1"]!.GetValue<double>());
+        Assert.Equal(24, result.ValidationByDecoding[TagDecoding.Argmax].Sentences.Count);
+        var expected = validF1[TagDecoding.Iob2Constrained] > validF1[TagDecoding.Argmax] ? "iob2_constrained" : "argmax";
+        Assert.Equal(expected, metrics["decoding_chosen_on_validation"]!.GetValue<string>());
+        Assert.Contains($"chosen there: {expected}", comparison);
+
         // model/ is the fine-tuned token classifier with the CoNLL labels.
         using var reloaded = BertForTokenClassification.FromPretrained(Path.Combine(outDir, "model"));
         Assert.Equal(NerLabels.All, Enumerable.Range(0, 9).Select(i => reloaded.Config.Id2Label![i.ToString()]));
