@@ -37,8 +37,10 @@ public sealed class IA3Layer : MergeableAdapterLayer
     }
 
     protected override bool OnInput => IsFeedforward;
-    protected override Tensor AdaptInput(Tensor x) => x * ia3_l.flatten();
-    protected override Tensor AdaptOutput(Tensor x, Tensor y) => y * ia3_l.flatten();
+    // ia3_l is registered on the Linear it scales, and TorchSharp's Linear.to converts only weight and bias: under bf16
+    // training it stays fp32 (its own master copy), so it is cast to the activations' dtype here.
+    protected override Tensor AdaptInput(Tensor x) => x * ia3_l.flatten().to(x.dtype);
+    protected override Tensor AdaptOutput(Tensor x, Tensor y) => y * ia3_l.flatten().to(y.dtype);
 
     protected override string Method => "IA3";
 

@@ -91,12 +91,15 @@ public sealed class Bf16MasterWeights
     }
 
     /// <summary>Module.to(dtype) on the model and on every submodule: TorchSharp's built-in layers (Linear) convert only
-    /// their own weight and bias, not modules registered under them (PEFT's lora_A/lora_B live under the Linear they adapt).</summary>
+    /// their own weight and bias, not modules registered under them (PEFT's lora_A/lora_B live under the Linear they adapt).
+    /// A parameter registered by hand on a built-in layer (IA3's ia3_l) is not converted at all and stays fp32: it is
+    /// then its own master's exact copy, and the layer must cast it to the activations' dtype (IA3Layer does). Going
+    /// back to fp32, every parameter must be fp32 again.</summary>
     void ConvertModel(ScalarType dtype)
     {
         _model.to(dtype);
         foreach (var (_, module) in _model.named_modules()) module.to(dtype);
-        var left = _model.named_parameters().FirstOrDefault(p => p.parameter.is_floating_point() && p.parameter.dtype != dtype);
+        var left = _model.named_parameters().FirstOrDefault(p => p.parameter.is_floating_point() && p.parameter.dtype is not ScalarType.Float32 && p.parameter.dtype != dtype);
         if (left.name is not null) throw new InvalidOperationException($"parameter '{left.name}' stayed {left.parameter.dtype} when the model was converted to {dtype}");
     }
 
