@@ -337,6 +337,30 @@ for (int s = 0; s < typed.Length; s++)
     Console.WriteLine(string.Join(" ", typed[s].Select((w, i) => tagged[s][i] == "O" ? w : $"{w}/{tagged[s][i]}")));
 tagger.Dispose();
 
+// ## The full run, measured
+//
+// `course reproduce conll --profile full --threads 1 --precision bf16` on the 2-core CPU machine (2026-11-30; two runs
+// side by side, so each had one core; ≈ 41 min each). All 14,041 training sentences, 5 epochs, the article's recipe.
+// The learning rate and the decoding were chosen on the **validation** set; the test set was read once per run.
+//
+// | encoder | lr (validation entity F1) | validation entity F1, argmax / constrained | **test** micro avg (article 0.973) | **test** entity F1, argmax / constrained |
+// |---|---|---|---:|---:|
+// | all-MiniLM-L6-v2 (uncased, 6 × 384) | **1e-4** (0.9195) vs 2e-4 (0.9124) | 0.9195 / **0.9236** | **0.975** | 0.876 / **0.883** |
+// | snowflake-arctic-embed-xs (same shape) | 1e-4 | 0.9064 / 0.9132 | 0.972 / 0.973 | 0.859 / 0.867 |
+// | the kit's own BERT (4 × 256, pretrained here for an hour), fp32 | 2e-4 | — | 0.932 | 0.635 |
+// | random init (4 × 256), 2 epochs, fp32 | — | — | 0.928 / 0.935 | 0.617 / 0.647 |
+//
+// How to read it:
+// - all-MiniLM-L6-v2 **meets the article's token-level table** (micro avg 0.975 vs 0.973) with a model 5× smaller than
+//   bert-base-cased, uncased, in 41 minutes on one CPU core. The gap is in the rare rows: I-MISC 0.608 vs 0.809,
+//   I-ORG 0.835 vs 0.902; B-PER and I-PER are within 0.01.
+// - Entity F1 0.883 with constrained decoding (validation prefers it: 0.9236 vs 0.9195); bert-base-cased reaches about
+//   0.92. Constrained decoding added 0.006 on test at no training cost; it removed 58 spurious entities.
+// - Validation entity F1 was still rising at epoch 5 (0.881, 0.900, 0.906, 0.915, 0.920): more epochs are the next
+//   thing to try, chosen on validation again.
+// - A sentence-embedding model is not tuned for token tasks, yet it is the pretraining that matters: the same recipe on
+//   the kit's own hour-pretrained BERT stops at entity F1 0.635.
+
 // ## What to take away
 //
 // - Reproducing a table means reproducing its **metric** too: the article's micro average is token accuracy, which
