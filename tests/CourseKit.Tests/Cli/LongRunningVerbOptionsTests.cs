@@ -38,6 +38,20 @@ public class LongRunningVerbOptionsTests
         Assert.NotEmpty(conll.Parse(["--decoding", "viterbi"]).Errors);
     }
 
+    [Fact]
+    public void Every_training_verb_reads_precision_the_same_way()
+    {
+        foreach (var verb in new[] { "pretrain", "finetune", "reproduce conll" })
+        {
+            string[] Args(params string[] rest) => verb == "pretrain" ? ["bert", .. rest] : rest;
+            var command = Find(verb);
+            Assert.Equal(CourseKit.Training.Precision.Fp32, command.Parse(Args()).GetValue<CourseKit.Training.Precision>("--precision"));
+            Assert.Equal(CourseKit.Training.Precision.Bf16, command.Parse(Args("--precision", "BF16")).GetValue<CourseKit.Training.Precision>("--precision"));
+            var refused = command.Parse(Args("--precision", "fp16"));
+            Assert.Contains(refused.Errors, e => e.Message.Contains("fp32, bf16") && e.Message.Contains("'fp16'"));
+        }
+    }
+
     [Theory]
     [InlineData("quick", Profile.Quick)]
     [InlineData("full", Profile.Full)]

@@ -39,17 +39,9 @@ public static class FineTuneVerb
         public readonly Option<string?> Split = new("--split") { Description = "Reuse a recorded split.json instead of making one." };
         public readonly Option<string> Device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
 
-        public readonly Option<string> Precision = new("--precision")
-        {
-            Description = "fp32, or bf16 (bf16 weights and activations, fp32 master weights; evaluation in fp32). Fast on CPUs with AVX-512 BF16 or AMX.",
-            DefaultValueFactory = _ => "fp32",
-        };
+        public readonly Option<Training.Precision> Precision = PrecisionOption.Create();
 
-        public Arguments()
-        {
-            Device.AcceptOnlyFromAmong("cpu", "cuda");
-            Precision.AcceptOnlyFromAmong("fp32", "bf16");
-        }
+        public Arguments() => Device.AcceptOnlyFromAmong("cpu", "cuda");
 
         public void AddTo(Command cmd)
         {
@@ -116,7 +108,7 @@ public static class FineTuneVerb
             SplitFile = parse.GetValue(args.Split),
             Seed = parse.GetValue(args.Run.Seed),
             HeadLearningRate = parse.GetValue(args.HeadLearningRate),
-            Precision = parse.GetValue(args.Precision) == "bf16" ? Training.Precision.Bf16 : Training.Precision.Fp32,
+            Precision = parse.GetValue(args.Precision),
             Registry = registry,
         }).WithLearningRates(parse.GetValue(args.LearningRate) ?? "");
     }

@@ -19,12 +19,7 @@ public static class PretrainVerb
         var run = new RunOptions("artifacts/pretrain/<model>", parse => parse.GetValue(model) == "bert"
             ? CoursePaths.PretrainBertRun : CoursePaths.InRepo("artifacts", "pretrain", "gpt"));
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the output folder." };
-        var precision = new Option<string>("--precision")
-        {
-            Description = "bert only: fp32, or bf16 (bf16 weights and activations, fp32 master weights; fast on CPUs with AVX-512 BF16 or AMX).",
-            DefaultValueFactory = _ => "fp32",
-        };
-        precision.AcceptOnlyFromAmong("fp32", "bf16");
+        var precision = PrecisionOption.Create("bert only");
         var cmd = new Command("pretrain", "Pretrain a small BERT (masked LM) or GPT (causal LM) from scratch; writes an HF model folder (<out>/model) and metrics.json.") { model, resume, precision };
         run.AddTo(cmd);
         cmd.SetAction(parse =>
@@ -36,7 +31,7 @@ public static class PretrainVerb
             var outDir = run.OutDir(parse);
             int seed = parse.GetValue(run.Seed);
             var clock = Stopwatch.StartNew();
-            var arithmetic = parse.GetValue(precision) == "bf16" ? Training.Precision.Bf16 : Training.Precision.Fp32;
+            var arithmetic = parse.GetValue(precision);
             if (which == "gpt" && arithmetic != Training.Precision.Fp32)
             {
                 Console.Error.WriteLine("error: --precision bf16 is implemented for bert only");

@@ -39,9 +39,7 @@ public static class ReproduceVerb
             "How tags are read for validation and report.txt: argmax (per word, the article's setup) or constrained (IOB2-valid Viterbi). metrics.json gives both.",
             TagDecoding.Argmax, ("argmax", TagDecoding.Argmax), ("constrained", TagDecoding.Iob2Constrained));
         public readonly Option<string> Device = new("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "auto" };
-        public readonly Option<Training.Precision> Precision = ChoiceOption.Create("--precision",
-            "fp32, or bf16 matmuls with fp32 master weights (faster on CPUs with AVX-512 BF16; evaluation and model/ stay fp32).",
-            Training.Precision.Fp32, ("fp32", Training.Precision.Fp32), ("bf16", Training.Precision.Bf16));
+        public readonly Option<Training.Precision> Precision = PrecisionOption.Create();
 
         public Arguments() => Device.AcceptOnlyFromAmong("cpu", "cuda", "auto");
 
