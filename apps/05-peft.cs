@@ -335,6 +335,34 @@ var reloadedProbabilities = Probabilities(reloaded, (ids, mask, types, y) => rel
 double reloadDiff = MaxDiff(unmerged, reloadedProbabilities);
 display($"max |p_reloaded − p_trained| = {reloadDiff:E2}");
 
+// ## The full profile, measured
+//
+// Financial PhraseBank AllAgree (1,811 train / 226 validation / 227 test sentences), all-MiniLM-L6-v2, up to 5 epochs,
+// 128 tokens, seed 42, one thread each on the 2-core CPU machine (2026-11-30, another run beside it), bf16 with fp32
+// master weights except AdaLoRA (its rank allocation reads gradients after each step, so it trains in fp32):
+//
+// | method | lr | trainable | validation macro-F1 | test accuracy | test macro-F1 | saved | wall |
+// |---|---|---:|---:|---:|---:|---:|---:|
+// | full | 1e-4 | 100.00 % | 0.939 | 0.965 | 0.942 | 86.9 MiB | 364 s |
+// | LoRA (r 8, query/value) | 2e-3 | 0.98 % | 0.950 | 0.952 | 0.927 | 1.7 MiB | 269 s |
+// | AdaLoRA (fp32) | 1e-3 | 1.14 % | 0.938 | 0.934 | 0.909 | 2.0 MiB | 384 s |
+// | bottleneck adapter | 1e-3 | 3.23 % | 0.950 | 0.947 | 0.921 | 5.8 MiB | 256 s |
+// | prefix (head 5e-3) | 3e-4 | 8.43 % | 0.951 | 0.947 | 0.918 | 8.9 MiB | 250 s |
+// | prompt | 1e-2 | 0.69 % | 0.909 | 0.921 | 0.886 | 1.2 MiB | 328 s |
+// | BitFit | 1e-3 | 0.77 % | 0.954 | 0.943 | 0.924 | 1.3 MiB | 190 s |
+// | IA3 | 3e-3 | 0.72 % | 0.946 | 0.947 | 0.929 | 1.2 MiB | 265 s |
+//
+// How to read it:
+// - On 227 test sentences one sentence is 0.44 points: differences of a point or two are noise. Pick by the
+//   validation column; the full fine-tune with the highest validation score (lr 5e-5 for up to 10 epochs, stopped at 8:
+//   validation 0.951) tests at 0.960.
+// - LoRA, adapters, prefix tuning, BitFit and IA3 land 3–5 sentences (1.3–2.2 points) below this run's full fine-tune (0.8–1.7 below
+//   the validation-chosen one) while saving 1–9 MiB instead of 87 MiB; prompt tuning, which trains only input vectors,
+//   is 4.4 points behind.
+// - IA3's rate was chosen on validation (1e-3: 0.914, **3e-3: 0.946**, 1e-2: 0.944); the others use the rates the
+//   quick profile chose. FinBERT's 0.97 (110 M parameters pretrained on financial text) is not reached by this 22 M
+//   general-purpose encoder; arctic-embed-xs, fully fine-tuned, gives validation 0.943 / test 0.960.
+
 // ## What to take away
 //
 // - On this task LoRA on query and value (r = 8) trains about 1 % of the small model and lands close to full
@@ -346,7 +374,7 @@ display($"max |p_reloaded − p_trained| = {reloadDiff:E2}");
 //
 // ## Checks
 
-// ---- cell 31
+// ---- cell 32
 void Check(bool ok, string what) { if (!ok) throw new InvalidOperationException($"check failed: {what}"); }
 foreach (var r in results)
 {
