@@ -39,6 +39,17 @@ public sealed class ClassificationReport
     /// <summary>Per-class F1 weighted by support.</summary>
     public double WeightedF1 { get; }
 
+    /// <summary>The accuracy with its percentile bootstrap interval over examples (resampled with replacement). On a
+    /// PhraseBank test set of 227 sentences one sentence is 0.44 points and the 95 % interval is about ±2.5 points:
+    /// what a gap to a published figure has to exceed before it means anything. Deterministic for a seed.</summary>
+    public Interval AccuracyInterval(int resamples = 1000, int seed = 0, double level = 0.95)
+    {
+        long correct = Enumerable.Range(0, PerClass.Count).Sum(ConfusionMatrix.TruePositives);
+        var outcomes = new double[Total];
+        for (long i = 0; i < correct; i++) outcomes[i] = 1;
+        return Bootstrap.MeanInterval(outcomes, resamples, seed, level);
+    }
+
     public static ClassificationReport Compute(IReadOnlyList<int> gold, IReadOnlyList<int> predicted, IReadOnlyList<string> labels)
     {
         if (gold.Count == 0) throw new ArgumentException("no examples to evaluate.", nameof(gold));

@@ -24,7 +24,12 @@ public sealed class PrecisionAwareOptimizer
         if (o.Precision == Precision.Bf16 && model is IAfterOptimizerStep { NeedsAfterOptimizerStep: true })
             throw new NotSupportedException($"{model.GetType().Name} changes its weights after each optimizer step, which bf16 master weights would undo; train it in fp32");
         _mixed = o.Precision == Precision.Bf16 ? new Bf16MasterWeights(model) : null;
-        Optimizer = ParameterGroups.AdamW(model, o, _mixed is null ? null : _mixed.MasterOf);
+        try { Optimizer = ParameterGroups.AdamW(model, o, _mixed is null ? null : _mixed.MasterOf); }
+        catch
+        {
+            _mixed?.RestoreFp32Model();   // a refused optimizer must not leave the caller's model in bf16
+            throw;
+        }
         _clipped = _mixed?.Masters.ToList() ?? model.parameters().Where(p => p.requires_grad).ToList();
     }
 

@@ -102,7 +102,7 @@ public class OnnxImportRefusalTests : IDisposable
     {
         var props = XDocument.Load(TestPaths.InRepo("Directory.Packages.props"));
         var pinned = props.Descendants("SentenceTransformersPackagesVersion").Single().Value;
-        Assert.Equal(pinned, KnownEncoders.PackagesVersion);
+        Assert.Equal(KnownEncoders.PackagesVersion, pinned);
         Assert.All(KnownEncoders.All, e => Assert.True(File.Exists(KnownEncoders.PackageAssemblyPath(e))));
     }
 }

@@ -150,4 +150,22 @@ public class MetricsHandWorkedTests
         Assert.Equal(1.0, normalized[0, 2]);
         Assert.Equal(new long[,] { { 1, 0 }, { 0, 1 } }, ConfusionMatrix.Compute(gold, pred, ["B-PER", "O"]).Counts);
     }
+
+    [Fact]
+    public void Accuracy_interval_is_the_bootstrap_over_examples_and_as_wide_as_the_binomial_says()
+    {
+        // 219 of 227 right (PhraseBank's test size): p = 0.9648, binomial sd = sqrt(p(1-p)/n) = 0.0122, so a 95 %
+        // interval about ±1.96 sd = ±0.024 wide, clipped nowhere. Labels are spread over three classes.
+        var gold = Enumerable.Range(0, 227).Select(i => i % 3).ToArray();
+        var predicted = gold.Select((g, i) => i < 8 ? (g + 1) % 3 : g).ToArray();
+        var r = ClassificationReport.Compute(gold, predicted, ["negative", "neutral", "positive"]);
+        var interval = r.AccuracyInterval(resamples: 4000, seed: 1);
+        Assert.Equal(219 / 227.0, interval.Mean, 12);
+        Assert.InRange(interval.Low, 0.9648 - 0.030, 0.9648 - 0.019);
+        Assert.InRange(interval.High, 0.9648 + 0.019, 0.9648 + 0.030);
+        Assert.Equal(interval, r.AccuracyInterval(resamples: 4000, seed: 1));   // deterministic for a seed
+
+        var perfect = ClassificationReport.Compute(gold, gold, ["negative", "neutral", "positive"]).AccuracyInterval();
+        Assert.Equal((1.0, 1.0), (perfect.Low, perfect.High));                  // no resample can miss
+    }
 }

@@ -36,15 +36,25 @@ public static class QaVerb
         var run = new RunOptions("artifacts/qa/train");
         var model = EncoderOption($"Hugging Face BERT folder to fine-tune (default: the imported {DefaultEncoder}).");
         var data = DataOption();
+        var precision = PrecisionOption.Create();
+        var folds = new Option<string?>("--folds")
+        {
+            Description = "Fold indices to train, comma-separated (default: the profile's, full = 0-4). Finished folds in --out are kept, so two processes can share one --out: --folds 0,1,2 and --folds 3,4.",
+        };
         var cmd = new Command("train", "Cross-validate a reader by article (k folds), a learning curve and the zero-training sentence baseline; writes metrics.json and model/ (the first fold's reader).");
         run.AddTo(cmd);
         cmd.Options.Add(model);
         cmd.Options.Add(data);
+        cmd.Options.Add(precision);
+        cmd.Options.Add(folds);
         cmd.SetAction(parse => Guard(parse, () =>
         {
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
-            var options = QuestionAnsweringOptions.For(parse.GetValue(run.Profile)) with { Seed = parse.GetValue(run.Seed) };
+            var options = QuestionAnsweringOptions.For(parse.GetValue(run.Profile)) with
+            {
+                Seed = parse.GetValue(run.Seed), Precision = parse.GetValue(precision), FoldIndices = ParseFolds(parse.GetValue(folds)),
+            };
             var result = QaExperiment.Run(parse.GetValue(model) ?? MiniLm(), LoadData(parse.GetValue(data)), options, run.OutDir(parse));
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"{"run",-34} {"train q",8} {"test q",7} {"EM",6} {"F1",6}");
@@ -55,6 +65,10 @@ public static class QaVerb
         }));
         return cmd;
     }
+
+    static IReadOnlyList<int>? ParseFolds(string? text) => text is null ? null
+        : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, out var k) ? k : throw new ArgumentException($"--folds: '{t}' is not a fold index (0, 1, ...)")).ToArray();
 
     static Command CreateEval()
     {

@@ -7,7 +7,7 @@ namespace CourseKit.Tasks.Monitoring;
 /// <summary>The chapter's charts (Plotly.NET through <see cref="Charts"/>), shared by the notebook and the dashboard.</summary>
 public static class MonitorCharts
 {
-    /// <summary>Daily negative share with its Wilson interval, the reference, and the CUSUM statistic; alert days marked.</summary>
+    /// <summary>Daily negative share with its Wilson interval, the reference, and the change detector's statistic; alert days marked.</summary>
     public static GenericChart DailyIndex(MonitorRun run, string title = "Daily sentiment index")
     {
         var x = run.Days.Select((_, i) => (double)i).ToArray();
@@ -19,7 +19,7 @@ public static class MonitorCharts
             ("negative share, 95 % high", x, run.Days.Select(d => d.NegativeHigh).ToArray()),
             ("mean polarity (P+ − P−)", x, run.Days.Select(d => d.MeanPolarity).ToArray()),
             ("reference", x, x.Select(_ => run.Reference).ToArray()),
-            ("CUSUM / 10", x, run.DetectorStatistic.Select(s => s / 10).ToArray()),
+            ("detector statistic / 10", x, run.DetectorStatistic.Select(s => s / 10).ToArray()),
             ("alert", alertDays, alertDays.Select(_ => 1.0).ToArray()));
     }
 

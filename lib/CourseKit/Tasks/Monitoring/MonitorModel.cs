@@ -27,15 +27,12 @@ public sealed class MonitorModel
         CopyFolder(classifierDir, Path.Combine(dir, ClassifierFolder));
         if (nerDir is not null) CopyFolder(nerDir, Path.Combine(dir, NerFolder));
         reference.Save(Path.Combine(dir, ReferenceFile));
-        var json = new JsonObject
-        {
-            ["temperature"] = settings.Temperature, ["reference_negative_share"] = settings.ReferenceNegativeShare,
-            ["warmup_days"] = settings.WarmupDays, ["cusum_k"] = settings.CusumK, ["cusum_h"] = settings.CusumH,
-            ["min_day_count"] = settings.MinDayCount, ["out_of_domain_day_share"] = settings.OutOfDomainDayShare,
-            ["out_of_domain_threshold"] = reference.Threshold, ["reference_count"] = reference.Embeddings.Length,
-            ["reference_dimension"] = reference.Dimension, ["max_length"] = maxLength,
-            ["drift_encoder"] = embedderDir is null ? null : PortablePath(embedderDir),
-        };
+        var json = SettingsJson(settings);
+        json["out_of_domain_threshold"] = reference.Threshold;
+        json["reference_count"] = reference.Embeddings.Length;
+        json["reference_dimension"] = reference.Dimension;
+        json["max_length"] = maxLength;
+        json["drift_encoder"] = embedderDir is null ? null : PortablePath(embedderDir);
         AtomicFile.WriteAllText(Path.Combine(dir, SettingsFile), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
@@ -46,11 +43,7 @@ public sealed class MonitorModel
             throw new DirectoryNotFoundException($"{dir}: not a monitor model folder (no {SettingsFile}); train one first (monitor train writes <out>/model)");
         var json = JsonNode.Parse(File.ReadAllText(settingsPath))!.AsObject();
         double D(string name) => json[name]?.GetValue<double>() ?? throw new InvalidDataException($"{settingsPath}: missing \"{name}\"");
-        var settings = new MonitorSettings
-        {
-            Temperature = D("temperature"), ReferenceNegativeShare = D("reference_negative_share"), WarmupDays = (int)D("warmup_days"),
-            CusumK = D("cusum_k"), CusumH = D("cusum_h"), MinDayCount = (int)D("min_day_count"), OutOfDomainDayShare = D("out_of_domain_day_share"),
-        };
+        var settings = ReadSettings(json, settingsPath);
         var embedderDir = json["drift_encoder"]?.GetValue<string>();
         var embedder = embedderDir is null ? null : Models.SentenceEncoder.Load(ImportedEncoders.EnsureFolder(embedderDir), maxLength: (int)D("max_length"));
         var scorer = SentimentClassifier.Load(Path.Combine(dir, ClassifierFolder), (int)D("max_length"), embedder);
@@ -66,6 +59,39 @@ public sealed class MonitorModel
 
     /// <summary>The imported default encoder as a path relative to the repository (it is re-imported on another
     /// machine); any other folder as an absolute path.</summary>
+    /// <summary>The <see cref="MonitorSettings"/> part of the settings file.</summary>
+    public static JsonObject SettingsJson(MonitorSettings settings) => new()
+    {
+        ["temperature"] = settings.Temperature, ["reference_negative_share"] = settings.ReferenceNegativeShare,
+        ["warmup_days"] = settings.WarmupDays, ["detector"] = DetectorName(settings.Detector),
+        ["detector_slack"] = settings.DetectorSlack, ["detector_threshold"] = settings.DetectorThreshold,
+        ["min_day_count"] = settings.MinDayCount, ["out_of_domain_day_share"] = settings.OutOfDomainDayShare,
+    };
+
+    /// <summary>The monitor's settings from its settings file (<paramref name="path"/> names it in errors).</summary>
+    public static MonitorSettings ReadSettings(JsonObject json, string path)
+    {
+        double D(string name) => json[name]?.GetValue<double>() ?? throw new InvalidDataException($"{path}: missing \"{name}\"");
+        var settings = new MonitorSettings
+        {
+            Temperature = D("temperature"), ReferenceNegativeShare = D("reference_negative_share"), WarmupDays = (int)D("warmup_days"),
+            MinDayCount = (int)D("min_day_count"), OutOfDomainDayShare = D("out_of_domain_day_share"),
+        };
+        // Monitors saved before the detector was a setting ran a CUSUM and stored cusum_k / cusum_h.
+        return json["detector"] is null
+            ? settings with { Detector = ChangeDetectorKind.Cusum, DetectorSlack = D("cusum_k"), DetectorThreshold = D("cusum_h") }
+            : settings with { Detector = ParseDetector(json["detector"]!.GetValue<string>(), path), DetectorSlack = D("detector_slack"), DetectorThreshold = D("detector_threshold") };
+    }
+
+    public static string DetectorName(ChangeDetectorKind kind) => kind == ChangeDetectorKind.Cusum ? "cusum" : "page-hinkley";
+
+    static ChangeDetectorKind ParseDetector(string name, string path) => name switch
+    {
+        "cusum" => ChangeDetectorKind.Cusum,
+        "page-hinkley" => ChangeDetectorKind.PageHinkley,
+        _ => throw new InvalidDataException($"{path}: \"detector\" is '{name}'; expected cusum or page-hinkley"),
+    };
+
     static string PortablePath(string dir)
     {
         var full = Path.GetFullPath(dir);

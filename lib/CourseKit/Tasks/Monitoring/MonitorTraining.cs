@@ -44,7 +44,7 @@ public static class MonitorTraining
         var families = DetectorFamilies(o.Settings);
         var (thresholds, detectors) = DetectorCalibration.CalibrateAndEvaluate(
             SimulationPool(data.Validation, validation.Logits), SimulationPool(data.Test, test.Logits), reference, families, o.Simulation);
-        double cusumH = thresholds.First(t => t.Family == families[0].Name && t.PerDay == o.Simulation.PerDay).Threshold;
+        double threshold = thresholds.First(t => t.Family == families[0].Name && t.PerDay == o.Simulation.PerDay).Threshold;
         Lap("simulation");
 
         var (outOfDomain, drift) = MeasureDrift(o, scorer, data, validation, test, calibration.Temperature);
@@ -61,7 +61,7 @@ public static class MonitorTraining
         }
         Lap("entities");
 
-        var settings = o.Settings with { Temperature = calibration.Temperature, ReferenceNegativeShare = reference, CusumH = cusumH };
+        var settings = o.Settings with { Temperature = calibration.Temperature, ReferenceNegativeShare = reference, DetectorThreshold = threshold };
         var modelDir = Path.Combine(o.OutputDir, ModelFolder);
         MonitorModel.Save(modelDir, trained.BestModelDir!, nerDir, settings, outOfDomain, fineTune.MaxLength, embedder is null ? null : encoder);
         var result = new MonitorTrainResult
@@ -78,10 +78,14 @@ public static class MonitorTraining
         return result;
     }
 
-    /// <summary>The detectors the simulation compares, thresholds left to calibration: the monitor's CUSUM (first), one
-    /// tuned to smaller shifts (k is half the shift in σ it finds fastest), and Page–Hinkley.</summary>
-    public static IReadOnlyList<DetectorFamily> DetectorFamilies(MonitorSettings s) =>
-        [DetectorFamily.Cusum(s.CusumK), DetectorFamily.Cusum(s.CusumK / 2), DetectorFamily.PageHinkley(s.CusumK)];
+    /// <summary>The detectors the simulation compares, thresholds left to calibration: the monitor's own first (its
+    /// threshold is the one saved), then the others of Page–Hinkley, CUSUM, and a CUSUM tuned to smaller shifts (k is
+    /// half the shift in σ it finds fastest).</summary>
+    public static IReadOnlyList<DetectorFamily> DetectorFamilies(MonitorSettings s)
+    {
+        DetectorFamily[] all = [DetectorFamily.PageHinkley(s.DetectorSlack), DetectorFamily.Cusum(s.DetectorSlack), DetectorFamily.Cusum(s.DetectorSlack / 2)];
+        return [s.DetectorFamily, .. all.Where(f => f.Name != s.DetectorFamily.Name)];
+    }
 
     /// <summary>Each sentence's gold class and whether the classifier called it negative (argmax: temperature-free).</summary>
     static SimulationSentence[] SimulationPool(IReadOnlyList<LabeledText> part, float[][] logits) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CourseKit.Checkpoints;
 using CourseKit.Data;
 using CourseKit.Metrics;
 using CourseKit.Models;
@@ -40,52 +41,88 @@ public sealed record QaExperimentResult(string ModelDir, string Profile, IReadOn
 
 /// <summary>
 /// Few-shot extractive QA measured honestly on XQuAD-en (no SQuAD training set here): k-fold cross-validation by
-/// article, a learning curve on the first fold, and the sentence baseline on the same held-out questions.
+/// article, a learning curve on the first fold, and the sentence baseline on the same held-out questions. Each finished
+/// reader is kept in <see cref="QaRunStore"/>, so a rerun resumes and folds can run in separate processes.
 /// </summary>
 public static class QaExperiment
 {
-    /// <param name="outputDir">metrics.json and, from the first fold, model/ (a reader usable by <c>ask</c>).</param>
+    /// <param name="outputDir">metrics.json (every fold finished there, by this process or another), runs/ and, from the
+    /// first fold, model/ (a reader usable by <c>ask</c>).</param>
     public static QaExperimentResult Run(string modelDir, SquadDataset data, QuestionAnsweringOptions options, string outputDir)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(outputDir);
-        var tokenizer = Pretrained.LoadTokenizer(modelDir);
-        var folds = SquadSplits.KFoldByArticle(data, options.Folds, options.SplitSeed).Take(options.FoldsToRun).ToArray();
-        var runs = new List<QaRun>();
-        var curve = new List<QaRun>();
-        var baseline = new List<QaRun>();
-        using var encoder = SentenceEncoder.Load(modelDir);
-        foreach (var fold in folds)
-        {
-            var train = Sample(fold.Train, options.TrainQuestions, options.SplitSeed);
-            var test = Sample(fold.Test, options.TestQuestions, options.SplitSeed);
-            Reporter.Show($"fold {fold.Index}: {fold.Train.Articles.Count} training articles ({train.Count} questions), {fold.Test.Articles.Count} held out ({test.Count} questions)");
-            var (model, run) = QaReaderTraining.TrainAndScore($"fold {fold.Index}", modelDir, tokenizer, data, train, test, options, null);
-            if (fold.Index == 0)
-            {
-                model.SavePretrained(Path.Combine(outputDir, "model"), tokenizer, options.MaxLength);
-                ReaderFold.Of(fold, options.Folds, options.SplitSeed).Save(Path.Combine(outputDir, "model"));
-            }
-            model.Dispose();
-            runs.Add(run);
-            Reporter.Show($"fold {fold.Index}: EM {run.ExactMatch:F1} F1 {run.F1:F1} ({run.TrainSeconds:F0} s)");
-            var sentences = SquadMetric.Evaluate(QuestionAnsweringTask.OnlyQuestions(data, test), SentenceBaseline.Answer(encoder, data, test));
-            baseline.Add(new QaRun($"fold {fold.Index} sentence baseline", 0, 0, test.Count, sentences.ExactMatch, sentences.F1, 0, 0, []));
-            if (fold.Index != 0) continue;
-            foreach (var size in options.LearningCurve.Where(s => s < train.Count))
-            {
-                var subset = SquadSplits.SampleQuestions(QuestionAnsweringTask.OnlyQuestions(data, train), size, options.SplitSeed);
-                var (small, point) = QaReaderTraining.TrainAndScore($"{size} questions", modelDir, tokenizer, data, subset, test, options, null);
-                small.Dispose();
-                curve.Add(point);
-                Reporter.Show($"learning curve {size}: EM {point.ExactMatch:F1} F1 {point.F1:F1}");
-            }
-            curve.Add(run with { Name = $"{train.Count} questions" });
-        }
+        var store = new QaRunStore(outputDir, modelDir, options);
+        var folds = SquadSplits.KFoldByArticle(data, options.Folds, options.SplitSeed);
+        var fresh = new Dictionary<string, QaRun>();                        // trained here: these keep per-question scores
+        var context = new FoldContext(modelDir, Pretrained.LoadTokenizer(modelDir), data, options, outputDir, store, fresh);
+        using (var encoder = SentenceEncoder.Load(modelDir))
+            foreach (var index in options.SelectedFolds())
+                RunFold(folds[index], context, encoder);
+        QaRun? Finished(string name) => fresh.GetValueOrDefault(name) ?? store.TryLoad(name);
+        var runs = Enumerable.Range(0, options.Folds).Select(k => Finished(FoldName(k))).OfType<QaRun>().ToArray();
+        var baseline = Enumerable.Range(0, options.Folds).Select(k => Finished(BaselineName(k))).OfType<QaRun>().ToArray();
+        var curve = options.LearningCurve.Select(size => Finished(CurveName(size))).OfType<QaRun>().ToList();
+        if (runs.FirstOrDefault(r => r.Name == "fold 0") is { } first) curve.Add(first with { Name = $"{first.TrainQuestions} questions" });
         var result = new QaExperimentResult(modelDir, options.ProfileName, runs, MeanSd.Of(runs.Select(r => r.ExactMatch).ToArray()),
             MeanSd.Of(runs.Select(r => r.F1).ToArray()), curve, baseline, clock.Elapsed.TotalSeconds);
-        File.WriteAllText(Path.Combine(outputDir, "metrics.json"), result.ToJson() + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outputDir, "metrics.json"), result.ToJson() + "\n");
         return result;
+    }
+
+    public static string FoldName(int fold) => $"fold-{fold}";
+    public static string BaselineName(int fold) => $"fold-{fold}-sentence-baseline";
+    public static string CurveName(int size) => $"curve-{size}";
+
+    sealed record FoldContext(string ModelDir, BertTextTokenizer Tokenizer, SquadDataset Data, QuestionAnsweringOptions Options,
+        string OutputDir, QaRunStore Store, Dictionary<string, QaRun> Fresh)
+    {
+        /// <summary>The stored run, or <paramref name="make"/>'s, saved.</summary>
+        public void Ensure(string name, Func<QaRun> make)
+        {
+            if (Store.TryLoad(name) is not null)
+            {
+                Reporter.Show($"{name}: finished before, read from {Store.PathOf(name)} (delete it to run it again)");
+                return;
+            }
+            var run = make();
+            Store.Save(name, run);
+            Fresh[name] = run;
+        }
+    }
+
+    static void RunFold(SquadFold fold, FoldContext c, SentenceEncoder encoder)
+    {
+        var train = Sample(fold.Train, c.Options.TrainQuestions, c.Options.SplitSeed);
+        var test = Sample(fold.Test, c.Options.TestQuestions, c.Options.SplitSeed);
+        Reporter.Show($"fold {fold.Index}: {fold.Train.Articles.Count} training articles ({train.Count} questions), {fold.Test.Articles.Count} held out ({test.Count} questions)");
+        c.Ensure(FoldName(fold.Index), () =>
+        {
+            var (model, run) = QaReaderTraining.TrainAndScore($"fold {fold.Index}", c.ModelDir, c.Tokenizer, c.Data, train, test, c.Options, null);
+            if (fold.Index == 0)
+            {
+                model.SavePretrained(Path.Combine(c.OutputDir, "model"), c.Tokenizer, c.Options.MaxLength);
+                ReaderFold.Of(fold, c.Options.Folds, c.Options.SplitSeed).Save(Path.Combine(c.OutputDir, "model"));
+            }
+            model.Dispose();
+            Reporter.Show($"fold {fold.Index}: EM {run.ExactMatch:F1} F1 {run.F1:F1} ({run.TrainSeconds:F0} s)");
+            return run;
+        });
+        c.Ensure(BaselineName(fold.Index), () =>
+        {
+            var sentences = SquadMetric.Evaluate(QuestionAnsweringTask.OnlyQuestions(c.Data, test), SentenceBaseline.Answer(encoder, c.Data, test));
+            return new QaRun($"fold {fold.Index} sentence baseline", 0, 0, test.Count, sentences.ExactMatch, sentences.F1, 0, 0, []) { Scores = sentences };
+        });
+        if (fold.Index != 0) return;
+        foreach (var size in c.Options.LearningCurve.Where(s => s < train.Count))
+            c.Ensure(CurveName(size), () =>
+            {
+                var subset = SquadSplits.SampleQuestions(QuestionAnsweringTask.OnlyQuestions(c.Data, train), size, c.Options.SplitSeed);
+                var (small, point) = QaReaderTraining.TrainAndScore($"{size} questions", c.ModelDir, c.Tokenizer, c.Data, subset, test, c.Options, null);
+                small.Dispose();
+                Reporter.Show($"learning curve {size}: EM {point.ExactMatch:F1} F1 {point.F1:F1}");
+                return point;
+            });
     }
 
     static IReadOnlyList<SquadQuestion> Sample(SquadDataset split, int? count, int seed) =>

@@ -129,6 +129,7 @@ public static class NerReproduction
         (TokenClassificationData Train, TokenClassificationData Valid, TokenClassificationData Test) data)
     {
         var reports = r.Test.Reports;
+        var chosen = ChosenOnValidation(r.ValidationByDecoding);
         File.WriteAllText(Path.Combine(o.OutputDir, ReportFile), reports.Token.Format());
         File.WriteAllText(Path.Combine(o.OutputDir, EntityReportFile), reports.Entity.Format());
         ConllevalFile.Write(Path.Combine(o.OutputDir, PredictionsFile), r.Test.Sentences);
@@ -173,7 +174,7 @@ public static class NerReproduction
             ["test_token_accuracy"] = reports.Entity.Accuracy,
             ["test_by_decoding"] = ByDecodingJson(r.TestByDecoding),
             ["validation_by_decoding"] = ByDecodingJson(r.ValidationByDecoding),
-            ["decoding_chosen_on_validation"] = DecodingName(ChosenOnValidation(r.ValidationByDecoding)),
+            ["decoding_chosen_on_validation"] = DecodingName(chosen),
             ["wall_seconds"] = r.WallSeconds,
         };
         File.WriteAllText(Path.Combine(o.OutputDir, MetricsFile), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -191,7 +192,7 @@ public static class NerReproduction
                 $"{kv.Value.Reports.Entity.Overall.Predicted:N0} entities predicted ({kv.Value.Reports.Entity.Overall.Gold:N0} gold), token accuracy {kv.Value.Reports.Entity.Accuracy:F4}")) + ".",
             "On validation (the final model): " + string.Join(", ", r.ValidationByDecoding.Select(kv =>
                 $"{DecodingName(kv.Key)} entity F1 {kv.Value.Reports.Entity.Overall.Scores.F1:F4}")) +
-            $"; the decoding to report, chosen there: {DecodingName(ChosenOnValidation(r.ValidationByDecoding))}.",
+            $"; the decoding to report, chosen there: {DecodingName(chosen)}.",
         };
         if (data.Test.WordCount != NerArticleReference.TestTokens)
             notes.Add($"The test set here is a subset ({data.Test.WordCount:N0} of {NerArticleReference.TestTokens:N0} words): supports differ from the article's.");

@@ -40,7 +40,7 @@ public class StreamMonitorTests : IDisposable
         // 10 % "loss" sentences for 20 days, then 40 % from day 20 on.
         var records = Stream(30, 20, (d, i) => i < (d >= 20 ? 8 : 2) ? $"Operating loss on day {d}, item {i}" : $"Sales were flat on day {d}");
         var scorer = new KeywordScorer();
-        var run = StreamMonitor.Run(records, scorer, new MonitorSettings { ReferenceNegativeShare = 0.10, BatchSize = 32 });
+        var run = StreamMonitor.Run(records, scorer, new MonitorSettings { ReferenceNegativeShare = 0.10, BatchSize = 32, Detector = ChangeDetectorKind.Cusum });
         Assert.Equal(600, run.Rows);
         Assert.Equal(19, scorer.Calls); // 600 rows in batches of 32
         Assert.Equal(30, run.Days.Count);
@@ -48,6 +48,8 @@ public class StreamMonitorTests : IDisposable
         var alert = Assert.Single(run.Alerts);
         Assert.Equal(MonitorAlert.SentimentShift, alert.Kind);
         Assert.Equal(new DateOnly(2024, 1, 22), alert.Day); // day 20 (Jan 21): z = 4.47, S = 3.97; day 21: S = 7.94 > 5
+        Assert.StartsWith("cusum(k=0.5,h=5)", alert.Detector);
+        Assert.Contains("cusum(k=0.5,h=5) crossed 5", alert.Message);
         Assert.Equal(5, alert.Evidence.Count);
         Assert.Equal(5, alert.Evidence.Select(e => e.Text).Distinct().Count());
         Assert.All(alert.Evidence, e => Assert.Contains("loss", e.Text));
@@ -112,5 +114,45 @@ public class StreamMonitorTests : IDisposable
         var run = StreamMonitor.Run(records, new KeywordScorer(), new MonitorSettings { ReferenceNegativeShare = 0.01, WarmupDays = 3 });
         Assert.Equal(0.30, run.Reference, 6);
         Assert.Empty(run.Alerts); // against the stated 1 % every day would be a shift
+    }
+
+    [Fact]
+    public void Page_hinkley_is_the_default_detector_and_follows_the_hand_worked_sums()
+    {
+        // The stream of the CUSUM test: z = 0 for 20 days, then z = 0.3 / √(0.1·0.9/20) = 4.472 a day. Page–Hinkley
+        // (δ 0.5, λ 5): m falls by δ a day to −10, its minimum M. Day 20: running mean 4.472/21 = 0.213, m − M =
+        // 4.472 − 0.213 − 0.5 = 3.759. Day 21: mean 0.407, m − M = 3.759 + 3.566 = 7.325 > 5: the alarm.
+        var records = Stream(30, 20, (d, i) => i < (d >= 20 ? 8 : 2) ? $"Operating loss on day {d}, item {i}" : $"Sales were flat on day {d}");
+        var settings = new MonitorSettings { ReferenceNegativeShare = 0.10 };
+        Assert.Equal(ChangeDetectorKind.PageHinkley, settings.Detector);
+        var run = StreamMonitor.Run(records, new KeywordScorer(), settings);
+        var alert = Assert.Single(run.Alerts);
+        Assert.Equal(new DateOnly(2024, 1, 22), alert.Day);
+        Assert.StartsWith("page-hinkley(δ=0.5,λ=5)", alert.Detector);
+        Assert.Equal(0.0, run.DetectorStatistic[19], 9);
+        Assert.Equal(3.759, run.DetectorStatistic[20], 3);
+        Assert.Equal(5.0, run.DetectorStatistic[21]);             // the alarm day shows the threshold
+    }
+
+    [Fact]
+    public void Saved_settings_read_back_and_an_older_monitor_keeps_its_cusum()
+    {
+        // Through text, as the file is read.
+        static JsonObject Written(MonitorSettings s) => JsonNode.Parse(MonitorModel.SettingsJson(s).ToJsonString())!.AsObject();
+        var saved = new MonitorSettings { Temperature = 1.7, ReferenceNegativeShare = 0.12, DetectorThreshold = 3.25 };
+        Assert.Equal(saved, MonitorModel.ReadSettings(Written(saved), "monitor.json"));
+
+        var older = Written(saved);
+        foreach (var key in new[] { "detector", "detector_slack", "detector_threshold" }) older.Remove(key);
+        older["cusum_k"] = 0.5;
+        older["cusum_h"] = 3.5;
+        var read = MonitorModel.ReadSettings(older, "monitor.json");
+        Assert.Equal((ChangeDetectorKind.Cusum, 0.5, 3.5), (read.Detector, read.DetectorSlack, read.DetectorThreshold));
+
+        var unknown = Written(saved);
+        unknown["detector"] = "ewma";
+        var e = Assert.Throws<InvalidDataException>(() => MonitorModel.ReadSettings(unknown, "model/monitor.json"));
+        Assert.Contains("model/monitor.json", e.Message);
+        Assert.Contains("'ewma'", e.Message);
     }
 }

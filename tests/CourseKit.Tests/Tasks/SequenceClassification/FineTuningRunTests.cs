@@ -112,6 +112,9 @@ public class FineTuningRunTests(TinyBertFixture tiny) : IClassFixture<TinyBertFi
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, FT.ResultFile)))!;
             Assert.Equal(m, json["method"]!.GetValue<string>());
             Assert.True(json["checkpoint_bytes"]!.GetValue<long>() > 0);
+            double accuracy = json["test"]!["accuracy"]!.GetValue<double>();
+            var interval = json["test"]!["accuracy_interval_95"]!;
+            Assert.InRange(accuracy, interval["low"]!.GetValue<double>(), interval["high"]!.GetValue<double>());
         }
         var csv = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
         Assert.Equal(3, csv.Length);
