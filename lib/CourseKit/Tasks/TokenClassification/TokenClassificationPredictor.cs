@@ -28,14 +28,15 @@ public static class TokenClassificationPredictor
             {
                 using var scope = torch.NewDisposeScope();
                 using var batch = TokenClassificationBatch.Collate(batchWindows, tokenizer, options.Device);
-                var logits = model.forward(batch.Inputs.InputIds, batch.Inputs.AttentionMask, batch.Inputs.TokenTypeIds, null).Logits;
+                // In fp32 whatever the model's dtype (a bf16 model's loss and log-probabilities are read as floats).
+                var logits = model.forward(batch.Inputs.InputIds, batch.Inputs.AttentionMask, batch.Inputs.TokenTypeIds, null).Logits.to(ScalarType.Float32);
                 if (batch.Labels is { } labels)
                 {
                     var flat = labels.view(-1);
                     lossSum += nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), flat, ignore_index: -100, reduction: nn.Reduction.Sum).item<float>();
                     labelled += flat.ne(-100).sum().item<long>();
                 }
-                return (logits.log_softmax(-1).to(ScalarType.Float32).cpu().data<float>().ToArray(), (int)logits.shape[1]);
+                return (logits.log_softmax(-1).cpu().data<float>().ToArray(), (int)logits.shape[1]);
             });
             return (result, labelled == 0 ? double.NaN : lossSum / labelled);
         }
