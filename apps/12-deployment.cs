@@ -232,6 +232,18 @@ Console.WriteLine($"{questions.Count} questions over {paragraphs.Count} paragrap
 // loading) and ONNX Runtime in float32 and int8, on the same sentences; then magnitude pruning (`MagnitudePruning`, or
 // `course model prune DIR --out DIR --sparsity 0.5`): the smallest weights of every encoder matrix set to zero, without
 // retraining. Dense CPU kernels do not skip zeros, so pruning here buys a smaller compressed file, not speed.
+//
+// The quick profile scores a few sentences; the full models, measured with `course bench accuracy --model DIR --profile
+// full --threads 1` (2026-11-30, 2-core machine shared with a training run; a tagger is scored on CoNLL-2003 by entity
+// F1, a classifier by accuracy):
+//
+// | fine-tuned model (data) | TorchSharp fp32 | bf16 | ONNX Runtime fp32 | int8 (graph 58.6 vs 90.3 MB) |
+// |---|---:|---:|---:|---:|
+// | all-MiniLM-L6-v2 tagger, CoNLL-2003 test, entity F1 argmax / constrained | 87.64 / 88.28 | −0.14 / −0.08 | ±0.00 | **−0.24 / −0.14** |
+// | all-MiniLM-L6-v2 classifier, SST-2 held-out test (872), accuracy | 94.04 | ±0.00 | ±0.00 | **−0.11** |
+// | same, GLUE dev (872) | 89.68 | −0.11 | ±0.00 | ±0.00 |
+//
+// int8 costs a quarter of a point of entity F1 at most and one sentence in 872 on SST-2: inside the one-point budget.
 
 // ---- cell 17
 if (sst2Model.Length == 0 || !File.Exists(Path.Combine(sst2Model, Pretrained.WeightsFile)))

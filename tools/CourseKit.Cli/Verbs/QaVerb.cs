@@ -41,12 +41,16 @@ public static class QaVerb
         {
             Description = "Fold indices to train, comma-separated (default: the profile's, full = 0-4). Finished folds in --out are kept, so two processes can share one --out: --folds 0,1,2 and --folds 3,4.",
         };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 1e-4)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the training questions (default 3; small sets get more, to reach the profile's minimum steps)." };
         var cmd = new Command("train", "Cross-validate a reader by article (k folds), a learning curve and the zero-training sentence baseline; writes metrics.json and model/ (the first fold's reader).");
         run.AddTo(cmd);
         cmd.Options.Add(model);
         cmd.Options.Add(data);
         cmd.Options.Add(precision);
         cmd.Options.Add(folds);
+        cmd.Options.Add(lr);
+        cmd.Options.Add(epochs);
         cmd.SetAction(parse => Guard(parse, () =>
         {
             TorchRuntime.Initialize();
@@ -55,6 +59,8 @@ public static class QaVerb
             {
                 Seed = parse.GetValue(run.Seed), Precision = parse.GetValue(precision), FoldIndices = ParseFolds(parse.GetValue(folds)),
             };
+            if (parse.GetValue(lr) is double rate) options = options with { LearningRate = rate > 0 ? rate : throw new ArgumentException($"--lr must be positive, got {rate}") };
+            if (parse.GetValue(epochs) is int n) options = options with { Epochs = n > 0 ? n : throw new ArgumentException($"--epochs must be positive, got {n}") };
             var result = QaExperiment.Run(parse.GetValue(model) ?? MiniLm(), LoadData(parse.GetValue(data)), options, run.OutDir(parse));
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"{"run",-34} {"train q",8} {"test q",7} {"EM",6} {"F1",6}");
