@@ -40,7 +40,10 @@ public sealed record QuestionAnsweringOptions : IOptimizationOptions
     /// <summary>Training-set sizes of the learning curve, on the first fold (the full run's size is added).</summary>
     public IReadOnlyList<int> LearningCurve { get; init; } = [16, 128];
 
-    public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Chosen on validation (2026-11-30): fold 0's 38 training articles cross-validated once more by article
+    /// (771 training, 187 validation questions, bf16, 3 epochs) gave held-out F1 10.8 / 26.0 / 11.9 / 8.5 at
+    /// 1e-4 / 3e-4 / 6e-4 / 1e-3 for all-MiniLM-L6-v2. The test folds never took part.</summary>
+    public double LearningRate { get; init; } = 3e-4;
     public int Epochs { get; init; } = 3;
     /// <summary>At least this many optimizer steps (epochs are added for small training sets).</summary>
     public int MinSteps { get; init; } = 100;

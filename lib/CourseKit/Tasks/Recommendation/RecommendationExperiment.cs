@@ -45,9 +45,9 @@ public sealed class RecommendationExperiment : IDisposable
             "mf" => Best(Options.MfRegularisation.Select(r => (Func<IRecommender>)(() =>
                 BprRecommender.Fit(Split, Options.MfDimensions, r, Options.MfEpochs, Options.MfLearningRate, Options.Seed)))),
             "text" => Best(Options.TextDecays.Select(d => (Func<IRecommender>)(() => new TextContentRecommender(TextVectors, d)))),
-            "sasrec" => FitSequence(new SasRecRecommender(Split, Options.Sequence)),
-            "bert4rec" => FitSequence(new Bert4RecRecommender(Split, Options.Sequence)),
-            "hybrid" => FitSequence(new HybridSasRecRecommender(Split, Options.Sequence, TextVectors)),
+            "sasrec" => FitSequence(new SasRecRecommender(Split, Options.Sequence), name),
+            "bert4rec" => FitSequence(new Bert4RecRecommender(Split, Options.Sequence), name),
+            "hybrid" => FitSequence(new HybridSasRecRecommender(Split, Options.Sequence, TextVectors), name),
             _ => throw new ArgumentException($"Unknown model '{name}'; known: {string.Join(", ", RecommendationOptions.AllModels)}.", nameof(name)),
         };
         var validation = RecommenderEvaluation.ValidationNdcg10(model, Split);
@@ -94,9 +94,11 @@ public sealed class RecommendationExperiment : IDisposable
         return best ?? throw new ArgumentException("A tuning grid is empty.");
     }
 
-    SequenceRecommender FitSequence(SequenceRecommender model)
+    /// <summary>A sequence model's fit is checkpointed under OutputDir/checkpoints/&lt;name&gt;: a rerun into the same
+    /// folder continues an interrupted fit (a 200-epoch full-profile fit takes an hour here) or reuses a finished one.</summary>
+    SequenceRecommender FitSequence(SequenceRecommender model, string name)
     {
-        model.Fit(Options.Seed, _log);
+        model.Fit(Options.Seed, _log, Path.Combine(Options.OutputDir, "checkpoints", name));
         return model;
     }
 

@@ -29,42 +29,42 @@ public abstract class SequenceRecommender : IRecommender, IDisposable
     protected abstract Tensor NextItemLogits(IReadOnlyList<int[]> histories);
     protected virtual int HistoryLength => Options.MaxLength;
 
-    public SequenceFitSummary Fit(int seed, Action<string>? log = null)
+    /// <summary>Trains with early stopping on validation NDCG@10 and restores the best weights. With
+    /// <paramref name="checkpointDir"/> the fit is saved after every validation check and a rerun continues from the
+    /// last one. Each epoch draws its window order, windows, masks and dropout from seeds of its own (seed, epoch), so a
+    /// resumed fit gives the same weights as one never stopped.</summary>
+    public SequenceFitSummary Fit(int seed, Action<string>? log = null, string? checkpointDir = null)
     {
-        torch.manual_seed(seed);
-        var random = new Random(seed);
         using var optimizer = optim.AdamW(Module.parameters(), Options.LearningRate, weight_decay: 0.0);
         var users = Enumerable.Range(0, Split.UserCount).Where(u => Split.Train[u].Length >= 2).ToArray();
-        var (best, bestEpoch, checksWithoutGain, sequences, epoch) = (-1.0, 0, 0, 0L, 0);
+        var recipe = Recipe(seed);
+        var state = new SequenceFitState(recipe, 0, 0, -1.0, 0, 0, 0);
         Dictionary<string, Tensor>? bestState = null;
-        var clock = new Stopwatch();
-        while (epoch < Options.Epochs && checksWithoutGain < Options.Patience)
+        if (checkpointDir is not null && SequenceCheckpoint.TryLoad(checkpointDir, recipe, Module, optimizer) is { } resumed)
         {
-            epoch++;
-            Module.train();
-            random.Shuffle(users);
+            (state, bestState) = resumed;
+            log?.Invoke($"{Name}: resuming after epoch {state.Epoch} (best {state.Best:F4} at epoch {state.BestEpoch}) from {checkpointDir}");
+        }
+        var clock = new Stopwatch();
+        while (state.Epoch < Options.Epochs && state.ChecksWithoutGain < Options.Patience)
+        {
+            int epoch = state.Epoch + 1;
             clock.Start();
-            for (int start = 0; start < users.Length; start += Options.BatchSize)
-            {
-                using var scope = NewDisposeScope();
-                var windows = users.Skip(start).Take(Options.BatchSize).Select(u => RandomWindow(Split.Train[u], random)).ToList();
-                var loss = TrainingLoss(windows, random);
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                sequences += windows.Count;
-            }
+            long sequences = TrainEpoch(users, optimizer, seed, epoch);
             clock.Stop();
+            state = state with { Epoch = epoch, Sequences = state.Sequences + sequences };
             if (epoch % Options.EvalEvery != 0 && epoch != Options.Epochs) continue;
             var ndcg = RecommenderEvaluation.ValidationNdcg10(this, Split);
             log?.Invoke($"{Name} epoch {epoch}: validation NDCG@10 {ndcg:F4}");
-            if (ndcg > best)
+            if (ndcg > state.Best)
             {
-                (best, bestEpoch, checksWithoutGain) = (ndcg, epoch, 0);
+                state = state with { Best = ndcg, BestEpoch = epoch, ChecksWithoutGain = 0 };
                 foreach (var t in bestState?.Values ?? Enumerable.Empty<Tensor>()) t.Dispose();
                 bestState = Module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
             }
-            else checksWithoutGain++;
+            else state = state with { ChecksWithoutGain = state.ChecksWithoutGain + 1 };
+            if (checkpointDir is not null)
+                SequenceCheckpoint.Save(checkpointDir, state with { TrainSeconds = state.TrainSeconds + clock.Elapsed.TotalSeconds }, Module, optimizer, bestState);
         }
         if (bestState is not null)
         {
@@ -72,7 +72,32 @@ public abstract class SequenceRecommender : IRecommender, IDisposable
             foreach (var t in bestState.Values) t.Dispose();
         }
         Module.eval();
-        return Summary = new SequenceFitSummary(epoch, bestEpoch, best, sequences, clock.Elapsed.TotalSeconds);
+        return Summary = new SequenceFitSummary(state.Epoch, state.BestEpoch, state.Best, state.Sequences, state.TrainSeconds + clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Everything that shapes the fit except the epoch budget (raising it extends a finished run).</summary>
+    string Recipe(int seed) => $"{Name}; {Options with { Epochs = 0 }}; seed {seed}; {Split.UserCount} users";
+
+    long TrainEpoch(int[] users, optim.Optimizer optimizer, int seed, int epoch)
+    {
+        int epochSeed = unchecked(seed * 1_000_003 + epoch);
+        torch.manual_seed(epochSeed);
+        var random = new Random(epochSeed);
+        var order = (int[])users.Clone();
+        random.Shuffle(order);
+        Module.train();
+        long sequences = 0;
+        for (int start = 0; start < order.Length; start += Options.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var windows = order.Skip(start).Take(Options.BatchSize).Select(u => RandomWindow(Split.Train[u], random)).ToList();
+            var loss = TrainingLoss(windows, random);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            sequences += windows.Count;
+        }
+        return sequences;
     }
 
     int[] RandomWindow(int[] items, Random random)

@@ -37,4 +37,48 @@ public class PlantedPatternTests
         Assert.True(popularity.HitRateAt(5).Mean <= 0.3, $"popularity HR@5 {popularity.HitRateAt(5)}");
         Assert.True(learnt.NdcgAt(10).Mean > 2 * popularity.NdcgAt(10).Mean);
     }
+
+    static SequenceModelOptions Small(int epochs) => new()
+    {
+        MaxLength = 12, Hidden = 16, Layers = 1, Heads = 1, Dropout = 0.2, Epochs = epochs, BatchSize = 32,
+        LearningRate = 5e-3, EvalEvery = 2, Patience = 10, MaskProbability = 0.3,
+    };
+
+    static float[] Weights(SequenceRecommender model) =>
+        model.Module.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+
+    [Fact]
+    public void A_fit_stopped_and_resumed_from_its_checkpoint_ends_with_the_weights_of_one_never_stopped()
+    {
+        TorchSharp.torch.set_num_threads(1);
+        var split = CycleData(users: 80);
+        var dir = TestPaths.NewTempDir("coursekit-seq-resume");
+        foreach (var make in new Func<SequenceModelOptions, SequenceRecommender>[] { o => new SasRecRecommender(split, o), o => new Bert4RecRecommender(split, o) })
+        {
+            TorchSharp.torch.manual_seed(3);                        // the same initial weights for each fit
+            using var whole = make(Small(6));
+            var wholeSummary = whole.Fit(seed: 2);
+
+            var checkpoint = Path.Combine(dir, whole.Name);
+            TorchSharp.torch.manual_seed(3);
+            using (var stopped = make(Small(4)))                     // "killed" after epoch 4 (a validation check)
+                stopped.Fit(seed: 2, checkpointDir: checkpoint);
+            TorchSharp.torch.manual_seed(99);                       // other initial weights: the checkpoint must replace them
+            using var resumed = make(Small(6));
+            var log = new List<string>();
+            var resumedSummary = resumed.Fit(seed: 2, log.Add, checkpoint);
+
+            Assert.Contains(log, l => l.Contains("resuming after epoch 4"));
+            Assert.Equal(wholeSummary.BestValidationNdcg10, resumedSummary.BestValidationNdcg10, 12);
+            Assert.Equal((wholeSummary.EpochsRun, wholeSummary.BestEpoch, wholeSummary.SequencesTrained),
+                (resumedSummary.EpochsRun, resumedSummary.BestEpoch, resumedSummary.SequencesTrained));
+            Assert.Equal(Weights(whole), Weights(resumed));
+
+            // Another recipe refuses the folder, naming it.
+            TorchSharp.torch.manual_seed(3);
+            using var other = make(Small(6) with { Hidden = 8 });
+            var e = Assert.Throws<InvalidDataException>(() => other.Fit(seed: 2, checkpointDir: checkpoint));
+            Assert.Contains(checkpoint, e.Message);
+        }
+    }
 }
