@@ -63,6 +63,16 @@ public sealed class PrecisionAwareOptimizer
         if (_mixed is null) (_model as IAfterOptimizerStep)?.AfterOptimizerStep(step);
     }
 
-    /// <summary>Ends training: under bf16 the model returns to fp32 with the master values. Safe to call twice.</summary>
-    public void Finish() => _mixed?.RestoreFp32Model();
+    /// <summary>Ends training: under bf16 the model returns to fp32 with the master values; the optimizer's state and
+    /// the masters are freed (native memory, which the .NET collector does not see). Safe to call twice.</summary>
+    public void Finish()
+    {
+        if (_finished) return;
+        _finished = true;
+        _mixed?.RestoreFp32Model();
+        _mixed?.DisposeMasters();
+        Optimizer.Dispose();
+    }
+
+    bool _finished;
 }
