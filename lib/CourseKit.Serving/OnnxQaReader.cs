@@ -28,12 +28,7 @@ sealed class OnnxQaReader : QaReader
     public override string Description => $"onnx runtime extractive QA on {_source}, windows of {Qa.MaxLength} tokens";
 
     protected override IReadOnlyList<(float[] Start, float[] End)> WindowLogits(IReadOnlyList<QaFeature> features) =>
-        QuestionAnsweringTask.Logits(features, WindowBatch, batch =>
-        {
-            var padded = TokenizedBatch.Pad(batch.Select(f => f.Encoding).ToArray(), Tokenizer.PadId, Tokenizer.PadToken);
-            var outputs = _session.Run(padded);
-            return (outputs["start_logits"].Values, outputs["end_logits"].Values, padded.SequenceLength);
-        });
+        QuestionAnsweringTask.Logits(_session, Tokenizer, features, WindowBatch);
 
     public override void Dispose() => _session.Dispose();
 }

@@ -29,13 +29,7 @@ sealed class OnnxTagger : TextTagger
     public override string Description => $"onnx runtime token classifier on {_source}, tags {string.Join(", ", Labels)}";
 
     protected override float[][][] WordLogProbs(IReadOnlyList<WordWindow> windows) =>
-        TokenClassificationPredictor.WordLogProbs(windows, Labels.Length, Options.EvalBatchSize, batch =>
-        {
-            // Padded as the torch predictor pads (TokenClassificationBatch.Collate), so both see the same inputs.
-            var padded = TokenizedBatch.Pad(batch.Select(w => w.Encoding).ToArray(), Tokenizer.PadId, Tokenizer.PadToken);
-            var logits = _session.Run(padded)["logits"];
-            return (TokenClassificationPredictor.LogSoftmax(logits.Values, Labels.Length), padded.SequenceLength);
-        });
+        TokenClassificationPredictor.WordLogProbs(_session, Tokenizer, windows, Labels.Length, Options.EvalBatchSize, _source);
 
     public override void Dispose() => _session.Dispose();
 }

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using CourseKit.Checkpoints;
+using CourseKit.Data;
+using CourseKit.Metrics;
 using CourseKit.Models;
+using CourseKit.Tasks.QuestionAnswering;
 using CourseKit.Tasks.TokenClassification;
 using CourseKit.Text;
 using TorchSharp;
@@ -69,6 +72,43 @@ public static class CompressionAccuracy
         return rows;
     }
 
+    /// <summary>SQuAD exact match and F1 of the extractive reader in <paramref name="modelDir"/> on
+    /// <paramref name="questions"/> (its held-out articles) under each backend: two rows per backend.</summary>
+    public static IReadOnlyList<CompressionAccuracyRow> Reader(string modelDir, SquadDataset data, IReadOnlyList<SquadQuestion> questions,
+        QuestionAnsweringOptions options, IReadOnlyList<string> backends, string workDir, int threads = 0, Action<string>? log = null)
+    {
+        var tokenizer = Pretrained.LoadTokenizer(modelDir);
+        var features = QaFeatures.Build(tokenizer, data, questions, options.MaxLength, options.Stride);
+        var gold = QuestionAnsweringTask.OnlyQuestions(data, questions);
+        var rows = new List<CompressionAccuracyRow>();
+        foreach (var backend in Checked(backends))
+        {
+            var clock = Stopwatch.StartNew();
+            long? bytes = null;
+            IReadOnlyList<(float[] Start, float[] End)> logits;
+            if (backend.StartsWith("torch", StringComparison.Ordinal))
+            {
+                using var reader = BertForQuestionAnswering.FromPretrained(modelDir);
+                if (backend == "torch-bf16") reader.to(ScalarType.BFloat16);
+                logits = QuestionAnsweringTask.Logits(reader, tokenizer, features, options.EvalBatchSize);
+            }
+            else
+            {
+                var graph = Export(modelDir, workDir, OnnxExportHead.QuestionAnswering, backend);
+                bytes = new FileInfo(graph).Length;
+                using var session = new OnnxBertSession(graph, threads);
+                logits = QuestionAnsweringTask.Logits(session, tokenizer, features, options.EvalBatchSize);
+            }
+            var answers = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength);
+            var scores = SquadMetric.Evaluate(gold, answers.ToDictionary(a => a.Key, a => a.Value.Text));
+            double seconds = clock.Elapsed.TotalSeconds;
+            rows.Add(new CompressionAccuracyRow(backend, "exact match", scores.ExactMatch, rows.Count == 0 ? 0 : scores.ExactMatch - rows[0].Score, seconds, bytes));
+            rows.Add(new CompressionAccuracyRow(backend, "F1", scores.F1, rows.Count == 1 ? 0 : scores.F1 - rows[1].Score, seconds, bytes));
+            log?.Invoke($"{backend}: EM {scores.ExactMatch:F2} F1 {scores.F1:F2} ({seconds:F0} s)");
+        }
+        return rows;
+    }
+
     static IReadOnlyList<string> Checked(IReadOnlyList<string> backends)
     {
         var unknown = backends.Where(b => !Backends.Contains(b)).ToArray();
@@ -108,15 +148,6 @@ public static class CompressionAccuracy
         TokenClassificationOptions options, string graph, int threads)
     {
         using var session = new OnnxBertSession(graph, threads);
-        int labels = data.Labels.Count;
-        return TokenClassificationPredictor.WordLogProbs(data.Windows, labels, options.EvalBatchSize, batch =>
-        {
-            // Padded as the torch predictor pads (TokenClassificationBatch.Collate), so both see the same inputs.
-            var padded = TokenizedBatch.Pad(batch.Select(w => w.Encoding).ToArray(), tokenizer.PadId, tokenizer.PadToken);
-            var logits = session.Run(padded)["logits"];
-            if (logits.Shape[^1] != labels)
-                throw new InvalidDataException($"{graph}: the graph gives {logits.Shape[^1]} labels per token, the data has {labels} ({modelDir})");
-            return (TokenClassificationPredictor.LogSoftmax(logits.Values, labels), padded.SequenceLength);
-        });
+        return TokenClassificationPredictor.WordLogProbs(session, tokenizer, data.Windows, data.Labels.Count, options.EvalBatchSize, $"{graph} ({modelDir})");
     }
 }

@@ -27,7 +27,7 @@ public sealed class SentenceEncoder : IDisposable
         Model = model;
         Tokenizer = tokenizer;
         Pooling = pooling;
-        MaxLength = maxLength ?? model.Config.MaxPositionEmbeddings;
+        MaxLength = Math.Min(maxLength ?? int.MaxValue, model.Config.MaxPositionEmbeddings);   // never past the position table
         Model.eval();
     }
 

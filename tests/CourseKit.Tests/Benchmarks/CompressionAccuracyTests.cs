@@ -3,7 +3,9 @@ using CourseKit.Benchmarks;
 using CourseKit.Cli.Verbs;
 using CourseKit.Data;
 using CourseKit.Models;
+using CourseKit.Checkpoints;
 using CourseKit.Serving;
+using CourseKit.Tasks.QuestionAnswering;
 using CourseKit.Tasks.TokenClassification;
 using CourseKit.Tests.Serving;
 
@@ -79,6 +81,43 @@ public sealed class CompressionAccuracyTests(ServingModelsFixture models) : ICla
         (code, error) = Invoke("--model", models.Dirs[ServingTask.Ner], "--split", "train", "--out", TestPaths.NewTempDir("acc"));
         Assert.Equal(1, code);
         Assert.Contains("--split must be test or valid, got 'train'", error);
+    }
+
+    [Fact]
+    public void The_reader_is_scored_per_backend_and_onnx_fp32_gives_the_kits_logits()
+    {
+        var dir = models.Dirs[ServingTask.Qa];
+        var data = Tasks.QuestionAnswering.QaTestSupport.XquadEn;
+        var questions = data.Questions.Take(8).ToArray();
+        var options = new QuestionAnsweringOptions { MaxLength = 96, Stride = 32, EvalBatchSize = 4 };
+        var work = TestPaths.NewTempDir("coursekit-compression-qa");
+        var rows = CompressionAccuracy.Reader(dir, data, questions, options, ["torch-fp32", "onnx-fp32", "onnx-int8"], work, threads: 1);
+        Assert.Equal(["torch-fp32", "torch-fp32", "onnx-fp32", "onnx-fp32", "onnx-int8", "onnx-int8"], rows.Select(r => r.Backend));
+        Assert.Equal(["exact match", "F1"], rows.Take(2).Select(r => r.Metric));
+        Assert.Equal(rows[5].Score - rows[1].Score, rows[5].DeltaPoints, 9);
+        Assert.Equal(rows[4].Score - rows[0].Score, rows[4].DeltaPoints, 9);
+        Assert.True(rows[4].GraphBytes < rows[2].GraphBytes, "the int8 graph is smaller");
+
+        // The ONNX window scorer the benchmark and the service share: fp32 start/end logits at float noise from the kit's.
+        var tokenizer = Pretrained.LoadTokenizer(dir);
+        var features = QaFeatures.Build(tokenizer, data, questions, options.MaxLength, options.Stride);
+        using var reader = BertForQuestionAnswering.FromPretrained(dir);
+        var kit = QuestionAnsweringTask.Logits(reader, tokenizer, features, batchSize: 3);
+        var graph = Directory.GetFiles(work, "*.onnx").Single(p => !p.Contains(".int8."));
+        using var session = new OnnxBertSession(graph, 1);
+        var onnx = QuestionAnsweringTask.Logits(session, tokenizer, features, batchSize: 5);
+        Assert.Equal(features.Count, onnx.Count);
+        double diff = kit.Zip(onnx).Max(w => w.First.Start.Zip(w.Second.Start).Concat(w.First.End.Zip(w.Second.End)).Max(x => Math.Abs(x.First - x.Second)));
+        Assert.InRange(diff, 0, 1e-4);
+        Assert.Equal(rows[0].Score, rows[2].Score);                           // the same logits give the same answers
+    }
+
+    [Fact]
+    public void The_verb_refuses_a_reader_without_its_fold_file()
+    {
+        var (code, error) = Invoke("--model", models.Dirs[ServingTask.Qa], "--out", TestPaths.NewTempDir("acc"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{models.Dirs[ServingTask.Qa]}: no {ReaderFold.FileName}", error);
     }
 
     static (int Code, string Error) Invoke(params string[] args)

@@ -6,6 +6,7 @@ using CourseKit.Data;
 using CourseKit.Models;
 using CourseKit.Native;
 using CourseKit.Tasks.SequenceClassification;
+using CourseKit.Tasks.QuestionAnswering;
 using CourseKit.Tasks.TokenClassification;
 
 namespace CourseKit.Cli.Verbs;
@@ -13,7 +14,8 @@ namespace CourseKit.Cli.Verbs;
 /// <summary><c>course bench accuracy --model DIR [--backends ...] [--split test|valid] [--profile] [--seed] [--out]
 /// [--threads]</c>: what bf16 and int8 cost a fine-tuned model on its own labelled data (<see cref="CompressionAccuracy"/>).
 /// The task comes from the folder's config.json: a token classifier is scored on CoNLL-2003 (entity F1), a sentence
-/// classifier on SST-2 (2 labels) or Financial PhraseBank AllAgree (3 labels), accuracy.</summary>
+/// classifier on SST-2 (2 labels) or Financial PhraseBank AllAgree (3 labels), accuracy; a reader from qa train on the XQuAD-en
+/// articles it never trained on, SQuAD EM and F1.</summary>
 static class BenchAccuracyCommand
 {
     /// <summary>quick: the first sentences of the split (CI minutes); full: all of it.</summary>
@@ -22,14 +24,14 @@ static class BenchAccuracyCommand
     public static Command Create()
     {
         var run = new RunOptions("artifacts/bench/accuracy");
-        var model = new Option<string>("--model") { Description = "A fine-tuned folder: BertForTokenClassification (CoNLL-2003) or BertForSequenceClassification (SST-2 / PhraseBank).", Required = true };
+        var model = new Option<string>("--model") { Description = "A fine-tuned folder: BertForTokenClassification (CoNLL-2003), BertForSequenceClassification (SST-2 / PhraseBank) or BertForQuestionAnswering from qa train (XQuAD held-out articles).", Required = true };
         var backends = new Option<string>("--backends")
         {
             Description = $"Comma-separated, the first is the baseline: {string.Join(",", CompressionAccuracy.Backends)} (the default).",
             DefaultValueFactory = _ => string.Join(",", CompressionAccuracy.Backends),
         };
         var split = new Option<string>("--split") { Description = "test (default) or valid(ation).", DefaultValueFactory = _ => "test" };
-        var cmd = new Command("accuracy", "What bf16 and int8 cost a fine-tuned model: entity F1 (CoNLL-2003) or accuracy (SST-2, PhraseBank) under TorchSharp fp32/bf16 and ONNX Runtime fp32/int8.")
+        var cmd = new Command("accuracy", "What bf16 and int8 cost a fine-tuned model: entity F1 (CoNLL-2003), accuracy (SST-2, PhraseBank) or SQuAD EM/F1 (XQuAD) under TorchSharp fp32/bf16 and ONNX Runtime fp32/int8.")
             { model, backends, split };
         run.AddTo(cmd);
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
@@ -48,9 +50,13 @@ static class BenchAccuracyCommand
             Directory.CreateDirectory(outDir);
             var config = BertConfig.Load(RequireConfig(dir));
             output.WriteLine($"{dir}: {BenchEnvironment.DescribeLoad()}");
-            var (dataset, rows) = config.Architectures?.Contains("BertForTokenClassification") == true
-                ? Tagger(dir, test, quick, names, outDir, parse.GetValue(run.Threads), output)
-                : Classifier(dir, config, test, quick, names, outDir, parse.GetValue(run.Threads), output);
+            int threads = parse.GetValue(run.Threads);
+            var (dataset, rows) = config.Architectures switch
+            {
+                { } a when a.Contains("BertForTokenClassification") => Tagger(dir, test, quick, names, outDir, threads, output),
+                { } a when a.Contains("BertForQuestionAnswering") => Reader(dir, test, quick, names, outDir, threads, output),
+                _ => Classifier(dir, config, test, quick, names, outDir, threads, output),
+            };
             output.WriteLine($"{"backend",-11} {"metric",-28} {"score",7} {"Δ points",9} {"seconds",8} {"graph MB",9}");
             foreach (var r in rows)
                 output.WriteLine($"{r.Backend,-11} {r.Metric,-28} {r.Score,7:F2} {r.DeltaPoints,9:+0.00;-0.00;0.00} {r.Seconds,8:F0} {(r.GraphBytes is long b ? $"{b / 1e6:F1}" : "—"),9}");
@@ -87,6 +93,21 @@ static class BenchAccuracyCommand
         var name = $"CoNLL-2003 {split}, {sentences.Count:N0} sentences";
         output.WriteLine(name);
         return (name, CompressionAccuracy.Tagger(dir, data, options, backends, outDir, threads, output.WriteLine));
+    }
+
+    /// <summary>A reader trained by <c>qa train</c> is scored on XQuAD-en articles it never trained on (its qa_fold.json).</summary>
+    static (string, IReadOnlyList<CompressionAccuracyRow>) Reader(string dir, bool test, bool quick, string[] backends, string outDir, int threads, TextWriter output)
+    {
+        if (!test) throw new ArgumentException("--split valid: a reader is scored on its held-out XQuAD articles; there is no validation split");
+        var data = Xquad.Load();
+        var fold = ReaderFold.Load(dir)
+                   ?? throw new InvalidDataException($"{dir}: no {ReaderFold.FileName}; bench accuracy scores a reader from qa train on the articles it never saw");
+        var questions = fold.HeldOutQuestions(data);
+        if (quick) questions = questions.Take(QuickSentences / 2).ToArray();
+        var name = $"XQuAD-en fold {fold.Fold} held-out articles, {questions.Count:N0} questions";
+        output.WriteLine(name);
+        var options = QuestionAnsweringOptions.For(Profile.Full);
+        return (name, CompressionAccuracy.Reader(dir, data, questions, options, backends, outDir, threads, output.WriteLine));
     }
 
     static (string, IReadOnlyList<CompressionAccuracyRow>) Classifier(string dir, BertConfig config, bool test, bool quick, string[] backends,

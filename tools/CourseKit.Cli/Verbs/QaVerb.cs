@@ -43,6 +43,11 @@ public static class QaVerb
         };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 3e-4, chosen on validation articles for all-MiniLM-L6-v2)." };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs over the training questions (default 3; small sets get more, to reach the profile's minimum steps)." };
+        var eachEpoch = new Option<bool>("--eval-each-epoch") { Description = "Also score the held-out questions after every epoch (a curve in runs/*.json; on a validation split, how to choose --epochs)." };
+        var retrieveTopK = new Option<int>("--retrieve-top-k")
+        {
+            Description = "Each fold's reader also reads the top K paragraphs retrieved among all of them (retrieve-then-read EM/F1); 0 = skip.", DefaultValueFactory = _ => 3,
+        };
         var cmd = new Command("train", "Cross-validate a reader by article (k folds), a learning curve and the zero-training sentence baseline; writes metrics.json and model/ (the first fold's reader).");
         run.AddTo(cmd);
         cmd.Options.Add(model);
@@ -51,6 +56,8 @@ public static class QaVerb
         cmd.Options.Add(folds);
         cmd.Options.Add(lr);
         cmd.Options.Add(epochs);
+        cmd.Options.Add(eachEpoch);
+        cmd.Options.Add(retrieveTopK);
         cmd.SetAction(parse => Guard(parse, () =>
         {
             TorchRuntime.Initialize();
@@ -58,18 +65,32 @@ public static class QaVerb
             var options = QuestionAnsweringOptions.For(parse.GetValue(run.Profile)) with
             {
                 Seed = parse.GetValue(run.Seed), Precision = parse.GetValue(precision), FoldIndices = ParseFolds(parse.GetValue(folds)),
+                EvalEachEpoch = parse.GetValue(eachEpoch),
+                RetrieveTopK = parse.GetValue(retrieveTopK) is >= 0 and var k ? k : throw new ArgumentException($"--retrieve-top-k must be 0 or more, got {parse.GetValue(retrieveTopK)}"),
             };
             if (parse.GetValue(lr) is double rate) options = options with { LearningRate = rate > 0 ? rate : throw new ArgumentException($"--lr must be positive, got {rate}") };
             if (parse.GetValue(epochs) is int n) options = options with { Epochs = n > 0 ? n : throw new ArgumentException($"--epochs must be positive, got {n}") };
-            var result = QaExperiment.Run(parse.GetValue(model) ?? MiniLm(), LoadData(parse.GetValue(data)), options, run.OutDir(parse));
-            var output = parse.InvocationConfiguration.Output;
-            output.WriteLine($"{"run",-34} {"train q",8} {"test q",7} {"EM",6} {"F1",6}");
-            foreach (var r in result.Folds.Concat(result.LearningCurve).Concat(result.SentenceBaseline))
-                output.WriteLine($"{r.Name,-34} {r.TrainQuestions,8} {r.TestQuestions,7} {r.ExactMatch,6:F1} {r.F1,6:F1}");
-            output.WriteLine($"cross-validated reader: EM {result.ExactMatch}  F1 {result.F1}  ({result.Folds.Count} folds, {result.WallSeconds:F0} s)");
-            output.WriteLine($"wrote {Path.Combine(run.OutDir(parse), "metrics.json")} and model/");
+            var encoder = parse.GetValue(model);                              // a reader from another encoder still retrieves with MiniLM
+            var result = QaExperiment.Run(encoder ?? MiniLm(), LoadData(parse.GetValue(data)), options, run.OutDir(parse), encoder is null ? null : MiniLm());
+            PrintExperiment(result, parse.InvocationConfiguration.Output);
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {Path.Combine(run.OutDir(parse), "metrics.json")} and model/");
         }));
         return cmd;
+    }
+
+    static void PrintExperiment(QaExperimentResult result, TextWriter output)
+    {
+        output.WriteLine($"{"run",-34} {"train q",8} {"test q",7} {"EM",6} {"F1",6}  {"retrieved EM/F1",15}");
+        foreach (var r in result.Folds.Concat(result.LearningCurve).Concat(result.SentenceBaseline))
+        {
+            var e2e = r.RetrieveThenRead is { } e ? $"{e.ExactMatch,6:F1} {e.F1,6:F1} (top {e.TopK})" : "";
+            output.WriteLine($"{r.Name,-34} {r.TrainQuestions,8} {r.TestQuestions,7} {r.ExactMatch,6:F1} {r.F1,6:F1}  {e2e}");
+        }
+        foreach (var r in result.Folds.Where(f => f.ByEpoch.Count > 0))
+            output.WriteLine($"{r.Name} held-out F1 by epoch: " + string.Join("  ", r.ByEpoch.Select(e => $"{e.Epoch:F0}: {e.F1:F1}")));
+        output.WriteLine($"cross-validated reader: EM {result.ExactMatch}  F1 {result.F1}  ({result.Folds.Count} folds, {result.WallSeconds:F0} s)");
+        if (result.RetrieveThenRead is { } all)
+            output.WriteLine($"retrieve, then read: EM {all.ExactMatch}  F1 {all.F1}  ({all.Folds} folds)");
     }
 
     static IReadOnlyList<int>? ParseFolds(string? text) => text is null ? null

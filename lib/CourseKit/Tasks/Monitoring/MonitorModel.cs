@@ -42,7 +42,7 @@ public sealed class MonitorModel
         if (!File.Exists(settingsPath))
             throw new DirectoryNotFoundException($"{dir}: not a monitor model folder (no {SettingsFile}); train one first (monitor train writes <out>/model)");
         var json = JsonNode.Parse(File.ReadAllText(settingsPath))!.AsObject();
-        double D(string name) => json[name]?.GetValue<double>() ?? throw new InvalidDataException($"{settingsPath}: missing \"{name}\"");
+        double D(string name) => Number(json, name, settingsPath);
         var settings = ReadSettings(json, settingsPath);
         var embedderDir = json["drift_encoder"]?.GetValue<string>();
         var embedder = embedderDir is null ? null : Models.SentenceEncoder.Load(ImportedEncoders.EnsureFolder(embedderDir), maxLength: (int)D("max_length"));
@@ -57,8 +57,6 @@ public sealed class MonitorModel
         };
     }
 
-    /// <summary>The imported default encoder as a path relative to the repository (it is re-imported on another
-    /// machine); any other folder as an absolute path.</summary>
     /// <summary>The <see cref="MonitorSettings"/> part of the settings file.</summary>
     public static JsonObject SettingsJson(MonitorSettings settings) => new()
     {
@@ -71,7 +69,7 @@ public sealed class MonitorModel
     /// <summary>The monitor's settings from its settings file (<paramref name="path"/> names it in errors).</summary>
     public static MonitorSettings ReadSettings(JsonObject json, string path)
     {
-        double D(string name) => json[name]?.GetValue<double>() ?? throw new InvalidDataException($"{path}: missing \"{name}\"");
+        double D(string name) => Number(json, name, path);
         var settings = new MonitorSettings
         {
             Temperature = D("temperature"), ReferenceNegativeShare = D("reference_negative_share"), WarmupDays = (int)D("warmup_days"),
@@ -83,6 +81,17 @@ public sealed class MonitorModel
             : settings with { Detector = ParseDetector(json["detector"]!.GetValue<string>(), path), DetectorSlack = D("detector_slack"), DetectorThreshold = D("detector_threshold") };
     }
 
+    /// <summary>A number of the settings file; a missing or non-numeric field is named with the file.</summary>
+    static double Number(JsonObject json, string name, string path)
+    {
+        var node = json[name] ?? throw new InvalidDataException($"{path}: missing \"{name}\"");
+        try { return node.GetValue<double>(); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: \"{name}\" is {node.ToJsonString()}, not a number", e);
+        }
+    }
+
     public static string DetectorName(ChangeDetectorKind kind) => kind == ChangeDetectorKind.Cusum ? "cusum" : "page-hinkley";
 
     static ChangeDetectorKind ParseDetector(string name, string path) => name switch
@@ -92,6 +101,8 @@ public sealed class MonitorModel
         _ => throw new InvalidDataException($"{path}: \"detector\" is '{name}'; expected cusum or page-hinkley"),
     };
 
+    /// <summary>The imported default encoder as a path relative to the repository (it is re-imported on another
+    /// machine); any other folder as an absolute path.</summary>
     static string PortablePath(string dir)
     {
         var full = Path.GetFullPath(dir);

@@ -28,23 +28,41 @@ public static class QaEvaluation
     public static QaEvaluationResult Run(BertForQuestionAnswering reader, BertTextTokenizer tokenizer, SentenceEncoder encoder, SquadDataset data,
         IReadOnlyList<SquadQuestion> questions, QuestionAnsweringOptions options, int topK = 3)
     {
-        var only = QuestionAnsweringTask.OnlyQuestions(data, questions);
         var (oracle, oracleAnswers) = QuestionAnsweringTask.Evaluate(reader, tokenizer, data, questions, options);
         int all = data.Paragraphs.Count;
         var dense = ParagraphRetrieval.RankByEncoder(encoder, data, questions, all);
         var bm25 = ParagraphRetrieval.RankByBm25(data, questions, all);
         var rankings = ParagraphRetrieval.FuseByReciprocalRank([dense, bm25], Math.Max(10, topK));
-        var features = new List<QaFeature>();
-        for (int i = 0; i < questions.Count; i++)
-            foreach (var p in rankings[i].Take(topK))
-                features.AddRange(QaFeatures.ForText(tokenizer, questions[i].Id, questions[i].Question, data.Paragraphs[p].Context, options.MaxLength, options.Stride));
-        var logits = QuestionAnsweringTask.Logits(reader, tokenizer, features, options.EvalBatchSize, options.Device);
-        var retrieved = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength).ToDictionary(a => a.Key, a => a.Value.Text);
-        var endToEnd = SquadMetric.Evaluate(only, retrieved);
+        var (endToEnd, _) = ReadRetrieved(reader, tokenizer, data, questions, rankings, options, topK);
         return new QaEvaluationResult(questions.Count, oracle, endToEnd, topK,
             ParagraphRetrieval.Recall("sentence encoder", data, questions, dense),
             ParagraphRetrieval.Recall("bm25", data, questions, bm25),
             ParagraphRetrieval.Recall("hybrid (reciprocal-rank fusion)", data, questions, rankings),
             oracleAnswers.ToDictionary(a => a.Key, a => a.Value.Text));
+    }
+
+    /// <summary>Retrieve, then read: the top <paramref name="topK"/> paragraphs of the fused encoder + BM25 ranking among
+    /// all of <paramref name="data"/>, read by <paramref name="reader"/>, the best span across them; scored.</summary>
+    public static (SquadScores Scores, IReadOnlyDictionary<string, string> Answers) RetrieveThenRead(BertForQuestionAnswering reader,
+        BertTextTokenizer tokenizer, SentenceEncoder encoder, SquadDataset data, IReadOnlyList<SquadQuestion> questions,
+        QuestionAnsweringOptions options, int topK)
+    {
+        int all = data.Paragraphs.Count;                                   // fused over full rankings, as Run does
+        var dense = ParagraphRetrieval.RankByEncoder(encoder, data, questions, all);
+        var bm25 = ParagraphRetrieval.RankByBm25(data, questions, all);
+        var rankings = ParagraphRetrieval.FuseByReciprocalRank([dense, bm25], Math.Max(10, topK));
+        return ReadRetrieved(reader, tokenizer, data, questions, rankings, options, topK);
+    }
+
+    static (SquadScores, IReadOnlyDictionary<string, string>) ReadRetrieved(BertForQuestionAnswering reader, BertTextTokenizer tokenizer,
+        SquadDataset data, IReadOnlyList<SquadQuestion> questions, IReadOnlyList<IReadOnlyList<int>> rankings, QuestionAnsweringOptions options, int topK)
+    {
+        var features = new List<QaFeature>();
+        for (int i = 0; i < questions.Count; i++)
+            foreach (var p in rankings[i].Take(topK))
+                features.AddRange(QaFeatures.ForText(tokenizer, questions[i].Id, questions[i].Question, data.Paragraphs[p].Context, options.MaxLength, options.Stride));
+        var logits = QuestionAnsweringTask.Logits(reader, tokenizer, features, options.EvalBatchSize, options.Device);
+        var answers = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength).ToDictionary(a => a.Key, a => a.Value.Text);
+        return (SquadMetric.Evaluate(QuestionAnsweringTask.OnlyQuestions(data, questions), answers), answers);
     }
 }

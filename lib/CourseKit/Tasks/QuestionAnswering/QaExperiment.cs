@@ -25,10 +25,18 @@ public sealed record MeanSd(double Mean, double Sd)
 public sealed record QaExperimentResult(string ModelDir, string Profile, IReadOnlyList<QaRun> Folds, MeanSd ExactMatch, MeanSd F1,
     IReadOnlyList<QaRun> LearningCurve, IReadOnlyList<QaRun> SentenceBaseline, double WallSeconds)
 {
+    /// <summary>Retrieve-then-read EM and F1 over the folds that measured it (null when none did).</summary>
+    public (MeanSd ExactMatch, MeanSd F1, int Folds)? RetrieveThenRead =>
+        Folds.Select(f => f.RetrieveThenRead).OfType<RetrievedScore>().ToArray() is { Length: > 0 } r
+            ? (MeanSd.Of(r.Select(x => x.ExactMatch).ToArray()), MeanSd.Of(r.Select(x => x.F1).ToArray()), r.Length) : null;
+
     public string ToJson() => JsonSerializer.Serialize(new
     {
         model = ModelDir, profile = Profile, wall_seconds = WallSeconds,
         exact_match = new { mean = ExactMatch.Mean, sd = ExactMatch.Sd }, f1 = new { mean = F1.Mean, sd = F1.Sd },
+        retrieve_then_read = RetrieveThenRead is { } e2e
+            ? new { folds = e2e.Folds, exact_match = new { mean = e2e.ExactMatch.Mean, sd = e2e.ExactMatch.Sd }, f1 = new { mean = e2e.F1.Mean, sd = e2e.F1.Sd } }
+            : null,
         folds = Folds.Select(Row), learning_curve = LearningCurve.Select(Row), sentence_baseline = SentenceBaseline.Select(Row),
     }, new JsonSerializerOptions { WriteIndented = true });
 
@@ -36,6 +44,8 @@ public sealed record QaExperimentResult(string ModelDir, string Profile, IReadOn
     {
         name = r.Name, train_questions = r.TrainQuestions, train_windows = r.TrainWindows, test_questions = r.TestQuestions,
         exact_match = r.ExactMatch, f1 = r.F1, steps = r.Steps, train_seconds = r.TrainSeconds,
+        retrieve_then_read = r.RetrieveThenRead is { } e ? new { top_k = e.TopK, exact_match = e.ExactMatch, f1 = e.F1 } : null,
+        by_epoch = r.ByEpoch.Select(e => new { epoch = e.Epoch, step = e.Step, exact_match = e.ExactMatch, f1 = e.F1 }),
     };
 }
 
@@ -48,14 +58,17 @@ public static class QaExperiment
 {
     /// <param name="outputDir">metrics.json (every fold finished there, by this process or another), runs/ and, from the
     /// first fold, model/ (a reader usable by <c>ask</c>).</param>
-    public static QaExperimentResult Run(string modelDir, SquadDataset data, QuestionAnsweringOptions options, string outputDir)
+    /// <param name="retrieverDir">the sentence encoder that retrieves paragraphs for each fold's retrieve-then-read score
+    /// (default <paramref name="modelDir"/>; paragraphs truncated at 256 tokens, as <c>qa eval</c>).</param>
+    public static QaExperimentResult Run(string modelDir, SquadDataset data, QuestionAnsweringOptions options, string outputDir, string? retrieverDir = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(outputDir);
         var store = new QaRunStore(outputDir, modelDir, options);
         var folds = SquadSplits.KFoldByArticle(data, options.Folds, options.SplitSeed);
         var fresh = new Dictionary<string, QaRun>();                        // trained here: these keep per-question scores
-        var context = new FoldContext(modelDir, Pretrained.LoadTokenizer(modelDir), data, options, outputDir, store, fresh);
+        using var retriever = SentenceEncoder.Load(retrieverDir ?? modelDir, maxLength: 256);
+        var context = new FoldContext(modelDir, Pretrained.LoadTokenizer(modelDir), data, options, outputDir, store, fresh, retriever);
         using (var encoder = SentenceEncoder.Load(modelDir))
             foreach (var index in options.SelectedFolds())
                 RunFold(folds[index], context, encoder);
@@ -75,7 +88,7 @@ public static class QaExperiment
     public static string CurveName(int size) => $"curve-{size}";
 
     sealed record FoldContext(string ModelDir, BertTextTokenizer Tokenizer, SquadDataset Data, QuestionAnsweringOptions Options,
-        string OutputDir, QaRunStore Store, Dictionary<string, QaRun> Fresh)
+        string OutputDir, QaRunStore Store, Dictionary<string, QaRun> Fresh, SentenceEncoder Retriever)
     {
         /// <summary>The stored run, or <paramref name="make"/>'s, saved.</summary>
         public void Ensure(string name, Func<QaRun> make)
@@ -99,6 +112,12 @@ public static class QaExperiment
         c.Ensure(FoldName(fold.Index), () =>
         {
             var (model, run) = QaReaderTraining.TrainAndScore($"fold {fold.Index}", c.ModelDir, c.Tokenizer, c.Data, train, test, c.Options, null);
+            if (c.Options.RetrieveTopK > 0)
+            {
+                var (e2e, _) = QaEvaluation.RetrieveThenRead(model, c.Tokenizer, c.Retriever, c.Data, test, c.Options, c.Options.RetrieveTopK);
+                run = run with { RetrieveThenRead = new RetrievedScore(c.Options.RetrieveTopK, e2e.ExactMatch, e2e.F1) };
+                Reporter.Show($"fold {fold.Index}: retrieve top {c.Options.RetrieveTopK}, then read: EM {e2e.ExactMatch:F1} F1 {e2e.F1:F1}");
+            }
             if (fold.Index == 0)
             {
                 model.SavePretrained(Path.Combine(c.OutputDir, "model"), c.Tokenizer, c.Options.MaxLength);

@@ -12,7 +12,17 @@ public sealed record QaRun(string Name, int TrainQuestions, int TrainWindows, in
     double TrainSeconds, IReadOnlyList<LogEntry> History)
 {
     public SquadScores? Scores { get; init; }
+    /// <summary>Held-out scores after each epoch (empty unless <see cref="QuestionAnsweringOptions.EvalEachEpoch"/>).</summary>
+    public IReadOnlyList<EpochScore> ByEpoch { get; init; } = [];
+    /// <summary>Retrieve-then-read on the same questions among every paragraph (null when not measured).</summary>
+    public RetrievedScore? RetrieveThenRead { get; init; }
 }
+
+/// <summary>Held-out EM/F1 at the end of an epoch.</summary>
+public sealed record EpochScore(double Epoch, long Step, double ExactMatch, double F1);
+
+/// <summary>End-to-end EM/F1 when the reader reads the top <see cref="TopK"/> retrieved paragraphs instead of the gold one.</summary>
+public sealed record RetrievedScore(int TopK, double ExactMatch, double F1);
 
 /// <summary>Trains <see cref="BertForQuestionAnswering"/> from any Hugging Face BERT folder (the QA head starts random).</summary>
 public static class QaReaderTraining
@@ -26,7 +36,12 @@ public static class QaReaderTraining
         var model = BertForQuestionAnswering.FromPretrained(modelDir);
         if (options.Device is { } device) model.to(device);
         var features = QaFeatures.Build(tokenizer, data, train, options.MaxLength, options.Stride);
-        var task = QuestionAnsweringTask.Create(model, tokenizer, features, options);
+        Func<IReadOnlyDictionary<string, double>>? heldOut = options.EvalEachEpoch ? () =>
+        {
+            var (s, _) = QuestionAnsweringTask.Evaluate(model, tokenizer, data, test, options);
+            return new Dictionary<string, double> { ["exact_match"] = s.ExactMatch, ["f1"] = s.F1 };
+        } : null;
+        var task = QuestionAnsweringTask.Create(model, tokenizer, features, options, evaluate: heldOut);
         var trainer = options.ToTrainerOptions(options.LearningRate, "f1", outputDir ?? "", logEverySteps: 5) with
         {
             Epochs = options.EpochsFor(features.Count),
@@ -39,6 +54,8 @@ public static class QaReaderTraining
         var run = new QaRun(name, train.Count, features.Count, test.Count, scores.ExactMatch, scores.F1, result.Steps, result.WallSeconds, result.History)
         {
             Scores = scores,
+            ByEpoch = result.History.Where(e => e.Kind == LogEntry.Eval)
+                .Select(e => new EpochScore(e.Epoch, e.Step, e.Values["exact_match"], e.Values["f1"])).ToArray(),
         };
         return (model, run);
     }

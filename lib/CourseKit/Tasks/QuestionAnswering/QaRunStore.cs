@@ -38,7 +38,13 @@ public sealed class QaRunStore
         {
             return new QaRun(Field<string>(json, "name"), Field<int>(json, "train_questions"), Field<int>(json, "train_windows"),
                 Field<int>(json, "test_questions"), Field<double>(json, "exact_match"), Field<double>(json, "f1"), Field<long>(json, "steps"),
-                Field<double>(json, "train_seconds"), []);
+                Field<double>(json, "train_seconds"), [])
+            {
+                ByEpoch = json["by_epoch"]?.AsArray().Select(e => new EpochScore(Field<double>(e!, "epoch"), Field<long>(e!, "step"),
+                    Field<double>(e!, "exact_match"), Field<double>(e!, "f1"))).ToArray() ?? [],
+                RetrieveThenRead = json["retrieve_then_read"] is { } r
+                    ? new RetrievedScore(Field<int>(r, "top_k"), Field<double>(r, "exact_match"), Field<double>(r, "f1")) : null,
+            };
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
@@ -55,6 +61,13 @@ public sealed class QaRunStore
             ["test_questions"] = run.TestQuestions, ["exact_match"] = run.ExactMatch, ["f1"] = run.F1, ["steps"] = run.Steps,
             ["train_seconds"] = run.TrainSeconds,
         };
+        if (run.ByEpoch.Count > 0)
+            json["by_epoch"] = new JsonArray(run.ByEpoch.Select(e => (JsonNode)new JsonObject
+            {
+                ["epoch"] = e.Epoch, ["step"] = e.Step, ["exact_match"] = e.ExactMatch, ["f1"] = e.F1,
+            }).ToArray());
+        if (run.RetrieveThenRead is { } r)
+            json["retrieve_then_read"] = new JsonObject { ["top_k"] = r.TopK, ["exact_match"] = r.ExactMatch, ["f1"] = r.F1 };
         AtomicFile.WriteAllText(PathOf(name), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 

@@ -49,6 +49,11 @@ public sealed record QuestionAnsweringOptions : IOptimizationOptions
     public int MinSteps { get; init; } = 100;
     public int BatchSize { get; init; } = 16;
     public int EvalBatchSize { get; init; } = 32;
+    /// <summary>Score the held-out questions after every epoch too (a curve in the run's record; nothing is chosen on
+    /// it). On a validation split (<c>--data</c> of training articles only) it is how the epoch count is chosen.</summary>
+    public bool EvalEachEpoch { get; init; }
+    /// <summary>Paragraphs read per question in each fold's retrieve-then-read score (0 = none).</summary>
+    public int RetrieveTopK { get; init; } = 3;
     public double WeightDecay { get; init; } = 0.01;
     public double WarmupRatio { get; init; } = 0.1;
     public int EarlyStoppingPatience => 0;

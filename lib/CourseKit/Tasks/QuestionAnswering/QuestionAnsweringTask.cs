@@ -1,3 +1,4 @@
+using CourseKit.Checkpoints;
 using CourseKit.Data;
 using CourseKit.Metrics;
 using CourseKit.Models;
@@ -16,8 +17,9 @@ namespace CourseKit.Tasks.QuestionAnswering;
 public static class QuestionAnsweringTask
 {
     public static TrainingTask<QaFeature> Create(BertForQuestionAnswering model, BertTextTokenizer tokenizer, IReadOnlyList<QaFeature> train,
-        QuestionAnsweringOptions options, IModelStore? store = null) => new()
+        QuestionAnsweringOptions options, IModelStore? store = null, Func<IReadOnlyDictionary<string, double>>? evaluate = null) => new()
     {
+        Evaluate = evaluate,
         Model = model,
         TrainSet = train,
         BatchSize = options.BatchSize,
@@ -78,6 +80,18 @@ public static class QuestionAnsweringTask
         }
         return result;
     }
+
+    /// <summary>Start and end logits of every window from an ONNX Runtime session over the kit's exported
+    /// question-answering graph (<c>start_logits</c>, <c>end_logits</c>), padded as the torch reader pads: the service's
+    /// ONNX reader and the compression benchmark share this.</summary>
+    public static IReadOnlyList<(float[] Start, float[] End)> Logits(OnnxBertSession session, BertTextTokenizer tokenizer,
+        IReadOnlyList<QaFeature> features, int batchSize) =>
+        Logits(features, batchSize, batch =>
+        {
+            var padded = TokenizedBatch.Pad(batch.Select(f => f.Encoding).ToArray(), tokenizer.PadId, tokenizer.PadToken);
+            var outputs = session.Run(padded);
+            return (outputs["start_logits"].Values, outputs["end_logits"].Values, padded.SequenceLength);
+        });
 
     /// <summary>One answer per question of <paramref name="questions"/>.</summary>
     public static IReadOnlyDictionary<string, QaAnswer> Predict(BertForQuestionAnswering model, BertTextTokenizer tokenizer, SquadDataset data,

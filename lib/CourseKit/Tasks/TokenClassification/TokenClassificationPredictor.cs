@@ -1,3 +1,4 @@
+using CourseKit.Checkpoints;
 using CourseKit.Models;
 using CourseKit.Text;
 using TorchSharp;
@@ -75,6 +76,21 @@ public static class TokenClassificationPredictor
         var wordRows = WordAlignment.WordPredictions(windows, perWindow, fallback: -1);
         return wordRows.Select(sentence => sentence.Select(row => row < 0 ? uniform : rows[row]).ToArray()).ToArray();
     }
+
+    /// <summary>Each word's label log-probabilities from an ONNX Runtime session over the kit's exported
+    /// token-classification graph (<c>logits</c> output): windows padded as the torch predictor pads them
+    /// (<see cref="TokenClassificationBatch"/>), so both backends see the same inputs. The service's ONNX tagger and the
+    /// compression benchmark share this. A graph with another label count is refused, naming <paramref name="source"/>.</summary>
+    public static float[][][] WordLogProbs(OnnxBertSession session, BertTextTokenizer tokenizer,
+        IReadOnlyList<WordWindow> windows, int labelCount, int batchSize, string source) =>
+        WordLogProbs(windows, labelCount, batchSize, batch =>
+        {
+            var padded = TokenizedBatch.Pad(batch.Select(w => w.Encoding).ToArray(), tokenizer.PadId, tokenizer.PadToken);
+            var logits = session.Run(padded)["logits"];
+            if (logits.Shape[^1] != labelCount)
+                throw new InvalidDataException($"{source}: the graph gives {logits.Shape[^1]} labels per token, expected {labelCount}");
+            return (LogSoftmax(logits.Values, labelCount), padded.SequenceLength);
+        });
 
     /// <summary>Log-softmax over the last axis of row-major logits [..., <paramref name="labelCount"/>] (for scorers
     /// that return raw logits, such as an exported graph).</summary>

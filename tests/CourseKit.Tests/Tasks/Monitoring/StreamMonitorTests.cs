@@ -154,5 +154,13 @@ public class StreamMonitorTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => MonitorModel.ReadSettings(unknown, "model/monitor.json"));
         Assert.Contains("model/monitor.json", e.Message);
         Assert.Contains("'ewma'", e.Message);
+
+        var missing = Written(saved);
+        missing.Remove("warmup_days");
+        Assert.Contains("missing \"warmup_days\"", Assert.Throws<InvalidDataException>(() => MonitorModel.ReadSettings(missing, "m.json")).Message);
+        var text = Written(saved);
+        text["temperature"] = "hot";
+        var notNumber = Assert.Throws<InvalidDataException>(() => MonitorModel.ReadSettings(text, "m.json")).Message;
+        Assert.Contains("m.json: \"temperature\" is \"hot\", not a number", notNumber);
     }
 }

@@ -95,4 +95,53 @@ public sealed class QaExperimentResumeTests : IDisposable
         Assert.NotNull(new QaRunStore(outDir, _model, bf16).TryLoad("fold-0"));
         Assert.Null(new QaRunStore(outDir, _model, bf16 with { Precision = Precision.Fp32 }).TryLoad("fold-0"));
     }
+
+    [Fact]
+    public void Scoring_each_epoch_leaves_the_reader_unchanged_and_is_stored_with_the_retrieved_score()
+    {
+        var data = QaTestSupport.XquadEn;
+        var options = Options(0) with { LearningCurve = [], Epochs = 3, MinSteps = 1 };
+        var plainDir = Path.Combine(_root, "plain");
+        var curvedDir = Path.Combine(_root, "curved");
+        var plain = QaExperiment.Run(_model, data, options with { RetrieveTopK = 0 }, plainDir).Folds.Single();
+        var curved = QaExperiment.Run(_model, data, options with { EvalEachEpoch = true, RetrieveTopK = 2 }, curvedDir);
+        var fold = curved.Folds.Single();
+
+        Assert.Empty(plain.ByEpoch);
+        Assert.Null(plain.RetrieveThenRead);
+        Assert.Equal([1.0, 2.0, 3.0], fold.ByEpoch.Select(e => e.Epoch));
+        Assert.Equal(fold.F1, fold.ByEpoch[^1].F1, 9);                     // the last epoch's score is the reader's
+        // Evaluating in between draws no random numbers and changes no weight: the saved readers are the same bytes.
+        foreach (var file in Directory.GetFiles(Path.Combine(plainDir, "model"), "*.safetensors"))
+            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(Path.Combine(curvedDir, "model", Path.GetFileName(file))));
+
+        Assert.Equal(2, fold.RetrieveThenRead!.TopK);
+        var stored = new QaRunStore(curvedDir, _model, options).TryLoad(QaExperiment.FoldName(0))!;
+        Assert.Equal(fold.ByEpoch, stored.ByEpoch);
+        Assert.Equal(fold.RetrieveThenRead, stored.RetrieveThenRead);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(curvedDir, "metrics.json")))!;
+        Assert.Equal(1, metrics["retrieve_then_read"]!["folds"]!.GetValue<int>());
+        Assert.Equal(3, metrics["folds"]![0]!["by_epoch"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void Retrieve_then_read_answers_as_the_gold_paragraph_does_when_that_paragraph_is_retrieved_first()
+    {
+        var data = QaTestSupport.XquadEn;
+        var options = Options(0) with { EvalBatchSize = 8 };
+        var questions = data.Questions.Take(12).ToArray();
+        using var reader = CourseKit.Models.BertForQuestionAnswering.FromPretrained(_model);
+        using var encoder = CourseKit.Models.SentenceEncoder.Load(_model, maxLength: 96);
+        var tokenizer = CourseKit.Models.Pretrained.LoadTokenizer(_model);
+        var (_, retrieved) = QaEvaluation.RetrieveThenRead(reader, tokenizer, encoder, data, questions, options, topK: 1);
+        var (_, oracle) = QuestionAnsweringTask.Evaluate(reader, tokenizer, data, questions, options);
+        var rankings = ParagraphRetrieval.FuseByReciprocalRank(
+            [ParagraphRetrieval.RankByEncoder(encoder, data, questions, data.Paragraphs.Count), ParagraphRetrieval.RankByBm25(data, questions, data.Paragraphs.Count)], 10);
+        var firstIsGold = Enumerable.Range(0, questions.Length).Where(i => data.Paragraphs[rankings[i][0]].Index == questions[i].ParagraphIndex).ToArray();
+        Assert.NotEmpty(firstIsGold);
+        Assert.NotEqual(questions.Length, firstIsGold.Length);              // some retrieve another paragraph: the case differs there
+        foreach (var i in firstIsGold)
+            Assert.Equal(oracle[questions[i].Id].Text, retrieved[questions[i].Id]);
+        Assert.Equal(questions.Length, retrieved.Count);
+    }
 }
