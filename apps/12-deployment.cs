@@ -90,6 +90,7 @@ string model = chapterArgs.Get<string>("model", "");                         // 
 string sst2Model = chapterArgs.Get<string>("sst2Model", "");                     // a fine-tuned SST-2 classifier folder; "" skips the accuracy rows
 int sst2Sentences = chapterArgs.Get<int>("sst2Sentences", 872);                   // SST-2 dev sentences scored (872 = all)
 string sparsities = chapterArgs.Get<string>("sparsities", "0.3,0.5,0.7,0.9");     // magnitude-pruning levels for the accuracy-vs-sparsity curve (with sst2Model)
+string headShares = chapterArgs.Get<string>("headShares", "0.25,0.5,0.75");       // shares of attention heads removed, on the same curve
 int retrievalArticles = chapterArgs.Get<int>("retrievalArticles", 48);                // XQuAD-en articles for the int8 retrieval check (48 = all)
 string shapes = chapterArgs.Get<string>("shapes", "1x32,1x128,32x32,32x128"); // batch x sequence
 int rounds = chapterArgs.Get<int>("rounds", 5);                            // interleaved benchmark rounds (median)
@@ -266,18 +267,29 @@ else
     Console.WriteLine($"{dev.Count} SST-2 dev sentences");
     display(accuracy);
 
-    // Magnitude pruning: the smallest |w| of every encoder Linear weight set to zero, then the fp32 export scored.
-    var levels = new List<double> { 0 };
-    levels.AddRange(sparsities.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)));
-    var curve = levels.Select(level =>
+    // Magnitude pruning: the smallest |w| of every encoder Linear weight set to zero; head pruning: the least important
+    // heads removed whole. Each pruned copy's fp32 export is scored; x is the share of encoder Linear weights at zero.
+    double[] Levels(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    (double Sparsity, double Accuracy) Score(string folder, double sparsity)
+    {
+        var graph = OnnxExport.ExportFolder(folder, Path.Combine(folder, "model.onnx"), new OnnxExportOptions { Head = OnnxExportHead.SequenceClassification });
+        return (sparsity, ClassifierAccuracy.Onnx(graph.Path, sst2Tokenizer, dev, threads: threads));
+    }
+    var magnitude = Levels(sparsities).Prepend(0).Select(level =>
     {
         var pruned = MagnitudePruning.Prune(sst2Model, Path.Combine(work, $"pruned-{level:F2}"), level);
-        var graph = OnnxExport.ExportFolder(pruned.Directory, Path.Combine(pruned.Directory, "model.onnx"), new OnnxExportOptions { Head = OnnxExportHead.SequenceClassification });
-        return (pruned.Sparsity, Accuracy: ClassifierAccuracy.Onnx(graph.Path, sst2Tokenizer, dev, threads: threads));
+        return Score(pruned.Directory, pruned.Sparsity);
     }).ToList();
-    display(Charts.Lines("SST-2 dev accuracy vs encoder sparsity (magnitude pruning, no retraining)", "share of encoder Linear weights set to zero", "accuracy",
-        ("pruned", curve.Select(c => c.Sparsity).ToArray(), curve.Select(c => c.Accuracy).ToArray())));
-    Console.WriteLine(string.Join("; ", curve.Select(c => $"sparsity {c.Sparsity:F2}: {c.Accuracy:F4}")));
+    var heads = Levels(headShares).Select(share =>
+    {
+        var pruned = HeadPruning.Prune(sst2Model, Path.Combine(work, $"heads-{share:F2}"), share);
+        return Score(pruned.Directory, pruned.Sparsity);
+    }).Prepend(magnitude[0]).ToList();
+    display(Charts.Lines("SST-2 dev accuracy vs encoder sparsity (pruning without retraining)", "share of encoder Linear weights set to zero", "accuracy",
+        ("magnitude", magnitude.Select(c => c.Sparsity).ToArray(), magnitude.Select(c => c.Accuracy).ToArray()),
+        ("attention heads", heads.Select(c => c.Sparsity).ToArray(), heads.Select(c => c.Accuracy).ToArray())));
+    Console.WriteLine("magnitude: " + string.Join("; ", magnitude.Select(c => $"sparsity {c.Sparsity:F2}: {c.Accuracy:F4}")));
+    Console.WriteLine("heads: " + string.Join("; ", heads.Select(c => $"sparsity {c.Sparsity:F2}: {c.Accuracy:F4}")));
 }
 
 // ## 3 · Speed: the same weights through five paths

@@ -26,15 +26,7 @@ public static partial class MagnitudePruning
     public static PruningResult Prune(string modelDir, string targetDir, double sparsity)
     {
         if (sparsity is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(sparsity), sparsity, "sparsity must be in [0, 1)");
-        Directory.CreateDirectory(targetDir);
-        foreach (var file in Directory.GetFiles(modelDir))
-            if (Path.GetFileName(file) != Pretrained.WeightsFile) File.Copy(file, Path.Combine(targetDir, Path.GetFileName(file)), overwrite: true);
-        var pooling = Path.Combine(modelDir, "1_Pooling");
-        if (Directory.Exists(pooling))
-        {
-            Directory.CreateDirectory(Path.Combine(targetDir, "1_Pooling"));
-            foreach (var file in Directory.GetFiles(pooling)) File.Copy(file, Path.Combine(targetDir, "1_Pooling", Path.GetFileName(file)), overwrite: true);
-        }
+        PrunedFolder.CopyAllButWeights(modelDir, targetDir);
         using var scope = NewDisposeScope();
         var tensors = SafeTensorsFile.Load(Path.Combine(modelDir, Pretrained.WeightsFile));
         int matrices = 0;

@@ -159,7 +159,9 @@ sealed class TrainingRun<T>
             _stepsSinceLog = 0;
         }
         var eta = TimeSpan.FromSeconds(_clock.Elapsed.TotalSeconds / _stepsThisRun * (_totalSteps - step));
-        progress.Report(step, $"epoch {epoch:F2} loss {stepLoss:F4} lr {lr:E2} {tokensPerSecond:F0} tok/s ETA {eta:hh\\:mm\\:ss}");
+        // The last evaluation rides along (its first three figures), so a long run shows where it stands between evaluations.
+        var lastEval = _lastEval is { Count: > 0 } e ? " | eval " + string.Join(" ", e.Take(3).Select(kv => $"{kv.Key} {kv.Value:G4}")) : "";
+        progress.Report(step, $"epoch {epoch:F2} loss {stepLoss:F4} lr {lr:E2} {tokensPerSecond:F0} tok/s ETA {eta:hh\\:mm\\:ss}{lastEval}");
     }
 
     /// <summary>Evaluates, logs, and tracks the best metric and early stopping; true when this evaluation is a new best.</summary>

@@ -120,6 +120,27 @@ public sealed class CompressionAccuracyTests(ServingModelsFixture models) : ICla
         Assert.Contains($"{models.Dirs[ServingTask.Qa]}: no {ReaderFold.FileName}", error);
     }
 
+    [Fact]
+    public void Pruned_copies_are_scored_against_the_unpruned_baseline_on_one_sparsity_axis()
+    {
+        var levels = PruningLevel.Parse("magnitude:0.5 heads:0.25,0.5");
+        Assert.Equal([new(PruningLevel.Magnitude, 0.5), new(PruningLevel.Heads, 0.25), new(PruningLevel.Heads, 0.5)], levels);
+        var dir = models.Dirs[ServingTask.Ner];
+        var work = TestPaths.NewTempDir("coursekit-pruning-curve");
+        var baseline = CompressionAccuracy.Tagger(dir, Data(), Options, ["torch-fp32"], work, threads: 1);
+        var rows = PruningCurve.Run(dir, levels, work, baseline, folder => CompressionAccuracy.Tagger(folder, Data(), Options, ["torch-fp32"], work, threads: 1));
+        // hidden 32, 2 layers of 2 heads: one head is 4·32·16 of the 2·(4·32² + 2·32·64) encoder weights, 12.5 %;
+        // half the heads is one per layer (each keeps one), 25 %.
+        Assert.Equal(["magnitude 0.5 (50.0% zero)", "heads 0.25 (12.5% zero)", "heads 0.5 (25.0% zero)"], rows.Select(r => r.Backend).Distinct());
+        Assert.Equal(6, rows.Count);
+        Assert.All(rows, r => Assert.Equal(r.Score - baseline.First(b => b.Metric == r.Metric).Score, r.DeltaPoints, 9));
+        Assert.True(File.Exists(Path.Combine(work, "pruned-heads-0.25", HeadPruning.FileName)));
+
+        Assert.Contains("'1.0' is not a share", Assert.Throws<ArgumentException>(() => PruningLevel.Parse("heads:1.0")).Message);
+        Assert.Contains("not 'lottery'", Assert.Throws<ArgumentException>(() => PruningLevel.Parse("lottery:0.5")).Message);
+        Assert.Contains("expected METHOD:SHARE", Assert.Throws<ArgumentException>(() => PruningLevel.Parse("heads")).Message);
+    }
+
     static (int Code, string Error) Invoke(params string[] args)
     {
         var error = new StringWriter();

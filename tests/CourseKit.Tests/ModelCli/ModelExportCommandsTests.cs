@@ -54,4 +54,19 @@ public sealed class ModelExportCommandsTests(OnnxExportFixture fixture) : IClass
         Assert.Equal(1, code);
         Assert.StartsWith("error: --sparsity", error);
     }
+
+    [Fact]
+    public void Prune_removes_heads_and_refuses_both_or_neither_method()
+    {
+        var target = Path.Combine(fixture.Root, "cli-heads");
+        var (code, output, error) = RunCli("prune", fixture.Folder("encoder"), "--out", target, "--heads", "0.25");
+        Assert.True(code == 0, error);
+        Assert.Contains("2 of 8 attention heads removed", output);
+        (code, _, error) = RunCli("prune", fixture.Folder("encoder"), "--out", target, "--heads", "0.25", "--sparsity", "0.5");
+        Assert.Equal(1, code);
+        Assert.Contains("exactly one of --sparsity", error);
+        (code, _, error) = RunCli("prune", fixture.Folder("encoder"), "--out", target);
+        Assert.Equal(1, code);
+        Assert.Contains("exactly one of --sparsity", error);
+    }
 }

@@ -11,7 +11,7 @@ using CourseKit.Tasks.TokenClassification;
 
 namespace CourseKit.Cli.Verbs;
 
-/// <summary><c>course bench accuracy --model DIR [--backends ...] [--split test|valid] [--profile] [--seed] [--out]
+/// <summary><c>course bench accuracy --model DIR [--backends ...] [--split test|valid] [--prune SPEC] [--profile] [--seed] [--out]
 /// [--threads]</c>: what bf16 and int8 cost a fine-tuned model on its own labelled data (<see cref="CompressionAccuracy"/>).
 /// The task comes from the folder's config.json: a token classifier is scored on CoNLL-2003 (entity F1), a sentence
 /// classifier on SST-2 (2 labels) or Financial PhraseBank AllAgree (3 labels), accuracy; a reader from qa train on the XQuAD-en
@@ -30,9 +30,13 @@ static class BenchAccuracyCommand
             Description = $"Comma-separated, the first is the baseline: {string.Join(",", CompressionAccuracy.Backends)} (the default).",
             DefaultValueFactory = _ => string.Join(",", CompressionAccuracy.Backends),
         };
+        var prune = new Option<string?>("--prune")
+        {
+            Description = "Also score pruned copies (no retraining) with the first backend: e.g. \"magnitude:0.3,0.5,0.7 heads:0.25,0.5\" (share of weights / of attention heads).",
+        };
         var split = new Option<string>("--split") { Description = "test (default) or valid(ation).", DefaultValueFactory = _ => "test" };
         var cmd = new Command("accuracy", "What bf16 and int8 cost a fine-tuned model: entity F1 (CoNLL-2003), accuracy (SST-2, PhraseBank) or SQuAD EM/F1 (XQuAD) under TorchSharp fp32/bf16 and ONNX Runtime fp32/int8.")
-            { model, backends, split };
+            { model, backends, split, prune };
         run.AddTo(cmd);
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
@@ -51,15 +55,19 @@ static class BenchAccuracyCommand
             var config = BertConfig.Load(RequireConfig(dir));
             output.WriteLine($"{dir}: {BenchEnvironment.DescribeLoad()}");
             int threads = parse.GetValue(run.Threads);
-            var (dataset, rows) = config.Architectures switch
+            var levels = parse.GetValue(prune) is { } spec ? PruningLevel.Parse(spec) : [];
+            (string, IReadOnlyList<CompressionAccuracyRow>) Score(string folder, string[] which) => config.Architectures switch
             {
-                { } a when a.Contains("BertForTokenClassification") => Tagger(dir, test, quick, names, outDir, threads, output),
-                { } a when a.Contains("BertForQuestionAnswering") => Reader(dir, test, quick, names, outDir, threads, output),
-                _ => Classifier(dir, config, test, quick, names, outDir, threads, output),
+                { } a when a.Contains("BertForTokenClassification") => Tagger(folder, test, quick, which, outDir, threads, output),
+                { } a when a.Contains("BertForQuestionAnswering") => Reader(folder, test, quick, which, outDir, threads, output),
+                _ => Classifier(folder, config, test, quick, which, outDir, threads, output),
             };
-            output.WriteLine($"{"backend",-11} {"metric",-28} {"score",7} {"Δ points",9} {"seconds",8} {"graph MB",9}");
+            var (dataset, rows) = Score(dir, names);
+            if (levels.Count > 0)
+                rows = [.. rows, .. PruningCurve.Run(dir, levels, outDir, rows, folder => Score(folder, [names[0]]).Item2, output.WriteLine)];
+            output.WriteLine($"{"backend",-30} {"metric",-28} {"score",7} {"Δ points",9} {"seconds",8} {"graph MB",9}");
             foreach (var r in rows)
-                output.WriteLine($"{r.Backend,-11} {r.Metric,-28} {r.Score,7:F2} {r.DeltaPoints,9:+0.00;-0.00;0.00} {r.Seconds,8:F0} {(r.GraphBytes is long b ? $"{b / 1e6:F1}" : "—"),9}");
+                output.WriteLine($"{r.Backend,-30} {r.Metric,-28} {r.Score,7:F2} {r.DeltaPoints,9:+0.00;-0.00;0.00} {r.Seconds,8:F0} {(r.GraphBytes is long b ? $"{b / 1e6:F1}" : "—"),9}");
             var json = new JsonObject
             {
                 ["model"] = Path.GetFullPath(dir), ["data"] = dataset, ["profile"] = quick ? "quick" : "full", ["load"] = BenchEnvironment.DescribeLoad(),

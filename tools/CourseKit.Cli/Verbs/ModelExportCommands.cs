@@ -7,8 +7,8 @@ using CourseKit.Native;
 namespace CourseKit.Cli.Verbs;
 
 /// <summary><c>course model export-onnx DIR --out FILE.onnx [--head ...] [--int8]</c>: a Hugging Face BERT folder as an
-/// ONNX graph that ONNX Runtime runs (<see cref="OnnxExport"/>); <c>course model prune DIR --out DIR --sparsity S</c>:
-/// magnitude pruning into a new folder (<see cref="MagnitudePruning"/>).</summary>
+/// ONNX graph that ONNX Runtime runs (<see cref="OnnxExport"/>); <c>course model prune DIR --out DIR --sparsity S | --heads S</c>:
+/// magnitude or attention-head pruning into a new folder (<see cref="MagnitudePruning"/>, <see cref="HeadPruning"/>).</summary>
 public static class ModelExportCommands
 {
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -19,17 +19,29 @@ public static class ModelExportCommands
     {
         var dir = new Argument<string>("dir") { Description = "Model folder: config.json and model.safetensors." };
         var outDir = new Option<string>("--out") { Description = "The pruned model folder to write.", Required = true };
-        var sparsity = new Option<double>("--sparsity") { Description = "Share of each encoder Linear weight set to zero, smallest |w| first (0 to 1).", Required = true };
-        var cmd = new Command("prune", "Magnitude-prune the encoder's Linear weights into a new Hugging Face folder (unstructured; for accuracy-vs-sparsity, not speed).")
-            { dir, outDir, sparsity };
+        var sparsity = new Option<double?>("--sparsity") { Description = "Magnitude pruning: share of each encoder Linear weight set to zero, smallest |w| first (0 to 1)." };
+        var heads = new Option<double?>("--heads") { Description = "Head pruning: share of all attention heads removed, least important first (0 to 1; each layer keeps one)." };
+        var cmd = new Command("prune", "Prune into a new Hugging Face folder: magnitude (--sparsity, unstructured) or attention heads (--heads, structured); for accuracy-vs-sparsity, not speed.")
+            { dir, outDir, sparsity, heads };
         cmd.SetAction(parse => VerbActions.Run(parse, out_ =>
         {
             TorchRuntime.Initialize();
-            var r = MagnitudePruning.Prune(parse.GetValue(dir)!, parse.GetValue(outDir)!, parse.GetValue(sparsity));
-            out_.WriteLine($"wrote {r.Directory}: {r.PrunedWeights.ToString("N0", Inv)} weights zeroed in {r.Matrices} matrices (sparsity {r.Sparsity.ToString("0.000", Inv)})");
+            switch (parse.GetValue(sparsity), parse.GetValue(heads))
+            {
+                case (double s, null):
+                    var r = MagnitudePruning.Prune(parse.GetValue(dir)!, parse.GetValue(outDir)!, s);
+                    out_.WriteLine($"wrote {r.Directory}: {r.PrunedWeights.ToString("N0", Inv)} weights zeroed in {r.Matrices} matrices (sparsity {r.Sparsity.ToString("0.000", Inv)})");
+                    break;
+                case (null, double h):
+                    var p = HeadPruning.Prune(parse.GetValue(dir)!, parse.GetValue(outDir)!, h);
+                    out_.WriteLine($"wrote {p.Directory}: {p.PrunedHeads.Count} of {p.TotalHeads} attention heads removed ({HeadPruning.FileName} lists them)");
+                    break;
+                default:
+                    throw new ArgumentException("give exactly one of --sparsity (magnitude) or --heads (attention heads)");
+            }
             return 0;
         }, ex => ex is IOException or ArgumentException or InvalidDataException or SafeTensorsFormatException or UnauthorizedAccessException,
-           (ex, message) => ex is ArgumentOutOfRangeException ? "--sparsity: must be at least 0 and below 1" : message));
+           (ex, message) => ex is ArgumentOutOfRangeException ? "--sparsity and --heads must be at least 0 and below 1" : message));
         return cmd;
     }
 
