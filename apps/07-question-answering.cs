@@ -196,11 +196,16 @@ IReadOnlyList<SquadQuestion> Take(SquadDataset d, int n) => n > 0 ? SquadSplits.
 var train = Take(fold.Train, trainQuestions);
 var test = Take(fold.Test, testQuestions);
 Console.WriteLine($"fold 0: {fold.Train.Articles.Count} training articles ({fold.Train.Questions.Count} questions, {train.Count} used), {fold.Test.Articles.Count} held out ({test.Count} questions scored)");
-var (reader, mainRun) = QaReaderTraining.TrainAndScore("main", fullModelDir, tokenizer, xquad, train, test, options, null);
+// EvalEachEpoch scores the held-out questions after every epoch: watched here, never used to choose anything.
+var (reader, mainRun) = QaReaderTraining.TrainAndScore("main", fullModelDir, tokenizer, xquad, train, test, options with { EvalEachEpoch = true }, null);
 Console.WriteLine($"{train.Count} questions, {mainRun.TrainWindows} windows, {mainRun.Steps} steps in {mainRun.TrainSeconds:F0} s: EM {mainRun.ExactMatch:F1}  F1 {mainRun.F1:F1}");
 var losses = mainRun.History.Where(e => e.Kind == LogEntry.Train).ToArray();
 display(Charts.Lines("Training loss (mean of start and end cross-entropy)", "optimizer step", "loss",
     ("train loss", losses.Select(e => (double)e.Step).ToArray(), losses.Select(e => e.Values["loss"]).ToArray())));
+Console.WriteLine("held-out F1 after each epoch: " + string.Join("  ", mainRun.ByEpoch.Select(e => $"{e.Epoch:F0}: {e.F1:F1}")));
+display(Charts.Lines("Held-out EM and F1 after each epoch", "epoch", "score",
+    ("F1", mainRun.ByEpoch.Select(e => e.Epoch).ToArray(), mainRun.ByEpoch.Select(e => e.F1).ToArray()),
+    ("exact match", mainRun.ByEpoch.Select(e => e.Epoch).ToArray(), mainRun.ByEpoch.Select(e => e.ExactMatch).ToArray())));
 
 // ## 5 · Learning curve and the zero-training baseline
 //
