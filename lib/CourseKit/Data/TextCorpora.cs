@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace CourseKit.Data;
 
 /// <summary>Unlabelled text for language modelling: Tiny Shakespeare and WikiText-2 (valid/test).</summary>
-public static class TextCorpora
+public static partial class TextCorpora
 {
     /// <summary>The whole Tiny Shakespeare text (1,115,394 ASCII characters).</summary>
     public static string TinyShakespeare(DataRegistry? registry = null) =>
@@ -21,4 +23,44 @@ public static class TextCorpora
         };
         return File.ReadAllLines((registry ?? DataRegistry.Default).Require("wikitext-2").File(file));
     }
+
+    /// <summary>
+    /// WikiText-2 lines as articles of plain-text paragraphs: " = Title = " starts an article, section headings and
+    /// blank lines are dropped, the tokenisation is undone (" @-@ " → "-", " , " → ", ", "( x )" → "(x)") and each
+    /// &lt;unk&gt; (a rare word WikiText replaced) becomes the lower-case word "unk": never a name, so never an answer.
+    /// </summary>
+    public static IReadOnlyList<(string Title, IReadOnlyList<string> Paragraphs)> WikiTextArticles(IEnumerable<string> lines)
+    {
+        var articles = new List<(string, IReadOnlyList<string>)>();
+        string? title = null;
+        var paragraphs = new List<string>();
+        void Flush() { if (title is not null && paragraphs.Count > 0) articles.Add((title, paragraphs.ToArray())); paragraphs.Clear(); }
+        foreach (var line in lines)
+        {
+            var text = line.Trim();
+            if (text.Length == 0) continue;
+            if (ArticleTitle().Match(text) is { Success: true } m) { Flush(); title = Detokenize(m.Groups[1].Value); continue; }
+            if (text.StartsWith("= ", StringComparison.Ordinal)) continue;   // a section heading
+            paragraphs.Add(Detokenize(text.Replace("<unk>", "unk", StringComparison.Ordinal)));
+        }
+        Flush();
+        return articles;
+    }
+
+    /// <summary>WikiText's tokenised text back to ordinary spacing.</summary>
+    public static string Detokenize(string text)
+    {
+        text = text.Replace(" @-@ ", "-").Replace(" @,@ ", ",").Replace(" @.@ ", ".");
+        text = SpaceBeforeClosing().Replace(text, "$1");
+        return SpaceAfterOpening().Replace(text, "$1").Trim();
+    }
+
+    [GeneratedRegex(@"^= ([^=].*[^=]) =$")]
+    private static partial Regex ArticleTitle();
+
+    [GeneratedRegex(@" ([,.;:!?)\]']|'s\b|n't\b)")]
+    private static partial Regex SpaceBeforeClosing();
+
+    [GeneratedRegex(@"([(\[]) ")]
+    private static partial Regex SpaceAfterOpening();
 }

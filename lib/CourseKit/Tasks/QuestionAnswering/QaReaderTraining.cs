@@ -32,16 +32,34 @@ public static class QaReaderTraining
     public static (BertForQuestionAnswering Model, QaRun Run) TrainAndScore(string name, string modelDir, BertTextTokenizer tokenizer,
         SquadDataset data, IReadOnlyList<SquadQuestion> train, IReadOnlyList<SquadQuestion> test, QuestionAnsweringOptions options, string? outputDir)
     {
+        Func<BertForQuestionAnswering, IReadOnlyDictionary<string, double>>? heldOut = options.EvalEachEpoch ? reader =>
+        {
+            var (s, _) = QuestionAnsweringTask.Evaluate(reader, tokenizer, data, test, options);
+            return new Dictionary<string, double> { ["exact_match"] = s.ExactMatch, ["f1"] = s.F1 };
+        } : null;
+        var (model, result, windows) = Train(modelDir, tokenizer, data, train, options, outputDir, heldOut);
+        var (scores, _) = QuestionAnsweringTask.Evaluate(model, tokenizer, data, test, options);
+        var run = new QaRun(name, train.Count, windows, test.Count, scores.ExactMatch, scores.F1, result.Steps, result.WallSeconds, result.History)
+        {
+            Scores = scores,
+            ByEpoch = result.History.Where(e => e.Kind == LogEntry.Eval)
+                .Select(e => new EpochScore(e.Epoch, e.Step, e.Values["exact_match"], e.Values["f1"])).ToArray(),
+        };
+        return (model, run);
+    }
+
+    /// <summary>Trains a reader from <paramref name="modelDir"/> on <paramref name="train"/> (a folder that already has a
+    /// QA head, such as one trained on <see cref="ClozeQuestions"/>, continues from it; otherwise the head starts
+    /// random). <paramref name="evaluate"/>, when given, runs after every epoch.</summary>
+    public static (BertForQuestionAnswering Model, TrainingResult Result, int Windows) Train(string modelDir, BertTextTokenizer tokenizer,
+        SquadDataset data, IReadOnlyList<SquadQuestion> train, QuestionAnsweringOptions options, string? outputDir,
+        Func<BertForQuestionAnswering, IReadOnlyDictionary<string, double>>? evaluate = null)
+    {
         torch.manual_seed(options.Seed);                                  // the QA head's initial weights
         var model = BertForQuestionAnswering.FromPretrained(modelDir);
         if (options.Device is { } device) model.to(device);
         var features = QaFeatures.Build(tokenizer, data, train, options.MaxLength, options.Stride);
-        Func<IReadOnlyDictionary<string, double>>? heldOut = options.EvalEachEpoch ? () =>
-        {
-            var (s, _) = QuestionAnsweringTask.Evaluate(model, tokenizer, data, test, options);
-            return new Dictionary<string, double> { ["exact_match"] = s.ExactMatch, ["f1"] = s.F1 };
-        } : null;
-        var task = QuestionAnsweringTask.Create(model, tokenizer, features, options, evaluate: heldOut);
+        var task = QuestionAnsweringTask.Create(model, tokenizer, features, options, evaluate: evaluate is null ? null : () => evaluate(model));
         var trainer = options.ToTrainerOptions(options.LearningRate, "f1", outputDir ?? "", logEverySteps: 5) with
         {
             Epochs = options.EpochsFor(features.Count),
@@ -49,14 +67,6 @@ public static class QaReaderTraining
             OutputDir = outputDir,
             SaveEverySteps = outputDir is null ? 0 : long.MaxValue,           // one checkpoint, at the end
         };
-        var result = Trainer.Run(task, trainer);
-        var (scores, _) = QuestionAnsweringTask.Evaluate(model, tokenizer, data, test, options);
-        var run = new QaRun(name, train.Count, features.Count, test.Count, scores.ExactMatch, scores.F1, result.Steps, result.WallSeconds, result.History)
-        {
-            Scores = scores,
-            ByEpoch = result.History.Where(e => e.Kind == LogEntry.Eval)
-                .Select(e => new EpochScore(e.Epoch, e.Step, e.Values["exact_match"], e.Values["f1"])).ToArray(),
-        };
-        return (model, run);
+        return (model, Trainer.Run(task, trainer), features.Count);
     }
 }
