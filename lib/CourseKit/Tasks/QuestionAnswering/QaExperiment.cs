@@ -58,7 +58,7 @@ public static class QaExperiment
 {
     /// <param name="outputDir">metrics.json (every fold finished there, by this process or another), runs/ and, from the
     /// first fold, model/ (a reader usable by <c>ask</c>).</param>
-    /// <param name="retrieverDir">the sentence encoder that retrieves paragraphs for each fold's retrieve-then-read score
+    /// <param name="retrieverDir">the sentence encoder of the sentence baseline and of each fold's retrieve-then-read score
     /// (default <paramref name="modelDir"/>; paragraphs truncated at 256 tokens, as <c>qa eval</c>).</param>
     public static QaExperimentResult Run(string modelDir, SquadDataset data, QuestionAnsweringOptions options, string outputDir, string? retrieverDir = null)
     {
@@ -69,7 +69,7 @@ public static class QaExperiment
         var fresh = new Dictionary<string, QaRun>();                        // trained here: these keep per-question scores
         using var retriever = SentenceEncoder.Load(retrieverDir ?? modelDir, maxLength: 256);
         var context = new FoldContext(modelDir, Pretrained.LoadTokenizer(modelDir), data, options, outputDir, store, fresh, retriever);
-        using (var encoder = SentenceEncoder.Load(modelDir))
+        using (var encoder = SentenceEncoder.Load(retrieverDir ?? modelDir))      // the sentence baseline
             foreach (var index in options.SelectedFolds())
                 RunFold(folds[index], context, encoder);
         QaRun? Finished(string name) => fresh.GetValueOrDefault(name) ?? store.TryLoad(name);
