@@ -73,6 +73,7 @@ public static class Doctor
         r.Add("TorchSharp", "native library", load.LibTorchSharpPath ?? "found by TorchSharp's probing");
         r.Add("TorchSharp", "libstdc++", $"{load.HostLibStdCxx ?? "?"} (newest {load.HostMaxGlibcxx ?? "?"})");
         r.Add("TorchSharp", "compatibility", load.Patched ? load.Note : "none needed", load.Patched ? DoctorStatus.Warning : DoctorStatus.Ok);
+        r.Add("TorchSharp", "C allocator", MallocTuning.State);
         bool cuda = torch.cuda.is_available();
         r.Add("Device", "backend", cuda ? "cuda" : "cpu");
         r.Add("Device", "CUDA available", cuda ? $"yes, {torch.cuda.device_count()} device(s): {NvidiaDeviceNames() ?? "name unknown"}" : "no");
