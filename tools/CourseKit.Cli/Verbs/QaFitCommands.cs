@@ -42,8 +42,8 @@ static class QaFitCommands
         var model = QaVerb.EncoderOption("Hugging Face BERT folder to start from (default: the imported all-MiniLM-L6-v2).");
         var data = new Option<string>("--data") { Description = "SQuAD v1.1-format file: every question trains the reader.", Required = true };
         var precision = PrecisionOption.Create();
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 3e-4)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the questions (default 3)." };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default: the profile's, full 1e-4)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the questions (default: full 8, quick 3)." };
         var cmd = new Command("fit", "Train one reader on every question of a SQuAD-format file (yours, or qa synth's) and save it to OUT/model; qa train --model OUT/model then starts from it.");
         run.AddTo(cmd);
         foreach (var o in new Option[] { model, data, precision, lr, epochs }) cmd.Options.Add(o);

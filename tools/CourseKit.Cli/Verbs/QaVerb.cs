@@ -43,8 +43,8 @@ public static class QaVerb
         {
             Description = "Fold indices to train, comma-separated (default: the profile's, full = 0-4). Finished folds in --out are kept, so two processes can share one --out: --folds 0,1,2 and --folds 3,4.",
         };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 3e-4, chosen on validation articles for all-MiniLM-L6-v2)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the training questions (default 3; small sets get more, to reach the profile's minimum steps)." };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default: full 1e-4, quick 3e-4; chosen on validation articles for all-MiniLM-L6-v2)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the training questions (default: full 8, quick 3; small sets get more, to reach the profile's minimum steps)." };
         var eachEpoch = new Option<bool>("--eval-each-epoch") { Description = "Also score the held-out questions after every epoch (a curve in runs/*.json; on a validation split, how to choose --epochs)." };
         var retrieveTopK = new Option<int>("--retrieve-top-k")
         {
