@@ -13,6 +13,10 @@ namespace CourseKit.Native;
 /// <c>mallopt(M_MMAP_THRESHOLD)</c>, the same as starting the process with <c>MALLOC_MMAP_THRESHOLD_=131072</c>;
 /// setting the threshold also switches the dynamic raising off. A threshold the user set in the environment is left
 /// alone; on another C library (musl) or OS nothing is done.
+/// <para>Only the single-threaded training verbs hold it (<c>qa train</c>, <c>qa fit</c>); it is not applied when
+/// TorchSharp is initialised in general. Freed blocks are then unmapped at once, so a use-after-free that used to read
+/// stale memory faults instead: the test host, whose parallel tests include a collector storm against TorchSharp's
+/// finalizer race, crashed with it. Other long runs can start with <c>MALLOC_MMAP_THRESHOLD_=131072</c>.</para>
 /// </summary>
 public static class MallocTuning
 {
@@ -22,11 +26,21 @@ public static class MallocTuning
     static readonly object Gate = new();
     static string? _state;
 
-    /// <summary>What was done: "mmap threshold 131072 bytes", "left to MALLOC_MMAP_THRESHOLD_=…", or why nothing.</summary>
-    public static string State { get { lock (Gate) return _state ??= Apply(); } }
+    /// <summary>This process's allocator setting, without changing it: what <see cref="Ensure"/> did, the environment's
+    /// threshold, or glibc's default.</summary>
+    public static string State
+    {
+        get
+        {
+            lock (Gate)
+                return _state ?? (Environment.GetEnvironmentVariable(EnvironmentVariable) is { } set
+                    ? $"{EnvironmentVariable}={set}"
+                    : $"glibc default (qa train/fit hold the mmap threshold at {MmapThresholdBytes} bytes; for other long runs set {EnvironmentVariable}={MmapThresholdBytes})");
+        }
+    }
 
-    /// <summary>Holds glibc's mmap threshold at <see cref="MmapThresholdBytes"/> (once per process); returns <see cref="State"/>.</summary>
-    public static string Ensure() => State;
+    /// <summary>Holds glibc's mmap threshold at <see cref="MmapThresholdBytes"/> (once per process); returns what was done.</summary>
+    public static string Ensure() { lock (Gate) return _state ??= Apply(); }
 
     static unsafe string Apply()
     {

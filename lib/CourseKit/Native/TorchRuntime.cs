@@ -54,7 +54,6 @@ public static class TorchRuntime
     /// <summary>Loads the native backend (patching a copy first where the host libstdc++ is too old); returns what happened. Idempotent.</summary>
     public static TorchLoadReport Initialize()
     {
-        MallocTuning.Ensure();                                        // before the first tensor: see MallocTuning
         lock (Gate)
         {
             if (!_resolverSet && OperatingSystem.IsLinux())

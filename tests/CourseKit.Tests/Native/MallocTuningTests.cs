@@ -1,21 +1,30 @@
+using System.Diagnostics;
 using CourseKit.Native;
 
 namespace CourseKit.Tests.Native;
 
-/// <summary>On glibc the runtime holds the mmap threshold (so freed tensors go back to the system), unless the user set it.</summary>
+/// <summary>Initialising TorchSharp leaves the C allocator alone (the test host's parallel tests crashed with the mmap
+/// threshold held); a threshold set in the environment is what a process reports.</summary>
 public sealed class MallocTuningTests
 {
     [Fact]
-    public void Initialize_holds_the_glibc_mmap_threshold_or_says_why_not()
+    public void Initialize_leaves_the_allocator_alone()
     {
         TorchRuntime.Initialize();
-        var state = MallocTuning.State;
-        if (Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is { } set)
-            Assert.Equal($"left to MALLOC_MMAP_THRESHOLD_={set}", state);
-        else if (OperatingSystem.IsLinux() && File.Exists("/lib/x86_64-linux-gnu/libc.so.6"))
-            Assert.Equal($"mmap threshold {MallocTuning.MmapThresholdBytes} bytes", state);   // this machine and CI: Debian, glibc
-        else
-            Assert.False(string.IsNullOrEmpty(state));
-        Assert.Same(state, MallocTuning.Ensure());                               // applied once per process
+        if (Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null)
+            Assert.StartsWith("glibc default", MallocTuning.State);
+    }
+
+    [Fact]
+    public void Doctor_reports_a_threshold_set_in_the_environment()
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "course.dll");
+        var psi = new ProcessStartInfo("dotnet", [cli, "doctor", "--no-gemm"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["MALLOC_MMAP_THRESHOLD_"] = "65536";
+        using var process = Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.Contains("C allocator", output);
+        Assert.Contains("MALLOC_MMAP_THRESHOLD_=65536", output);
     }
 }
