@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CourseKit.Checkpoints;
 using CourseKit.Data;
-using CourseKit.Metrics;
 using CourseKit.Models;
 using CourseKit.Tasks.QuestionAnswering;
 using CourseKit.Tasks.TokenClassification;
@@ -79,7 +78,6 @@ public static class CompressionAccuracy
     {
         var tokenizer = Pretrained.LoadTokenizer(modelDir);
         var features = QaFeatures.Build(tokenizer, data, questions, options.MaxLength, options.Stride);
-        var gold = QuestionAnsweringTask.OnlyQuestions(data, questions);
         var rows = new List<CompressionAccuracyRow>();
         foreach (var backend in Checked(backends))
         {
@@ -100,7 +98,7 @@ public static class CompressionAccuracy
                 logits = QuestionAnsweringTask.Logits(session, tokenizer, features, options.EvalBatchSize);
             }
             var answers = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength);
-            var scores = SquadMetric.Evaluate(gold, answers.ToDictionary(a => a.Key, a => a.Value.Text));
+            var scores = QuestionAnsweringTask.Score(data, questions, answers);
             double seconds = clock.Elapsed.TotalSeconds;
             rows.Add(new CompressionAccuracyRow(backend, "exact match", scores.ExactMatch, rows.Count == 0 ? 0 : scores.ExactMatch - rows[0].Score, seconds, bytes));
             rows.Add(new CompressionAccuracyRow(backend, "F1", scores.F1, rows.Count == 1 ? 0 : scores.F1 - rows[1].Score, seconds, bytes));

@@ -86,8 +86,10 @@ public static class HeadPruning
     }
 
     /// <summary>One layer's attention tensors, found by their Hugging Face names (with or without a "bert." prefix).</summary>
-    sealed record LayerWeights(Tensor[] QueryKeyValueWeights, Tensor[] QueryKeyValueBiases, Tensor Value, Tensor Output)
+    sealed record LayerWeights(Tensor[] QueryKeyValueWeights, Tensor[] QueryKeyValueBiases, Tensor Output)
     {
+        public Tensor Value => QueryKeyValueWeights[2];
+
         public static LayerWeights Find(Dictionary<string, Tensor> tensors, int layer, string modelDir)
         {
             Tensor Get(string suffix)
@@ -98,7 +100,7 @@ public static class HeadPruning
             }
             string[] qkv = ["query", "key", "value"];
             return new LayerWeights(qkv.Select(p => Get($"self.{p}.weight")).ToArray(), qkv.Select(p => Get($"self.{p}.bias")).ToArray(),
-                Get("self.value.weight"), Get("output.dense.weight"));
+                Get("output.dense.weight"));
         }
 
         /// <summary>Zeroes head <paramref name="head"/>: its Q/K/V output rows and biases, its columns of the output projection.</summary>

@@ -47,13 +47,19 @@ public static partial class TextCorpora
         return articles;
     }
 
+    /// <summary>WikiText's split markers joined back: " @-@ " → "-", " @,@ " → ",", " @.@ " → "." (the rest of its
+    /// tokenisation left as it is).</summary>
+    public static string JoinWikiTextMarkers(string text) => SplitMarker().Replace(text, "$1");
+
     /// <summary>WikiText's tokenised text back to ordinary spacing.</summary>
     public static string Detokenize(string text)
     {
-        text = text.Replace(" @-@ ", "-").Replace(" @,@ ", ",").Replace(" @.@ ", ".");
-        text = SpaceBeforeClosing().Replace(text, "$1");
+        text = SpaceBeforeClosing().Replace(JoinWikiTextMarkers(text), "$1");
         return SpaceAfterOpening().Replace(text, "$1").Trim();
     }
+
+    [GeneratedRegex(@" @([-,.])@ ")]
+    private static partial Regex SplitMarker();
 
     [GeneratedRegex(@"^= ([^=].*[^=]) =$")]
     private static partial Regex ArticleTitle();

@@ -52,9 +52,9 @@ static class QaFitCommands
             MallocTuning.Ensure();                                        // long training: keep memory flat (see MallocTuning)
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
-            var options = QuestionAnsweringOptions.For(parse.GetValue(run.Profile)) with { Seed = parse.GetValue(run.Seed), Precision = parse.GetValue(precision) };
-            if (parse.GetValue(lr) is double rate) options = options with { LearningRate = rate > 0 ? rate : throw new ArgumentException($"--lr must be positive, got {rate}") };
-            if (parse.GetValue(epochs) is int n) options = options with { Epochs = n > 0 ? n : throw new ArgumentException($"--epochs must be positive, got {n}") };
+            var options = QaVerb.WithRateAndEpochs(
+                QuestionAnsweringOptions.For(parse.GetValue(run.Profile)) with { Seed = parse.GetValue(run.Seed), Precision = parse.GetValue(precision) },
+                parse.GetValue(lr), parse.GetValue(epochs));
             var dataset = SquadReader.Load(parse.GetValue(data)!);
             var questions = options.TrainQuestions is int k ? SquadSplits.SampleQuestions(dataset, Math.Min(k, dataset.Questions.Count), options.SplitSeed) : dataset.Questions;
             var modelDir = parse.GetValue(model) ?? QaVerb.MiniLm();

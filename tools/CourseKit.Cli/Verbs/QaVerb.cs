@@ -71,8 +71,7 @@ public static class QaVerb
                 EvalEachEpoch = parse.GetValue(eachEpoch),
                 RetrieveTopK = parse.GetValue(retrieveTopK) is >= 0 and var k ? k : throw new ArgumentException($"--retrieve-top-k must be 0 or more, got {parse.GetValue(retrieveTopK)}"),
             };
-            if (parse.GetValue(lr) is double rate) options = options with { LearningRate = rate > 0 ? rate : throw new ArgumentException($"--lr must be positive, got {rate}") };
-            if (parse.GetValue(epochs) is int n) options = options with { Epochs = n > 0 ? n : throw new ArgumentException($"--epochs must be positive, got {n}") };
+            options = WithRateAndEpochs(options, parse.GetValue(lr), parse.GetValue(epochs));
             var encoder = parse.GetValue(model);                              // a reader from another encoder still retrieves with MiniLM
             var result = QaExperiment.Run(encoder ?? MiniLm(), LoadData(parse.GetValue(data)), options, run.OutDir(parse), encoder is null ? null : MiniLm());
             PrintExperiment(result, parse.InvocationConfiguration.Output);
@@ -94,6 +93,14 @@ public static class QaVerb
         output.WriteLine($"cross-validated reader: EM {result.ExactMatch}  F1 {result.F1}  ({result.Folds.Count} folds, {result.WallSeconds:F0} s)");
         if (result.RetrieveThenRead is { } all)
             output.WriteLine($"retrieve, then read: EM {all.ExactMatch}  F1 {all.F1}  ({all.Folds} folds)");
+    }
+
+    /// <summary><paramref name="options"/> with --lr and --epochs where given (each must be positive).</summary>
+    internal static QuestionAnsweringOptions WithRateAndEpochs(QuestionAnsweringOptions options, double? lr, int? epochs)
+    {
+        if (lr is double rate) options = options with { LearningRate = rate > 0 ? rate : throw new ArgumentException($"--lr must be positive, got {rate}") };
+        if (epochs is int n) options = options with { Epochs = n > 0 ? n : throw new ArgumentException($"--epochs must be positive, got {n}") };
+        return options;
     }
 
     static IReadOnlyList<int>? ParseFolds(string? text) => text is null ? null

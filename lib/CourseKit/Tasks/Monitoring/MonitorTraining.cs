@@ -162,7 +162,7 @@ public static class MonitorTraining
     /// <summary>Sentences of 8-60 words from WikiText paragraphs (headings skipped, its " @-@ " style tokens joined back).</summary>
     public static IEnumerable<string> WikiTextSentences(IEnumerable<string> lines) =>
         lines.Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('='))
-            .SelectMany(l => l.Replace(" @-@ ", "-").Replace(" @,@ ", ",").Replace(" @.@ ", ".").Split(" . ", StringSplitOptions.TrimEntries))
+            .SelectMany(l => TextCorpora.JoinWikiTextMarkers(l).Split(" . ", StringSplitOptions.TrimEntries))
             .Where(s => s.Split(' ').Length is >= 8 and <= 60 && !s.Contains("<unk>"))
             .Select(s => s.EndsWith('.') ? s : s + " .");
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using CourseKit.Data;
 
 namespace CourseKit.Tasks.Pretraining;
@@ -8,7 +7,7 @@ namespace CourseKit.Tasks.Pretraining;
 public sealed record PretrainingSource(string Name, string Dataset, Func<DataRegistry, IEnumerable<string>> ReadSentences);
 
 /// <summary>The course's bundled unlabelled text, as pretraining sources.</summary>
-public static partial class PretrainingCorpusSources
+public static class PretrainingCorpusSources
 {
     public const string WikiText2Valid = "wikitext-2-valid", WikiText2Test = "wikitext-2-test", TinyShakespeare = "tiny-shakespeare",
         Sst2Train = "sst2-train", FinancialPhraseBank = "financial-phrasebank", Conll2003Train = "conll2003-train";
@@ -38,7 +37,7 @@ public static partial class PretrainingCorpusSources
         {
             var line = raw.Trim();
             if (line.Length == 0 || (line.StartsWith('=') && line.EndsWith('='))) continue;
-            yield return SplitMarker().Replace(line, "$1");
+            yield return TextCorpora.JoinWikiTextMarkers(line);
         }
     }
 
@@ -72,7 +71,4 @@ public static partial class PretrainingCorpusSources
         }
         if (words.Count > 0) yield return string.Join(' ', words);
     }
-
-    [GeneratedRegex(@" @([-,.])@ ")]
-    private static partial Regex SplitMarker();
 }

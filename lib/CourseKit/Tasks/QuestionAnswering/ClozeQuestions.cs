@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CourseKit.Checkpoints;
@@ -23,52 +22,49 @@ public static partial class ClozeQuestions
         int perParagraph = 2, string source = "cloze questions")
     {
         var random = new Random(seed);
-        var json = new JsonArray();
+        var made = new List<Article>();
         int count = 0;
         foreach (var (title, paragraphs) in articles)
         {
-            var items = new JsonArray();
+            var items = new List<Passage>();
             foreach (var paragraph in paragraphs)
             {
                 if (count >= maxQuestions) break;
                 foreach (var (context, question, answers) in FromParagraph(paragraph, random).Take(Math.Min(perParagraph, maxQuestions - count)))
-                {
-                    items.Add(new JsonObject
-                    {
-                        ["context"] = context,
-                        ["qas"] = new JsonArray(new JsonObject
-                        {
-                            ["id"] = $"cloze-{count++:D6}", ["question"] = question,
-                            ["answers"] = new JsonArray(answers.Select(a => (JsonNode)new JsonObject { ["text"] = a.Text, ["answer_start"] = a.Start }).ToArray()),
-                        }),
-                    });
-                }
+                    items.Add(new Passage(context, [new Qa($"cloze-{count++:D6}", question, answers)]));   // its own context: the question's sentence is out
             }
-            if (items.Count > 0) json.Add(new JsonObject { ["title"] = title, ["paragraphs"] = items });
+            if (items.Count > 0) made.Add(new Article(title, items));
         }
-        var file = new JsonObject { ["version"] = "cloze-1", ["data"] = json }.ToJsonString();
-        return SquadReader.Parse(file, source);                         // the reader checks every answer against its context
+        return SquadReader.Parse(SquadJson(made).ToJsonString(), source);   // the reader checks every answer against its context
     }
 
     /// <summary>Writes <paramref name="data"/>'s questions as a SQuAD v1.1 file (atomically).</summary>
     public static void Save(SquadDataset data, string path) =>
-        AtomicFile.WriteAllText(path, new JsonObject
+        AtomicFile.WriteAllText(path, SquadJson(data.Articles.Select(a => new Article(a.Title,
+            a.Paragraphs.Select(p => new Passage(p.Context, p.Questions.Select(q => new Qa(q.Id, q.Question, q.Answers)).ToArray())).ToArray()))).ToJsonString() + "\n");
+
+    sealed record Qa(string Id, string Question, IReadOnlyList<SquadAnswer> Answers);
+    sealed record Passage(string Context, IReadOnlyList<Qa> Questions);
+    sealed record Article(string Title, IReadOnlyList<Passage> Paragraphs);
+
+    /// <summary>The SQuAD v1.1 layout: articles (title) → paragraphs (context) → questions (id, question, answers).</summary>
+    static JsonObject SquadJson(IEnumerable<Article> articles) => new()
+    {
+        ["version"] = "cloze-1",
+        ["data"] = new JsonArray(articles.Select(a => (JsonNode)new JsonObject
         {
-            ["version"] = "cloze-1",
-            ["data"] = new JsonArray(data.Articles.Select(a => (JsonNode)new JsonObject
+            ["title"] = a.Title,
+            ["paragraphs"] = new JsonArray(a.Paragraphs.Select(p => (JsonNode)new JsonObject
             {
-                ["title"] = a.Title,
-                ["paragraphs"] = new JsonArray(a.Paragraphs.Select(p => (JsonNode)new JsonObject
+                ["context"] = p.Context,
+                ["qas"] = new JsonArray(p.Questions.Select(q => (JsonNode)new JsonObject
                 {
-                    ["context"] = p.Context,
-                    ["qas"] = new JsonArray(p.Questions.Select(q => (JsonNode)new JsonObject
-                    {
-                        ["id"] = q.Id, ["question"] = q.Question,
-                        ["answers"] = new JsonArray(q.Answers.Select(x => (JsonNode)new JsonObject { ["text"] = x.Text, ["answer_start"] = x.Start }).ToArray()),
-                    }).ToArray()),
+                    ["id"] = q.Id, ["question"] = q.Question,
+                    ["answers"] = new JsonArray(q.Answers.Select(x => (JsonNode)new JsonObject { ["text"] = x.Text, ["answer_start"] = x.Start }).ToArray()),
                 }).ToArray()),
             }).ToArray()),
-        }.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) + "\n");
+        }).ToArray()),
+    };
 
     /// <summary>The questions one paragraph gives, in a seeded order: (context without the question sentence, question,
     /// every occurrence of the answer in that context).</summary>

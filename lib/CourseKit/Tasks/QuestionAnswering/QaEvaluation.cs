@@ -29,10 +29,7 @@ public static class QaEvaluation
         IReadOnlyList<SquadQuestion> questions, QuestionAnsweringOptions options, int topK = 3)
     {
         var (oracle, oracleAnswers) = QuestionAnsweringTask.Evaluate(reader, tokenizer, data, questions, options);
-        int all = data.Paragraphs.Count;
-        var dense = ParagraphRetrieval.RankByEncoder(encoder, data, questions, all);
-        var bm25 = ParagraphRetrieval.RankByBm25(data, questions, all);
-        var rankings = ParagraphRetrieval.FuseByReciprocalRank([dense, bm25], Math.Max(10, topK));
+        var (dense, bm25, rankings) = Rankings(encoder, data, questions, topK);
         var (endToEnd, _) = ReadRetrieved(reader, tokenizer, data, questions, rankings, options, topK);
         return new QaEvaluationResult(questions.Count, oracle, endToEnd, topK,
             ParagraphRetrieval.Recall("sentence encoder", data, questions, dense),
@@ -47,11 +44,17 @@ public static class QaEvaluation
         BertTextTokenizer tokenizer, SentenceEncoder encoder, SquadDataset data, IReadOnlyList<SquadQuestion> questions,
         QuestionAnsweringOptions options, int topK)
     {
-        int all = data.Paragraphs.Count;                                   // fused over full rankings, as Run does
+        return ReadRetrieved(reader, tokenizer, data, questions, Rankings(encoder, data, questions, topK).Fused, options, topK);
+    }
+
+    /// <summary>Every paragraph ranked by the encoder and by BM25, and their reciprocal-rank fusion (top max(10, k)).</summary>
+    static (IReadOnlyList<IReadOnlyList<int>> Dense, IReadOnlyList<IReadOnlyList<int>> Bm25, IReadOnlyList<IReadOnlyList<int>> Fused) Rankings(
+        SentenceEncoder encoder, SquadDataset data, IReadOnlyList<SquadQuestion> questions, int topK)
+    {
+        int all = data.Paragraphs.Count;
         var dense = ParagraphRetrieval.RankByEncoder(encoder, data, questions, all);
         var bm25 = ParagraphRetrieval.RankByBm25(data, questions, all);
-        var rankings = ParagraphRetrieval.FuseByReciprocalRank([dense, bm25], Math.Max(10, topK));
-        return ReadRetrieved(reader, tokenizer, data, questions, rankings, options, topK);
+        return (dense, bm25, ParagraphRetrieval.FuseByReciprocalRank([dense, bm25], Math.Max(10, topK)));
     }
 
     static (SquadScores, IReadOnlyDictionary<string, string>) ReadRetrieved(BertForQuestionAnswering reader, BertTextTokenizer tokenizer,
@@ -62,7 +65,7 @@ public static class QaEvaluation
             foreach (var p in rankings[i].Take(topK))
                 features.AddRange(QaFeatures.ForText(tokenizer, questions[i].Id, questions[i].Question, data.Paragraphs[p].Context, options.MaxLength, options.Stride));
         var logits = QuestionAnsweringTask.Logits(reader, tokenizer, features, options.EvalBatchSize, options.Device);
-        var answers = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength).ToDictionary(a => a.Key, a => a.Value.Text);
-        return (SquadMetric.Evaluate(QuestionAnsweringTask.OnlyQuestions(data, questions), answers), answers);
+        var answers = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength);
+        return (QuestionAnsweringTask.Score(data, questions, answers), answers.ToDictionary(a => a.Key, a => a.Value.Text));
     }
 }

@@ -107,9 +107,13 @@ public static class QuestionAnsweringTask
         SquadDataset data, IReadOnlyList<SquadQuestion> questions, QuestionAnsweringOptions options)
     {
         var answers = Predict(model, tokenizer, data, questions, options);
-        var scores = SquadMetric.Evaluate(OnlyQuestions(data, questions), answers.ToDictionary(a => a.Key, a => a.Value.Text));
+        var scores = Score(data, questions, answers);
         return (scores, answers);
     }
+
+    /// <summary>The official SQuAD metric of <paramref name="answers"/> over exactly <paramref name="questions"/>.</summary>
+    public static SquadScores Score(SquadDataset data, IReadOnlyList<SquadQuestion> questions, IReadOnlyDictionary<string, QaAnswer> answers) =>
+        SquadMetric.Evaluate(OnlyQuestions(data, questions), answers.ToDictionary(a => a.Key, a => a.Value.Text));
 
     /// <summary><paramref name="data"/> reduced to <paramref name="questions"/> (article and paragraph indices kept).</summary>
     public static SquadDataset OnlyQuestions(SquadDataset data, IReadOnlyList<SquadQuestion> questions)
