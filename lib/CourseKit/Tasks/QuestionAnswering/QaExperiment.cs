@@ -67,11 +67,17 @@ public static class QaExperiment
         var store = new QaRunStore(outputDir, modelDir, options);
         var folds = SquadSplits.KFoldByArticle(data, options.Folds, options.SplitSeed);
         var fresh = new Dictionary<string, QaRun>();                        // trained here: these keep per-question scores
-        using var retriever = SentenceEncoder.Load(retrieverDir ?? modelDir, maxLength: 256);
-        var context = new FoldContext(modelDir, Pretrained.LoadTokenizer(modelDir), data, options, outputDir, store, fresh, retriever);
-        using (var encoder = SentenceEncoder.Load(retrieverDir ?? modelDir))      // the sentence baseline
-            foreach (var index in options.SelectedFolds())
-                RunFold(folds[index], context, encoder);
+        // One encoder serves the sentence baseline and retrieval, loaded only when a run that needs it is not stored yet.
+        var encoder = new Lazy<SentenceEncoder>(() => SentenceEncoder.Load(retrieverDir ?? modelDir, maxLength: 256));
+        var context = new FoldContext(modelDir, Pretrained.LoadTokenizer(modelDir), data, options, outputDir, store, fresh, encoder);
+        try
+        {
+            foreach (var index in options.SelectedFolds()) RunFold(folds[index], context);
+        }
+        finally
+        {
+            if (encoder.IsValueCreated) encoder.Value.Dispose();
+        }
         QaRun? Finished(string name) => fresh.GetValueOrDefault(name) ?? store.TryLoad(name);
         var runs = Enumerable.Range(0, options.Folds).Select(k => Finished(FoldName(k))).OfType<QaRun>().ToArray();
         var baseline = Enumerable.Range(0, options.Folds).Select(k => Finished(BaselineName(k))).OfType<QaRun>().ToArray();
@@ -88,7 +94,7 @@ public static class QaExperiment
     public static string CurveName(int size) => $"curve-{size}";
 
     sealed record FoldContext(string ModelDir, BertTextTokenizer Tokenizer, SquadDataset Data, QuestionAnsweringOptions Options,
-        string OutputDir, QaRunStore Store, Dictionary<string, QaRun> Fresh, SentenceEncoder Retriever)
+        string OutputDir, QaRunStore Store, Dictionary<string, QaRun> Fresh, Lazy<SentenceEncoder> Encoder)
     {
         /// <summary>The stored run, or <paramref name="make"/>'s, saved.</summary>
         public void Ensure(string name, Func<QaRun> make)
@@ -104,7 +110,7 @@ public static class QaExperiment
         }
     }
 
-    static void RunFold(SquadFold fold, FoldContext c, SentenceEncoder encoder)
+    static void RunFold(SquadFold fold, FoldContext c)
     {
         var train = Sample(fold.Train, c.Options.TrainQuestions, c.Options.SplitSeed);
         var test = Sample(fold.Test, c.Options.TestQuestions, c.Options.SplitSeed);
@@ -114,7 +120,7 @@ public static class QaExperiment
             var (model, run) = QaReaderTraining.TrainAndScore($"fold {fold.Index}", c.ModelDir, c.Tokenizer, c.Data, train, test, c.Options, null);
             if (c.Options.RetrieveTopK > 0)
             {
-                var (e2e, _) = QaEvaluation.RetrieveThenRead(model, c.Tokenizer, c.Retriever, c.Data, test, c.Options, c.Options.RetrieveTopK);
+                var (e2e, _) = QaEvaluation.RetrieveThenRead(model, c.Tokenizer, c.Encoder.Value, c.Data, test, c.Options, c.Options.RetrieveTopK);
                 run = run with { RetrieveThenRead = new RetrievedScore(c.Options.RetrieveTopK, e2e.ExactMatch, e2e.F1) };
                 Reporter.Show($"fold {fold.Index}: retrieve top {c.Options.RetrieveTopK}, then read: EM {e2e.ExactMatch:F1} F1 {e2e.F1:F1}");
             }
@@ -129,7 +135,7 @@ public static class QaExperiment
         });
         c.Ensure(BaselineName(fold.Index), () =>
         {
-            var sentences = SquadMetric.Evaluate(QuestionAnsweringTask.OnlyQuestions(c.Data, test), SentenceBaseline.Answer(encoder, c.Data, test));
+            var sentences = SquadMetric.Evaluate(QuestionAnsweringTask.OnlyQuestions(c.Data, test), SentenceBaseline.Answer(c.Encoder.Value, c.Data, test));
             return new QaRun($"fold {fold.Index} sentence baseline", 0, 0, test.Count, sentences.ExactMatch, sentences.F1, 0, 0, []) { Scores = sentences };
         });
         if (fold.Index != 0) return;

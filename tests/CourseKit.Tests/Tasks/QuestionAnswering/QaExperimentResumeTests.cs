@@ -58,6 +58,10 @@ public sealed class QaExperimentResumeTests : IDisposable
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))!;
         Assert.Equal(2, metrics["folds"]!.AsArray().Count);
 
+        // With every run stored, the sentence encoder is never loaded: a folder that does not exist is not touched.
+        var stored = QaExperiment.Run(_model, data, Options(0, 2), outDir, retrieverDir: Path.Combine(_root, "no-such-encoder"));
+        Assert.Equal(2, stored.Folds.Count);
+
         // Another training seed is another recipe: the stored folds are not mixed in.
         var reseeded = QaExperiment.Run(_model, data, Options(2) with { Seed = 7 }, outDir);
         Assert.Equal(["fold 2"], reseeded.Folds.Select(f => f.Name));
