@@ -315,7 +315,9 @@ else
 //
 // `InferenceBenchmark` runs the encoder through TorchSharp float32 (explicit attention), TorchSharp with SDPA
 // (`scaled_dot_product_attention`), TorchSharp bfloat16, and ONNX Runtime on the float32 and int8 exports, on the same
-// random token ids. The backends take turns round by round (interleaved), so a change in machine load hits them alike;
+// random token ids. A sixth row, `torch-linears`, is a breakdown rather than a backend: the float32 model's 37 Linear
+// calls alone, in model order, on the shapes they see in the forward; its time next to `torch-fp32`'s is the share of the
+// forward spent in matrix products. The backends take turns round by round (interleaved), so a change in machine load hits them alike;
 // tokens/s is the median over rounds, the ratio is against TorchSharp float32 in the same run. On a shared machine, give
 // both libraries the same thread count and compare ratios, not absolute figures.
 
@@ -334,7 +336,7 @@ display(new DataFrame(
     new DoubleDataFrameColumn("p50 ms", timings.Select(x => Math.Round(x.P50Ms, 1))),
     new DoubleDataFrameColumn("p99 ms", timings.Select(x => Math.Round(x.P99Ms, 1))),
     new DoubleDataFrameColumn("× torch fp32", timings.Select(x => Math.Round(x.SpeedupVsBaseline, 2))),
-    new StringDataFrameColumn("max |diff|", timings.Select(x => x.MaxAbsDiffVsBaseline.ToString("G2")))));
+    new StringDataFrameColumn("max |diff|", timings.Select(x => x.MaxAbsDiffVsBaseline?.ToString("G2") ?? "—"))));
 var shapeNames = benchOptions.Shapes.Select(s => $"{s.Batch}×{s.Length}").ToArray();
 display(Charts.Bars("Encoder throughput by backend (same weights, same inputs)", "batch × sequence", "tokens/s", shapeNames,
     timings.GroupBy(x => x.Backend).Select(g => (g.Key, g.Select(x => x.TokensPerSecond).ToArray())).ToArray()));
@@ -342,7 +344,15 @@ Console.WriteLine($"process resident set after loading each backend, cumulative 
 
 // How to read it: int8 is where ONNX Runtime pulls away (integer kernels do four times the work per instruction, and the
 // weights read from memory shrink fourfold); at float32 the two libraries run the same matrix products through different
-// GEMM libraries, and the gap is mostly per-operator overhead, which weighs most at batch 1. bfloat16 on a CPU with
+// GEMM libraries. The `torch-linears` row says where TorchSharp's float32 time goes: about 80 % of the forward is the
+// Linear calls, so the rest of the graph (attention, softmax, GELU, LayerNorm, a few µs of per-operator overhead each) is
+// not the gap. At batch 1 × 32 the Linear calls *alone* take longer than ONNX Runtime's whole forward (p50 in one interleaved
+// run of `course bench infer --profile full --threads 1` on MiniLM, 2-core EPYC at load ≈ 8: 11.6 ms vs 8.6 ms; the
+// full TorchSharp forward 14.6 ms). ONNX Runtime packs each weight matrix into its GEMM kernel's layout
+// once, when the session is created; libtorch's MKL `sgemm` packs it again on every call, and with 42.5 MB of encoder
+// weights, more than this CPU's 32 MB L3, that is a trip to memory per matrix. libtorch has pre-packed operators
+// (`mkl::_mkl_linear`), but TorchSharp 0.107 exposes no way to call them. The gap narrows as the batch grows (more rows
+// per packed weight): about 1.2× at 1 × 128, 1.1× at 32 × 128. bfloat16 on a CPU with
 // AVX512-BF16 is the TorchSharp path that halves the memory traffic without an export; check its accuracy row above before
 // using it. The `max |diff|` column says how far each path's last_hidden_state is from TorchSharp float32 on the same batch.
 

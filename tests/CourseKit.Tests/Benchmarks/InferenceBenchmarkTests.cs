@@ -21,17 +21,37 @@ public sealed class InferenceBenchmarkTests(OnnxExportFixture fixture) : IClassF
         var by = r.Timings.ToDictionary(t => t.Backend);
         Assert.Equal(1.0, by["torch-fp32"].SpeedupVsBaseline);
         Assert.Equal(0.0, by["torch-fp32"].MaxAbsDiffVsBaseline);
-        Assert.InRange(by["torch-sdpa"].MaxAbsDiffVsBaseline, 0, 1e-4);
-        Assert.InRange(by["onnx-fp32"].MaxAbsDiffVsBaseline, 0, 1e-4);
-        Assert.InRange(by["torch-bf16"].MaxAbsDiffVsBaseline, 1e-4, 0.5);               // 8 mantissa bits: visibly rounded
-        Assert.InRange(by["onnx-int8"].MaxAbsDiffVsBaseline, 1e-4, 0.5);
+        Assert.InRange(by["torch-sdpa"].MaxAbsDiffVsBaseline!.Value, 0, 1e-4);
+        Assert.InRange(by["onnx-fp32"].MaxAbsDiffVsBaseline!.Value, 0, 1e-4);
+        Assert.InRange(by["torch-bf16"].MaxAbsDiffVsBaseline!.Value, 1e-4, 0.5);               // 8 mantissa bits: visibly rounded
+        Assert.InRange(by["onnx-int8"].MaxAbsDiffVsBaseline!.Value, 1e-4, 0.5);
+        Assert.Null(by["torch-linears"].MaxAbsDiffVsBaseline);                          // a breakdown row: no output to compare
         foreach (var t in r.Timings)
         {
             Assert.True(t.TokensPerSecond > 0 && t.P50Ms > 0 && t.P99Ms >= t.P50Ms, $"{t.Backend}: {t}");
             Assert.True(t.Calls >= options.Rounds);
         }
         Assert.True(File.Exists(Path.Combine(work, "encoder.int8.onnx")));
-        Assert.Equal(5, r.Json["timings"]!.AsArray().Count);
+        Assert.Equal(InferenceBenchmarkOptions.AllBackends.Count, r.Json["timings"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void The_linears_row_runs_every_linear_of_the_forward_once_on_the_shape_it_sees_there()
+    {
+        using var linears = new TorchLinearsBackend("torch-linears", fixture.Folder("encoder"));
+        var seen = new List<long[]>();
+        foreach (var linear in linears.Linears) linear.register_forward_hook((_, input, output) => { seen.Add(input.shape); return output; });
+        var (ids, mask) = InferenceBenchmark.Inputs(Config(), 2, 8, 1);
+        Assert.Null(linears.Run(ids, mask, 2, 8, keepOutput: false));
+
+        var config = Config();
+        var perLayer = new[] { config.HiddenSize, config.HiddenSize, config.HiddenSize, config.HiddenSize, config.HiddenSize, config.IntermediateSize };
+        var expected = Enumerable.Repeat(perLayer, config.NumHiddenLayers).SelectMany(inFeatures => inFeatures.Select(f => new long[] { 16, f })).ToList();
+        if (linears.Linears.Count == expected.Count + 1) expected.Add([2, config.HiddenSize]);   // the pooler: one row per sequence
+        Assert.Equal(expected.Count, linears.Linears.Count);
+        Assert.Equal(expected, seen);
+
+        CourseKit.Models.BertConfig Config() => CourseKit.Models.BertConfig.Load(Path.Combine(fixture.Folder("encoder"), CourseKit.Models.Pretrained.ConfigFile));
     }
 
     [Fact]

@@ -36,9 +36,9 @@ public static class BenchInferCommand
             Directory.CreateDirectory(outDir);
             out_.WriteLine($"{dir}: {options.Rounds} interleaved rounds, threads {(options.Threads > 0 ? options.Threads : TorchSharp.torch.get_num_threads())}, {BenchEnvironment.DescribeLoad()}");
             var r = InferenceBenchmark.Run(dir, outDir, options, out_);
-            out_.WriteLine($"{"backend",-11} {"shape",8} {"tokens/s min / median / max",-28} {"p50 ms",8} {"p99 ms",8} {"×" + names[0],12} {"max|diff|",10}");
+            out_.WriteLine($"{"backend",-13} {"shape",8} {"tokens/s min / median / max",-28} {"p50 ms",8} {"p99 ms",8} {"×" + names[0],12} {"max|diff|",10}");
             foreach (var t in r.Timings)
-                out_.WriteLine($"{t.Backend,-11} {$"{t.Batch}×{t.Length}",8} {t.Throughput.Format("F0"),-28} {t.P50Ms,8:F1} {t.P99Ms,8:F1} {t.SpeedupVsBaseline,12:F2} {t.MaxAbsDiffVsBaseline,10:G2}");
+                out_.WriteLine($"{t.Backend,-13} {$"{t.Batch}×{t.Length}",8} {t.Throughput.Format("F0"),-28} {t.P50Ms,8:F1} {t.P99Ms,8:F1} {t.SpeedupVsBaseline,12:F2} {(t.MaxAbsDiffVsBaseline is double d ? d.ToString("G2") : "—"),10}");
             out_.WriteLine($"process resident set after loading each backend, cumulative (MB): {string.Join(", ", r.RssAfterLoadMb.Select(kv => $"{kv.Key} {kv.Value:F0}"))}; process peak {r.PeakRssMb:F0} MB");
             var path = Path.Combine(outDir, "infer.json");
             Checkpoints.AtomicFile.WriteAllText(path, r.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
