@@ -15,12 +15,17 @@ public sealed class PrecisionAwareOptimizer
     readonly nn.Module _model;
     readonly Bf16MasterWeights? _mixed;
     readonly List<Parameter> _clipped;
+    readonly ZeroMask? _holdZeros;
+    readonly Dictionary<string, Parameter> _byName;
 
     /// <summary>Under <see cref="Precision.Bf16"/> this converts <paramref name="model"/> to bf16 (masters kept in fp32);
-    /// <see cref="Finish"/> converts it back.</summary>
-    public PrecisionAwareOptimizer(nn.Module model, TrainerOptions o)
+    /// <see cref="Finish"/> converts it back. With <paramref name="holdZeros"/> the masked weights are zeroed again after
+    /// every step, in the tensors the optimizer updated (so under bf16 the masters stay sparse, and the model with them).</summary>
+    public PrecisionAwareOptimizer(nn.Module model, TrainerOptions o, ZeroMask? holdZeros = null)
     {
         _model = model;
+        _holdZeros = holdZeros;
+        _byName = holdZeros is null ? [] : model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         if (o.Precision == Precision.Bf16 && model is IAfterOptimizerStep { NeedsAfterOptimizerStep: true })
             throw new NotSupportedException($"{model.GetType().Name} changes its weights after each optimizer step, which bf16 master weights would undo; train it in fp32");
         _mixed = o.Precision == Precision.Bf16 ? new Bf16MasterWeights(model) : null;
@@ -45,6 +50,7 @@ public sealed class PrecisionAwareOptimizer
         _mixed?.GradientsToMasters();
         if (maxGradNorm > 0) nn.utils.clip_grad_norm_(_clipped, maxGradNorm);
         Optimizer.step();
+        _holdZeros?.Apply(name => _mixed?.MasterOf(name) ?? _byName[name]);
         _mixed?.MastersToModel();
     }
 

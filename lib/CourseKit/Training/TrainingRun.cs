@@ -38,7 +38,7 @@ sealed class TrainingRun<T>
         long warmup = o.WarmupSteps > 0 ? o.WarmupSteps : (long)Math.Round(o.WarmupRatio * _totalSteps);
 
         torch.manual_seed(o.Seed);
-        _optimizer = new PrecisionAwareOptimizer(_model, o);
+        _optimizer = new PrecisionAwareOptimizer(_model, o, task.HoldZeros);
         _scheduler = optim.lr_scheduler.LambdaLR(_optimizer.Optimizer, LearningRateSchedules.Multiplier(o.Schedule, warmup, _totalSteps));
         _log = new TrainingLog(o.OutputDir);
         _state = new TrainerState { Seed = o.Seed };

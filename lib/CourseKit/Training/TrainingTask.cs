@@ -19,6 +19,8 @@ public sealed class TrainingTask<TExample>
     public IModelStore Store { get; init; } = new StateDictStore();
     /// <summary>Shuffle the training set every epoch (in an order fixed by the seed and the epoch).</summary>
     public bool Shuffle { get; init; } = true;
+    /// <summary>Weights that stay zero through training (retraining a pruned model); the caller owns and disposes it.</summary>
+    public ZeroMask? HoldZeros { get; init; }
 }
 
 /// <summary>A model that must do something after every optimizer step of the <see cref="Trainer"/> (AdaLoRA's rank

@@ -40,12 +40,16 @@ public static class FineTuneVerb
         public readonly Option<string> Device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
 
         public readonly Option<Training.Precision> Precision = PrecisionOption.Create();
+        public readonly Option<bool> KeepZeros = new("--keep-zeros")
+        {
+            Description = "Retrain a pruned model (course model prune): encoder weights that are zero in --model stay zero, so the sparsity is kept.",
+        };
 
         public Arguments() => Device.AcceptOnlyFromAmong("cpu", "cuda");
 
         public void AddTo(Command cmd)
         {
-            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, HeadLearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, Device, Precision })
+            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, HeadLearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, Device, Precision, KeepZeros })
                 cmd.Options.Add(o);
             Run.AddTo(cmd);
         }
@@ -109,6 +113,7 @@ public static class FineTuneVerb
             Seed = parse.GetValue(args.Run.Seed),
             HeadLearningRate = parse.GetValue(args.HeadLearningRate),
             Precision = parse.GetValue(args.Precision),
+            KeepZeros = parse.GetValue(args.KeepZeros),
             Registry = registry,
         }).WithLearningRates(parse.GetValue(args.LearningRate) ?? "");
     }

@@ -28,6 +28,8 @@ public sealed record FineTuneResult
     /// <summary>The classifier and pooler's own peak rate, when they had one (<see cref="FineTuneOptions.HeadLearningRate"/>).</summary>
     public double? HeadLearningRate { get; init; }
     public Precision Precision { get; init; } = Precision.Fp32;
+    /// <summary>Encoder weights held at zero through training (<see cref="FineTuneOptions.KeepZeros"/>); null when not asked.</summary>
+    public long? HeldZeros { get; init; }
     public required int Seed { get; init; }
     public required long Steps { get; init; }
     public required double Epochs { get; init; }
@@ -71,7 +73,7 @@ public sealed record FineTuneResult
             ["task"] = Task, ["method"] = Method, ["model_dir"] = ModelDir,
             ["labels"] = new JsonArray(Labels.Select(l => (JsonNode)l).ToArray()),
             ["total_params"] = TotalParameters, ["trainable_params"] = TrainableParameters, ["trainable_percent"] = Math.Round(TrainablePercent, 4),
-            ["learning_rate"] = LearningRate, ["head_learning_rate"] = HeadLearningRate, ["precision"] = Precision.ToString().ToLowerInvariant(), ["seed"] = Seed, ["max_length"] = MaxLength,
+            ["learning_rate"] = LearningRate, ["head_learning_rate"] = HeadLearningRate, ["precision"] = Precision.ToString().ToLowerInvariant(), ["held_zeros"] = HeldZeros, ["seed"] = Seed, ["max_length"] = MaxLength,
             ["train_count"] = TrainCount, ["steps"] = Steps, ["epochs"] = Math.Round(Epochs, 4), ["stopped_early"] = StoppedEarly,
             ["validation"] = Report(Validation), ["test"] = Report(Test),
             ["majority_baseline_test_accuracy"] = MajorityBaselineTestAccuracy,

@@ -42,6 +42,8 @@ public static class FineTuning
         FineTuningFreezing.Apply(model, o.Freeze, o.FreezeLowerLayers);
         if (o.Device is { } device && device.type != DeviceType.CPU) prepared.Module.to(device);
         long total = ParameterCounts.Total(prepared.Module), trainable = ParameterCounts.Trainable(prepared.Module);
+        using var holdZeros = o.KeepZeros ? ZeroMask.Capture(prepared.Module, IsEncoderParameter) : null;
+        if (holdZeros is { HeldZeros: 0 }) Reporter.Show($"--keep-zeros: no encoder weight of {o.ModelDir} is zero; nothing is held");
 
         var (train, validation, test) = EncodeParts(tokenizer, data, o.MaxLength);
         int pad = tokenizer.PadId;
@@ -50,7 +52,7 @@ public static class FineTuning
         {
             var trainerOptions = o.ToTrainerOptions(o.EffectiveLearningRate, o.MetricForBest, Path.Combine(workDir, "trainer"),
                 logEverySteps: Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4))) with { ModuleLearningRates = o.ModuleLearningRates };
-            var trained = Trainer.Run(TrainingTaskFor(o, method, prepared, data.Labels, train, validation, pad), trainerOptions, cancel);
+            var trained = Trainer.Run(TrainingTaskFor(o, method, prepared, data.Labels, train, validation, pad, holdZeros), trainerOptions, cancel);
 
             var (validationReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, data.Labels, pad, device: o.Device);
             var (testReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, test, data.Labels, pad, device: o.Device);
@@ -68,7 +70,7 @@ public static class FineTuning
                 WallSeconds = clock.Elapsed.TotalSeconds, TrainSeconds = trained.WallSeconds,
                 PeakMemoryBytes = peak, PeakMemoryMeasure = memoryMeasure, CheckpointBytes = checkpointBytes,
                 History = trained.History, OutputDir = o.OutputDir, BestModelDir = o.OutputDir is null ? null : bestModelDir,
-                SplitFile = splitFile, Note = data.Note, Classifier = prepared, Tokenizer = tokenizer, MaxLength = o.MaxLength,
+                SplitFile = splitFile, Note = data.Note, HeldZeros = holdZeros?.HeldZeros, Classifier = prepared, Tokenizer = tokenizer, MaxLength = o.MaxLength,
             };
             if (o.OutputDir is not null) WriteOutputs(result, o.OutputDir);
             return result;
@@ -118,10 +120,14 @@ public static class FineTuning
         return (workDir, splitFile);
     }
 
+    /// <summary>A parameter inside the encoder's layers (what magnitude and head pruning zero), under any wrapper's prefix.</summary>
+    static bool IsEncoderParameter(string name) => name.Contains("encoder.layer.", StringComparison.Ordinal);
+
     static TrainingTask<EncodedExample> TrainingTaskFor(FineTuneOptions o, IFineTuningMethod method, PreparedClassifier prepared,
-        IReadOnlyList<string> labelNames, EncodedExample[] train, EncodedExample[] validation, int pad) => new()
+        IReadOnlyList<string> labelNames, EncodedExample[] train, EncodedExample[] validation, int pad, ZeroMask? holdZeros) => new()
     {
         Model = prepared.Module,
+        HoldZeros = holdZeros,
         TrainSet = train,
         BatchSize = o.BatchSize,
         Store = prepared.Store,
