@@ -275,7 +275,7 @@ Console.WriteLine($"{questions.Count} questions over {paragraphs.Count} paragrap
 // |---|---:|---:|---:|---:|---:|
 // | heads 50 % | 1,772,928 (16.7 %) | **84.6** / 84.5 | 85.67 | **89.79** (+4.12) | 346 s |
 // | magnitude 70 % | 7,431,768 (70 %) | 83.1 / **85.2** | 88.65 | **91.17** (+2.52) | 336 s |
-// | none (control) | 0 | 89.3 / — | 94.04 | 94.15 (+0.11) | 375 s |
+// | none (control) | 0 | 89.3 / — | 94.04 | 94.15 (+0.11) | 335 s |
 //
 // Six minutes of retraining win back half of what head pruning lost and almost half of what 70 % magnitude pruning
 // lost; the control shows that the same extra training does nothing to the unpruned model, so the gain is recovery.
