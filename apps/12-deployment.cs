@@ -367,10 +367,12 @@ Console.WriteLine($"process resident set after loading each backend, cumulative 
 // run of `course bench infer --profile full --threads 1` on MiniLM, 2-core EPYC at load ≈ 8: 11.6 ms vs 8.6 ms; the
 // full TorchSharp forward 14.6 ms). The same matrix shapes run at 86 GF/s when their weights sit in cache; in a full pass the 42.5 MB of encoder
 // weights stream from memory (more than this CPU's 32 MB L3) and libtorch's GEMM (MKL) averages about 48 GF/s, while
-// ONNX Runtime's whole forward averages about 80. Packing the weights once does not close it: libtorch's own pre-packed
-// `mkl::_mkl_linear`, which TorchSharp can reach only through a hand-written TorchScript archive, ran the same 36
-// matrices 0.97–1.10× as fast. The difference is the GEMM kernel on weights coming from memory (MKL inside libtorch
-// against ONNX Runtime's MLAS), and TorchSharp cannot swap it. The gap narrows as the batch grows (more rows
+// ONNX Runtime's whole forward averages about 80. Packing the weights once is not what matters:
+// libtorch's own pre-packed MKL linear (`mkl::_mkl_linear`, which TorchSharp can reach only through a hand-written
+// TorchScript archive) ran the same 36 matrices 0.97–1.10× as fast as `F.linear`. A different GEMM kernel is: libtorch's
+// oneDNN linear on weights reordered once (`mkldnn::_linear_pointwise`, reached the same way) ran them 1.36–1.44× as
+// fast at 1 × 32 and 1.15–1.29× at 1 × 128 (probe runs, same machine and load). The difference is the GEMM kernel on
+// weights coming from memory, not the graph around it. The gap narrows as the batch grows (more rows
 // per weight read): about 1.2× at 1 × 128, 1.1× at 32 × 128. bfloat16 on a CPU with
 // AVX512-BF16 is the TorchSharp path that halves the memory traffic without an export; check its accuracy row above before
 // using it. The `max |diff|` column says how far each path's last_hidden_state is from TorchSharp float32 on the same batch.
