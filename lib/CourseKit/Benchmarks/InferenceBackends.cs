@@ -17,18 +17,21 @@ public interface IInferenceBackend : IDisposable
     bool ComputesOutput => true;
 }
 
-/// <summary>The kit's BertModel (eval mode) under inference mode, in float32 or bfloat16, eager or SDPA attention.</summary>
+/// <summary>The kit's BertModel (eval mode) without gradients, in float32 or bfloat16, eager or SDPA attention, its
+/// Linears optionally run on oneDNN weights packed once (<see cref="PackedLinears"/>).</summary>
 public sealed class TorchBackend : IInferenceBackend
 {
     readonly BertModel _model;
     readonly ScalarType _dtype;
+    readonly PackedLinears? _packed;
 
-    public TorchBackend(string name, string modelDir, AttentionImplementation attention, ScalarType dtype = ScalarType.Float32)
+    public TorchBackend(string name, string modelDir, AttentionImplementation attention, ScalarType dtype = ScalarType.Float32, bool packLinears = false)
     {
         Name = name;
         _dtype = dtype;
         _model = LoadEncoder(modelDir, attention);
         if (dtype != ScalarType.Float32) _model.to(dtype);
+        if (packLinears) _packed = PackedLinears.Pack(_model);
     }
 
     /// <summary>The folder's BertModel (with its pooler when the checkpoint has one) in eval mode.</summary>
@@ -59,7 +62,11 @@ public sealed class TorchBackend : IInferenceBackend
         return output.LastHiddenState.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
     }
 
-    public void Dispose() => _model.Dispose();
+    public void Dispose()
+    {
+        _packed?.Dispose();
+        _model.Dispose();
+    }
 }
 
 /// <summary>A breakdown row, not a way to run the model: the float32 encoder's Linear calls alone (Q, K, V, attention

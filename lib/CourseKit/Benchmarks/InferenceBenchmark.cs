@@ -26,7 +26,7 @@ public sealed record InferenceBenchmarkOptions
     public int Threads { get; init; }
 
     public const string Baseline = "torch-fp32";
-    public static readonly IReadOnlyList<string> AllBackends = [Baseline, "torch-sdpa", "torch-bf16", "onnx-fp32", "onnx-int8", "torch-linears"];
+    public static readonly IReadOnlyList<string> AllBackends = [Baseline, "torch-sdpa", "torch-bf16", "torch-packed", "onnx-fp32", "onnx-int8", "torch-linears"];
 }
 
 /// <summary>One backend at one shape: throughput over rounds (min / median / max; <see cref="TokensPerSecond"/> is the
@@ -95,6 +95,7 @@ public static class InferenceBenchmark
             "torch-fp32" => new TorchBackend(name, modelDir, AttentionImplementation.Eager),
             "torch-sdpa" => new TorchBackend(name, modelDir, AttentionImplementation.Sdpa),
             "torch-bf16" => new TorchBackend(name, modelDir, AttentionImplementation.Eager, ScalarType.BFloat16),
+            "torch-packed" => new TorchBackend(name, modelDir, AttentionImplementation.Eager, packLinears: true),
             "onnx-fp32" => new OnnxBackend(name, Export(false), threads),
             "onnx-int8" => new OnnxBackend(name, Export(true), threads),
             "torch-linears" => new TorchLinearsBackend(name, modelDir),

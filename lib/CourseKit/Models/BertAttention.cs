@@ -35,10 +35,10 @@ public sealed class BertSelfAttention : nn.Module
     {
         var (B, T, H) = (x.shape[0], x.shape[1], x.shape[2]);
         Tensor SplitHeads(Tensor t) => t.view(B, T, nHead, headDim).transpose(1, 2);   // [B, nh, T, hd]
-        // Linear layers are run through call(), not forward(), so PEFT forward hooks (LoRA, IA3, adapters) take effect.
-        var q = SplitHeads(query.call(x));
-        var k = SplitHeads(key.call(x));
-        var v = SplitHeads(value.call(x));
+        // Linear layers run through Project (= call(), not forward(), so PEFT forward hooks take effect; or a packed weight, see PackedLinears).
+        var q = SplitHeads(query.Project(x));
+        var k = SplitHeads(key.Project(x));
+        var v = SplitHeads(value.Project(x));
         if (pastKeyValue is { } past)                                                    // P extra keys and values in front
         {
             k = cat([past.Key, k], 2);                                                    // [B, nh, P+T, hd]
@@ -79,7 +79,7 @@ public sealed class BertSelfOutput : nn.Module
     }
 
     public Tensor forward(Tensor hidden, Tensor residual) =>
-        layer_norm.forward(CachedScalars.Add(dropout.forward(dense.call(hidden)), residual));
+        layer_norm.forward(CachedScalars.Add(dropout.forward(dense.Project(hidden)), residual));
 }
 
 /// <summary>HF's BertAttention: <c>self</c> (the attention) and <c>output</c> (projection + Add &amp; Norm).</summary>

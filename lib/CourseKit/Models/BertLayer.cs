@@ -17,7 +17,7 @@ public sealed class BertIntermediate : nn.Module
         act = Activations.Get(config.HiddenAct);
     }
 
-    public Tensor forward(Tensor x) => act(dense.call(x));
+    public Tensor forward(Tensor x) => act(dense.Project(x));
 }
 
 /// <summary>The feed-forward contraction intermediate_size → H, dropout, residual and LayerNorm (HF's BertOutput).</summary>
@@ -35,7 +35,7 @@ public sealed class BertFeedForwardOutput : nn.Module
     }
 
     public Tensor forward(Tensor hidden, Tensor residual) =>
-        layer_norm.forward(CachedScalars.Add(dropout.forward(dense.call(hidden)), residual));
+        layer_norm.forward(CachedScalars.Add(dropout.forward(dense.Project(hidden)), residual));
 }
 
 /// <summary>One encoder block: x = LN(x + Attn(x)); x = LN(x + FFN(x)).</summary>
@@ -101,5 +101,5 @@ public sealed class BertPooler : nn.Module
 
     /// <param name="hidden">[B, T, H]</param>
     /// <returns>[B, H]</returns>
-    public Tensor forward(Tensor hidden) => dense.call(hidden.select(1, 0)).tanh();
+    public Tensor forward(Tensor hidden) => dense.Project(hidden.select(1, 0)).tanh();
 }

@@ -212,7 +212,8 @@ public static class TorchRuntime
 
     static string? LoadedLibraryDirectory(string fileName) => LoadedLibraryPath(fileName) is { } p ? Path.GetDirectoryName(p) : null;
 
-    static string? LoadedLibraryPath(string fileName)
+    /// <summary>The path of a native library this process has mapped (Linux; null elsewhere or when not loaded).</summary>
+    public static string? LoadedLibraryPath(string fileName)
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/maps")) return null;
         foreach (var line in File.ReadLines("/proc/self/maps"))
