@@ -41,7 +41,7 @@ public static class InferenceBackends
 {
     public static IServingBackend Load(string modelDir, ServingOptions options) => options.Backend switch
     {
-        ServingBackend.Torch => TorchBackends.Load(modelDir, options),
+        ServingBackend.Torch or ServingBackend.TorchPacked => TorchBackends.Load(modelDir, options),
         ServingBackend.Onnx or ServingBackend.OnnxInt8 => options.Task switch
         {
             ServingTask.Classify => OnnxClassifier.Load(modelDir, options),

@@ -3,8 +3,9 @@ namespace CourseKit.Serving;
 /// <summary>The task a service was started for; only its endpoint answers.</summary>
 public enum ServingTask { Classify, Ner, Qa, Embed }
 
-/// <summary>What runs the model: the kit's TorchSharp BERT, or ONNX Runtime on a graph (fp32 or int8).</summary>
-public enum ServingBackend { Torch, Onnx, OnnxInt8 }
+/// <summary>What runs the model: the kit's TorchSharp BERT (its Linears optionally on oneDNN weights packed once,
+/// <see cref="CourseKit.Models.PackedLinears"/>), or ONNX Runtime on a graph (fp32 or int8).</summary>
+public enum ServingBackend { Torch, Onnx, OnnxInt8, TorchPacked }
 
 /// <summary>Parsing and naming of tasks and backends (the words the CLI and the URLs use).</summary>
 public static class ServingNames
@@ -13,7 +14,7 @@ public static class ServingNames
     public static string Name(ServingTask task) => task.ToString().ToLowerInvariant();
     public static string Name(ServingBackend backend) => backend switch
     {
-        ServingBackend.Torch => "torch", ServingBackend.Onnx => "onnx", ServingBackend.OnnxInt8 => "onnx-int8",
+        ServingBackend.Torch => "torch", ServingBackend.Onnx => "onnx", ServingBackend.OnnxInt8 => "onnx-int8", ServingBackend.TorchPacked => "torch-packed",
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, null),
     };
 
@@ -23,7 +24,7 @@ public static class ServingNames
 
     public static ServingBackend ParseBackend(string word) =>
         Enum.GetValues<ServingBackend>().FirstOrDefault(b => string.Equals(Name(b), word, StringComparison.OrdinalIgnoreCase), (ServingBackend)(-1)) is var b && (int)b >= 0
-            ? b : throw new ArgumentException($"unknown backend '{word}' (known: torch, onnx, onnx-int8)");
+            ? b : throw new ArgumentException($"unknown backend '{word}' (known: torch, torch-packed, onnx, onnx-int8)");
 }
 
 /// <summary>

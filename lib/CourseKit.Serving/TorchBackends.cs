@@ -21,14 +21,27 @@ public static class TorchBackends
         if (!File.Exists(Path.Combine(modelDir, "config.json")))
             throw new DirectoryNotFoundException($"{modelDir}: not a Hugging Face model folder (no config.json)");
         var tokenizer = Pretrained.LoadTokenizer(modelDir);
-        return options.Task switch
+        PackedLinears? packed = null;
+        T Packed<T>(T model) where T : nn.Module
         {
-            ServingTask.Classify => new TorchClassifier(BertForSequenceClassification.FromPretrained(modelDir), tokenizer, options),
-            ServingTask.Ner => new TorchTagger(BertForTokenClassification.FromPretrained(modelDir), tokenizer, options),
-            ServingTask.Qa => new TorchQa(BertForQuestionAnswering.FromPretrained(modelDir), tokenizer, options),
-            ServingTask.Embed => new TorchEmbedder(SentenceEncoder.Load(modelDir, maxLength: options.MaxSequenceLength), options),
+            if (options.Backend == ServingBackend.TorchPacked) packed = PackedLinears.Pack(model);
+            return model;
+        }
+        IServingBackend backend = options.Task switch
+        {
+            ServingTask.Classify => new TorchClassifier(Packed(BertForSequenceClassification.FromPretrained(modelDir)), tokenizer, options),
+            ServingTask.Ner => new TorchTagger(Packed(BertForTokenClassification.FromPretrained(modelDir)), tokenizer, options),
+            ServingTask.Qa => new TorchQa(Packed(BertForQuestionAnswering.FromPretrained(modelDir)), tokenizer, options),
+            ServingTask.Embed => new TorchEmbedder(PackedEncoder(SentenceEncoder.Load(modelDir, maxLength: options.MaxSequenceLength)), options),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "unknown task"),
         };
+        return packed is null ? backend : new PackedTorchBackend(backend, packed);
+
+        SentenceEncoder PackedEncoder(SentenceEncoder encoder)
+        {
+            Packed(encoder.Model);
+            return encoder;
+        }
     }
 
     internal static string[] Labels(BertConfig config) =>
@@ -135,4 +148,18 @@ sealed class TorchEmbedder : IServingBackend
     });
 
     public void Dispose() => _encoder.Dispose();
+}
+
+/// <summary>A torch backend whose model's Linears run on oneDNN weights packed once; disposing it frees them.</summary>
+sealed class PackedTorchBackend(IServingBackend inner, PackedLinears packed) : IServingBackend
+{
+    public ServingTask Task => inner.Task;
+    public string Description => $"{inner.Description}; {packed.Count} Linears on packed oneDNN weights";
+    public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => inner.Run(inputs);
+
+    public void Dispose()
+    {
+        packed.Dispose();
+        inner.Dispose();
+    }
 }

@@ -36,6 +36,21 @@ public sealed class OnnxClassifierTests(ServingModelsFixture models) : IClassFix
     }
 
     [Fact]
+    public void Torch_packed_classifies_like_the_torch_backend()
+    {
+        var torch = Classify(ServingBackend.Torch);
+        var packed = Classify(ServingBackend.TorchPacked);
+        for (int i = 0; i < Inputs.Length; i++)
+        {
+            Assert.Equal(torch[i].Label, packed[i].Label);
+            foreach (var label in ServingModelsFixture.ClassLabels)
+                Assert.True(Math.Abs(torch[i].Scores[label] - packed[i].Scores[label]) < 1e-5, $"input {i}, {label}");
+        }
+        using var b = InferenceBackends.Load(models.Dirs[ServingTask.Classify], new ServingOptions { Task = ServingTask.Classify, Backend = ServingBackend.TorchPacked });
+        Assert.Contains("packed oneDNN", b.Description);
+    }
+
+    [Fact]
     public void A_graph_without_logits_is_refused_naming_its_outputs()
     {
         var embedGraph = Path.Combine(models.Root, "embed-head.onnx");
