@@ -376,7 +376,8 @@ Console.WriteLine($"process resident set after loading each backend, cumulative 
 // while the handle lives and gradients are off (`using var packed = PackedLinears.Pack(model);`). Measured in one
 // interleaved run (`bench infer --profile full --threads 1 --backends torch-fp32,torch-packed,onnx-fp32`, MiniLM, load
 // ≈ 6.5), tokens/s: 1 × 32: 1,615 / **2,191** / 2,521 (ONNX Runtime 1.15× the packed kit); 1 × 128: 2,235 / **2,551** /
-// 2,549 (1.00×); 32 × 128: 2,300 / **2,663** / 2,374 (the packed kit 1.12× faster). The packed path is within 1.2× of
+// 2,549 (1.00×); 32 × 128: 2,300 / **2,663** / 2,374 (the packed kit 1.12× faster); 32 × 32, in a second
+// run at load ≈ 4: 2,708 / **2,922** / 2,982 (1.02×). The packed path is within 1.2× of
 // ONNX Runtime float32 at every shape, its outputs within 5e-6 of the ordinary path. Without packing the gap narrows as the batch grows (more rows
 // per weight read): about 1.2× at 1 × 128, 1.1× at 32 × 128. bfloat16 on a CPU with
 // AVX512-BF16 is the TorchSharp path that halves the memory traffic without an export; check its accuracy row above before
