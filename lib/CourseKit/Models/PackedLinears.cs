@@ -36,7 +36,12 @@ public sealed class PackedLinears : IDisposable
         {
             var weight = linear.weight!;
             if (weight.dim() != 2 || weight.dtype != ScalarType.Float32 || weight.device_type != DeviceType.CPU) continue;
-            Packed.AddOrUpdate(linear, OneDnnLinear.Pack(weight));
+            if (Packed.TryGetValue(linear, out _))
+            {
+                handle.Dispose();
+                throw new InvalidOperationException("this model is packed already; dispose the first PackedLinears handle before packing it again");
+            }
+            Packed.Add(linear, OneDnnLinear.Pack(weight));
             handle._linears.Add(linear);
         }
         return handle;

@@ -30,6 +30,7 @@ public class PackedLinearsTests
         using (var packed = PackedLinears.Pack(model))
         {
             Assert.Equal(2 * 6 + 1, packed.Count);                                         // 6 per layer + the pooler
+            Assert.Throws<InvalidOperationException>(() => PackedLinears.Pack(model));      // one handle per model at a time
             packedOutput = model.forward(ids, mask, null).LastHiddenState.clone();
         }
         Assert.True(packedOutput.allclose(reference, rtol: 0, atol: 1e-5), $"max |diff| {(packedOutput - reference).abs().max().item<float>()}");
