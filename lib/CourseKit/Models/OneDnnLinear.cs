@@ -86,7 +86,7 @@ public static class OneDnnLinear
 
     static jit.ScriptModule Load()
     {
-        if (!IsAvailable) throw new NotSupportedException("this libtorch has no mkldnn::_linear_pointwise / _reorder_linear_weight (built without oneDNN?)");
+        if (!IsAvailable) throw new NotSupportedException("this libtorch has no mkldnn::_linear_pointwise / _reorder_linear_weight (built without oneDNN?); run the model unpacked");
         var path = Path.Combine(Path.GetTempPath(), $"coursekit-onednn-linear-{Environment.ProcessId}.pt");
         WriteArchive(path);
         try { return jit.load(path); }

@@ -27,7 +27,6 @@ public sealed class PackedLinears : IDisposable
     /// <summary>Packs every Linear of <paramref name="model"/> that has a 2-D float32 CPU weight.</summary>
     public static PackedLinears Pack(nn.Module model)
     {
-        if (!OneDnnLinear.IsAvailable) throw new NotSupportedException("oneDNN's packed linear is not in this libtorch; run the model unpacked");
         if (model.modules().Prepend(model).FirstOrDefault(m => m.GetType().Namespace?.StartsWith("CourseKit.Peft", StringComparison.Ordinal) == true) is { } peft)
             throw new ArgumentException($"{peft.GetType().Name}: a PEFT model acts through module hooks that the packed path skips; merge the adapter or run unpacked");
         var handle = new PackedLinears();

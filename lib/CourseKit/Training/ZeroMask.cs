@@ -22,9 +22,6 @@ public sealed class ZeroMask : IDisposable
     /// <summary>Zero entries held, over all covered parameters.</summary>
     public long HeldZeros { get; }
 
-    /// <summary>Names of the parameters that hold zeros.</summary>
-    public IReadOnlyList<string> Parameters => _masks.Select(m => m.Name).ToList();
-
     /// <param name="covers">which trainable parameters (by name) the mask may hold, e.g. the encoder's.</param>
     public static ZeroMask Capture(nn.Module model, Func<string, bool> covers)
     {
