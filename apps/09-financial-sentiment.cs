@@ -135,6 +135,9 @@ Console.WriteLine(string.Join(", ", trained.StageSeconds.Select(kv => $"{kv.Key}
 var cal = trained.Calibration;
 Console.WriteLine($"temperature {cal.Temperature:F3}; test ECE {cal.EceBefore:F4} -> {cal.EceAfter:F4}; test NLL {cal.NllBefore:F4} -> {cal.NllAfter:F4}");
 Console.WriteLine($"where T was fitted (validation): ECE {cal.ValidationEceBefore:F4} -> {cal.ValidationEceAfter:F4}; accuracy validation {cal.ValidationAccuracy:F3}, test {cal.TestAccuracy:F3}");
+if (cal.EceAfterInterval is { } eceInterval && cal.EceFloorAfter is { } floor)
+    Console.WriteLine($"test ECE after scaling, 95 % bootstrap interval [{eceInterval.Low:F4}, {eceInterval.High:F4}]; " +
+                      $"a perfectly calibrated model would show {floor.Mean:F4} on {trained.Calibration.ReliabilityAfter.Sum(b => b.Count)} sentences (95th percentile {floor.Upper95:F4})");
 display(MonitorCharts.Reliability(cal));
 
 // One scalar fitted on one part serves another part only if the two agree. In the quick profile they do not: T comes out
@@ -269,7 +272,8 @@ var all50 = trained.Agreement.First(a => a.Level == "50Agree");
 var all100 = trained.Agreement.FirstOrDefault(a => a.Level == "AllAgree");
 Console.WriteLine($"50Agree accuracy {all50.Accuracy:F3}: {Verdict(all50.Accuracy >= 0.85)} the 0.85 target");
 if (all100 is not null) Console.WriteLine($"AllAgree accuracy {all100.Accuracy:F3}: {Verdict(all100.Accuracy >= 0.95)} the 0.95 target");
-Console.WriteLine($"ECE after temperature scaling {cal.EceAfter:F4}: {Verdict(cal.EceAfter <= 0.03)} the 0.03 target");
+Console.WriteLine($"ECE after temperature scaling {cal.EceAfter:F4}: {Verdict(cal.EceAfter <= 0.03)} the 0.03 target" +
+                  (cal.EceFloorAfter is { } f ? $" (sampling alone gives {f.Mean:F4} on this test set)" : ""));
 foreach (var d in trained.Detectors.Where(d => Math.Abs(d.Shift - 0.20) < 1e-9))
     Console.WriteLine($"{d.Detector}, {d.PerDay} texts/day, +20 points: median delay {d.MedianDelayDays:F1} days, {d.FalseAlarmsPer100Days:F2} false alarms / 100 days: {Verdict(d.MedianDelayDays <= 2 && d.FalseAlarmsPer100Days <= 1)} the target");
 var sst = trained.Drift.First(d => d.Foreign == "SST-2");

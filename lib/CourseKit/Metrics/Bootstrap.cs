@@ -33,6 +33,14 @@ public static class Bootstrap
         return new PairedComparison(nameA, nameB, Percentiles(diff.Average(), means, level), means.Count(m => m <= 0) / (double)means.Length);
     }
 
+    /// <summary>Any statistic of <paramref name="n"/> items (ECE, F1: not a mean of per-item values): recomputed on
+    /// resampled item indices; <paramref name="statistic"/> gets the indices of one resample.</summary>
+    public static Interval StatisticInterval(int n, Func<int[], double> statistic, int resamples = 1000, int seed = 0, double level = 0.95)
+    {
+        if (n == 0) return new Interval(double.NaN, double.NaN, double.NaN);
+        return Percentiles(statistic(Enumerable.Range(0, n).ToArray()), Resample(n, resamples, seed, statistic), level);
+    }
+
     static double[] Resample(int n, int resamples, int seed, Func<int[], double> statistic)
     {
         var random = new Random(seed);

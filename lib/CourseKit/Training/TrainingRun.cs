@@ -169,11 +169,13 @@ sealed class TrainingRun<T>
     {
         long step = _state.GlobalStep;
         // Under bf16 the evaluation runs on the fp32 master weights: every task's metric code reads fp32 outputs.
-        _optimizer.AtFullPrecision(() => _lastEval = Trainer.RunEvaluation(_task, _model));
-        _log.Add(new LogEntry(LogEntry.Eval, step, Epoch, _lastEval));
+        IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
+        _optimizer.AtFullPrecision(() => metrics = Trainer.RunEvaluation(_task, _model));
+        _lastEval = metrics;
+        _log.Add(new LogEntry(LogEntry.Eval, step, Epoch, metrics));
         if (_o.MetricForBest is not { } metric) return false;
-        if (!_lastEval.TryGetValue(metric, out var value))
-            throw new KeyNotFoundException($"evaluation returned no metric '{metric}' (it returned: {string.Join(", ", _lastEval.Keys)})");
+        if (!metrics.TryGetValue(metric, out var value))
+            throw new KeyNotFoundException($"evaluation returned no metric '{metric}' (it returned: {string.Join(", ", metrics.Keys)})");
         bool better = _state.BestMetric is not { } best || (_o.GreaterIsBetter ? value > best : value < best);
         _state = better
             ? _state with { BestMetric = value, BestCheckpoint = _o.OutputDir is null ? null : Trainer.CheckpointName(step), EvalsWithoutImprovement = 0 }

@@ -44,12 +44,16 @@ public static class FineTuneVerb
         {
             Description = "Retrain a pruned model (course model prune): encoder weights that are zero in --model stay zero, so the sparsity is kept.",
         };
+        public readonly Option<bool> AgreementTargets = new("--agreement-targets")
+        {
+            Description = "PhraseBank: train towards soft targets from annotator agreement (unanimous 1.0, 75 % 0.82, 66 % 0.69, 50 % 0.60 on the majority label); validation and test keep their labels.",
+        };
 
         public Arguments() => Device.AcceptOnlyFromAmong("cpu", "cuda");
 
         public void AddTo(Command cmd)
         {
-            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, HeadLearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, Device, Precision, KeepZeros })
+            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, HeadLearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, Device, Precision, KeepZeros, AgreementTargets })
                 cmd.Options.Add(o);
             Run.AddTo(cmd);
         }
@@ -114,6 +118,7 @@ public static class FineTuneVerb
             HeadLearningRate = parse.GetValue(args.HeadLearningRate),
             Precision = parse.GetValue(args.Precision),
             KeepZeros = parse.GetValue(args.KeepZeros),
+            AgreementTargets = parse.GetValue(args.AgreementTargets),
             Registry = registry,
         }).WithLearningRates(parse.GetValue(args.LearningRate) ?? "");
     }

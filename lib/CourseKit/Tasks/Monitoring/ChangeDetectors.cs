@@ -21,7 +21,7 @@ public interface IChangeDetector
 /// </summary>
 public sealed class CusumDetector(double k = 0.5, double h = 5) : IChangeDetector
 {
-    public string Name => $"cusum(k={k:G3},h={h:G3})";
+    public string Name => $"cusum(k={K:G3},h={H:G3})";
     public double K { get; } = k;
     public double H { get; } = h;
     public double Statistic { get; private set; }

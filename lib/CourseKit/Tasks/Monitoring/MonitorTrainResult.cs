@@ -17,6 +17,10 @@ public sealed record CalibrationSummary(double Temperature, double EceBefore, do
     /// <summary>Accuracy of the validation and test parts: confidence that suits one suits the other only when they agree.</summary>
     public double ValidationAccuracy { get; init; } = double.NaN;
     public double TestAccuracy { get; init; } = double.NaN;
+    /// <summary>Bootstrap interval of <see cref="EceAfter"/> over test sentences (null when not measured).</summary>
+    public Interval? EceAfterInterval { get; init; }
+    /// <summary>The test ECE a perfectly calibrated model with the scaled probabilities would show (sampling alone).</summary>
+    public EceFloor? EceFloorAfter { get; init; }
 }
 
 /// <summary>Everything <c>monitor train</c> measured; <see cref="ToJson"/> is metrics.json.</summary>
@@ -63,6 +67,8 @@ public sealed record MonitorTrainResult
                 ["nll_before"] = Round(Calibration.NllBefore), ["nll_after"] = Round(Calibration.NllAfter), ["bins"] = Metrics.Calibration.DefaultBins,
                 ["validation_ece_before"] = Round(Calibration.ValidationEceBefore), ["validation_ece_after"] = Round(Calibration.ValidationEceAfter),
                 ["validation_accuracy"] = Round(Calibration.ValidationAccuracy), ["test_accuracy"] = Round(Calibration.TestAccuracy),
+                ["ece_after_interval"] = Calibration.EceAfterInterval is { } i ? new JsonArray(Round(i.Low), Round(i.High)) : null,
+                ["ece_floor_after"] = Calibration.EceFloorAfter is { } floor ? new JsonObject { ["mean"] = Round(floor.Mean), ["p95"] = Round(floor.Upper95) } : null,
                 ["reliability_before"] = Bins(Calibration.ReliabilityBefore), ["reliability_after"] = Bins(Calibration.ReliabilityAfter),
                 ["coverage_accuracy"] = Array(Calibration.CoverageAccuracy, p => new JsonObject
                     { ["threshold"] = Round(p.Threshold), ["coverage"] = Round(p.Coverage), ["accuracy"] = Round(p.Accuracy) }),
@@ -109,6 +115,8 @@ public sealed record MonitorTrainResult
         lines.AddRange(Agreement.Select(a => $"test {a.Level}: accuracy {a.Accuracy:F3}, macro-F1 {a.MacroF1:F3} ({a.Count} sentences)"));
         lines.Add($"calibration: temperature {Calibration.Temperature:F3}, ECE (15 bins) {Calibration.EceBefore:F4} -> {Calibration.EceAfter:F4}"
             + $" (validation, where T was fitted: {Calibration.ValidationEceBefore:F4} -> {Calibration.ValidationEceAfter:F4}; accuracy validation {Calibration.ValidationAccuracy:F3}, test {Calibration.TestAccuracy:F3})");
+        if (Calibration.EceAfterInterval is { } interval && Calibration.EceFloorAfter is { } floor)
+            lines.Add($"test ECE after scaling, 95 % bootstrap interval [{interval.Low:F4}, {interval.High:F4}]; a perfectly calibrated model would show {floor.Mean:F4} (95th percentile {floor.Upper95:F4}) on this many sentences");
         lines.Add($"reference negative share (validation, predicted): {ReferenceNegativeShare:P1}");
         lines.AddRange(Thresholds.Select(t => $"threshold {t.Family}, {t.PerDay}/day: {t.Threshold:G4} ({t.ValidationFalseAlarmsPer100Days:F2} false alarms per 100 validation days, budget {t.BudgetPer100Days:G3})"));
         lines.AddRange(Detectors.Select(d => $"{d.Detector}, {d.PerDay}/day, shift +{d.Shift * 100:F0} pts: median delay {d.MedianDelayDays:F1} days, detected {d.DetectedShare:P0}, false alarms {d.FalseAlarmsPer100Days:F2} per 100 days"));

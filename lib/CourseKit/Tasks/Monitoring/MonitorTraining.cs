@@ -111,6 +111,8 @@ public static class MonitorTraining
             ValidationEceBefore = Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(validation.Logits), validationGold),
             ValidationEceAfter = Calibration.ExpectedCalibrationError(TemperatureScaling.Softmax(validation.Logits, temperature), validationGold),
             ValidationAccuracy = Accuracy(validation.Logits, validationGold), TestAccuracy = Accuracy(test.Logits, testGold),
+            EceAfterInterval = EceSampling.Interval(after, testGold),
+            EceFloorAfter = EceSampling.PerfectCalibrationFloor(after),
         };
     }
 

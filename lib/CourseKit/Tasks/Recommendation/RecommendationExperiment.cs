@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace CourseKit.Tasks.Recommendation;
 
 /// <summary>One model's row: the settings chosen on validation, its validation NDCG@10, test figures on all users and
-/// on the cold slice, and its fitting time (sequences/s for the Transformers).</summary>
+/// on the cold slice, and its fitting time: wall seconds of the search for the baselines; for the Transformers their
+/// training seconds (validation checks excluded, summed over resumed runs) and sequences/s.</summary>
 public sealed record ModelResult(string Model, string Settings, double ValidationNdcg10, RankingResult Test, RankingResult Cold,
     double FitSeconds, double? SequencesPerSecond);
 
@@ -52,8 +53,10 @@ public sealed class RecommendationExperiment : IDisposable
         };
         var validation = RecommenderEvaluation.ValidationNdcg10(model, Split);
         _fitted.Add(model);
-        _log?.Invoke($"{model.Name}: {model.Settings}, validation NDCG@10 {validation:F4} ({clock.Elapsed.TotalSeconds:F0} s)");
-        return (model, validation, clock.Elapsed.TotalSeconds);
+        // A sequence model resumed from its checkpoint took its training time in earlier runs: report that sum.
+        double seconds = model is SequenceRecommender { Summary: { } fit } ? fit.TrainSeconds : clock.Elapsed.TotalSeconds;
+        _log?.Invoke($"{model.Name}: {model.Settings}, validation NDCG@10 {validation:F4} ({seconds:F0} s)");
+        return (model, validation, seconds);
     }
 
     public ModelResult Evaluate(IRecommender model, double validationNdcg10, double seconds)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using CourseKit.Checkpoints;
 using CourseKit.Metrics;
 using Microsoft.Data.Analysis;
 
@@ -11,6 +12,13 @@ namespace CourseKit.Tasks.Recommendation;
 public sealed record RecommendationReport(IReadOnlyList<ModelResult> Rows, PairedComparison? BestTwo, string Protocol,
     int Users, int Items, int ColdUsers, int ColdMaxInteractions, double WallSeconds)
 {
+    /// <summary>The sequence Transformer with the best validation NDCG@10 against the classical baseline with the best
+    /// validation NDCG@10, paired on test NDCG@10 (null unless both kinds ran). Chosen on validation, so the test
+    /// comparison answers "is the Transformer ahead?" without picking the pair on test.</summary>
+    public PairedComparison? TransformerVsClassical { get; init; }
+
+    static readonly string[] Transformers = ["sasrec", "bert4rec", "hybrid"], Classical = ["popularity", "itemknn", "mf"];
+
     public const string ResultsCsv = "results.csv", ResultsMarkdown = "results.md", MetricsJson = "metrics.json";
 
     public static RecommendationReport Create(IReadOnlyList<ModelResult> rows, LeaveOneOutSplit split, int coldUsers,
@@ -20,7 +28,15 @@ public sealed record RecommendationReport(IReadOnlyList<ModelResult> Rows, Paire
         PairedComparison? paired = ranked.Count < 2 ? null : Bootstrap.Paired(ranked[0].Model, RankingMetrics.Ndcgs(ranked[0].Test.Ranks, 10),
             ranked[1].Model, RankingMetrics.Ndcgs(ranked[1].Test.Ranks, 10), options.BootstrapResamples, options.Seed);
         return new RecommendationReport(rows, paired, RecommenderEvaluation.Protocol, split.UserCount, split.ItemCount, coldUsers,
-            options.ColdMaxInteractions, wallSeconds);
+            options.ColdMaxInteractions, wallSeconds) { TransformerVsClassical = PairChosenOnValidation(rows, options) };
+    }
+
+    static PairedComparison? PairChosenOnValidation(IReadOnlyList<ModelResult> rows, RecommendationOptions options)
+    {
+        ModelResult? BestOf(string[] names) => rows.Where(r => names.Contains(r.Model)).OrderByDescending(r => r.ValidationNdcg10).FirstOrDefault();
+        if (BestOf(Transformers) is not { } transformer || BestOf(Classical) is not { } classical) return null;
+        return Bootstrap.Paired(transformer.Model, RankingMetrics.Ndcgs(transformer.Test.Ranks, 10),
+            classical.Model, RankingMetrics.Ndcgs(classical.Test.Ranks, 10), options.BootstrapResamples, options.Seed);
     }
 
     static string Cell(Interval i) => string.Create(CultureInfo.InvariantCulture, $"{i.Mean:F4} [{i.Low:F4}, {i.High:F4}]");
@@ -57,10 +73,14 @@ public sealed record RecommendationReport(IReadOnlyList<ModelResult> Rows, Paire
         foreach (var row in df.Rows)
             text.AppendLine("| " + string.Join(" | ", row.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))) + " |");
         if (BestTwo is { } p)
-            text.AppendLine().AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"Paired bootstrap, test NDCG@10, {p.A} − {p.B}: {Cell(p.Difference)}; share of resamples where {p.A} is not better: {p.ShareNotBetter:F3}."));
+            text.AppendLine().AppendLine(PairLine("the best two on test", p));
+        if (TransformerVsClassical is { } q)
+            text.AppendLine().AppendLine(PairLine("the Transformer and the classical baseline chosen on validation", q));
         return text.ToString();
     }
+
+    static string PairLine(string which, PairedComparison p) => string.Create(CultureInfo.InvariantCulture,
+        $"Paired bootstrap over users, {which}: test NDCG@10 {p.A} − {p.B} = {Cell(p.Difference)}; share of resamples where {p.A} is not better: {p.ShareNotBetter:F3}.");
 
     public string ToJson() => JsonSerializer.Serialize(new
     {
@@ -73,6 +93,7 @@ public sealed record RecommendationReport(IReadOnlyList<ModelResult> Rows, Paire
             test = Figures(r.Test), cold = Figures(r.Cold),
         }),
         pairedBestTwo = BestTwo,
+        pairedTransformerVsClassical = TransformerVsClassical,
     }, new JsonSerializerOptions { WriteIndented = true });
 
     static object Figures(RankingResult r) => RankingMetrics.StandardCutoffs.ToDictionary(k => k.ToString(CultureInfo.InvariantCulture),
@@ -81,8 +102,12 @@ public sealed record RecommendationReport(IReadOnlyList<ModelResult> Rows, Paire
     public void Save(string dir)
     {
         Directory.CreateDirectory(dir);
-        DataFrame.SaveCsv(ToDataFrame(), Path.Combine(dir, ResultsCsv), cultureInfo: CultureInfo.InvariantCulture);
-        File.WriteAllText(Path.Combine(dir, ResultsMarkdown), ToMarkdown());
-        File.WriteAllText(Path.Combine(dir, MetricsJson), ToJson());
+        using (var csv = new MemoryStream())
+        {
+            DataFrame.SaveCsv(ToDataFrame(), csv, cultureInfo: CultureInfo.InvariantCulture);
+            AtomicFile.WriteAllBytes(Path.Combine(dir, ResultsCsv), csv.ToArray());
+        }
+        AtomicFile.WriteAllText(Path.Combine(dir, ResultsMarkdown), ToMarkdown());
+        AtomicFile.WriteAllText(Path.Combine(dir, MetricsJson), ToJson());
     }
 }

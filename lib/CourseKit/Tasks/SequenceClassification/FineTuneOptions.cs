@@ -47,6 +47,8 @@ public sealed record FineTuneOptions : IOptimizationOptions
 
     public FineTuneTask Task { get; init; } = FineTuneTask.PhraseBank;
     public PhraseBankAgreement Agreement { get; init; } = PhraseBankAgreement.All;
+    /// <summary>Financial PhraseBank: train towards soft targets from annotator agreement (<see cref="SequenceClassification.AgreementTargets"/>).</summary>
+    public bool AgreementTargets { get; init; }
     /// <summary>Required when <see cref="Task"/> is <see cref="FineTuneTask.Custom"/>.</summary>
     public ClassificationData? CustomData { get; init; }
     /// <summary>A name from <see cref="FineTuningMethods"/> ("full", "head", ...).</summary>

@@ -135,6 +135,8 @@ public static class FineTuning
         Loss = batch =>
         {
             var (ids, mask, types, labels) = SequenceClassificationBatches.Collate(batch, pad, o.Device);
+            if (batch.Any(e => e.Target is not null))
+                return SequenceClassificationBatches.SoftTargetLoss(prepared.Forward(ids, mask, types, null).Logits, batch);
             return prepared.Forward(ids, mask, types, labels).Loss
                 ?? throw new InvalidOperationException($"method '{method.Name}': the forward returned no loss although labels were given");
         },

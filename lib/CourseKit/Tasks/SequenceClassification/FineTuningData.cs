@@ -3,7 +3,11 @@ using CourseKit.Data;
 namespace CourseKit.Tasks.SequenceClassification;
 
 /// <summary>A labelled text; <see cref="Id"/> is its row in the source file (what split files record).</summary>
-public sealed record LabeledText(int Id, string Text, int Label);
+public sealed record LabeledText(int Id, string Text, int Label)
+{
+    /// <summary>A probability per class to train towards instead of the one-hot <see cref="Label"/> (null: one-hot).</summary>
+    public float[]? Target { get; init; }
+}
 
 /// <summary>The three parts of a classification task, its class names in id order, and the recorded split.</summary>
 public sealed record ClassificationData(string Name, IReadOnlyList<string> Labels, IReadOnlyList<LabeledText> Train,
@@ -56,7 +60,8 @@ public static class FineTuningData
                 PhraseBankLabels, StratifiedSplit.Split(labels, PhraseBankLabels, SplitSeed(o), source, parts));
         });
         var texts = new Dictionary<string, IReadOnlyList<string>> { [source] = rows.Select(r => r.Sentence).ToArray() };
-        return Build($"phrasebank-{AgreementName(o.Agreement)}", split, texts, sources, null);
+        var data = Build($"phrasebank-{AgreementName(o.Agreement)}", split, texts, sources, null);
+        return o.AgreementTargets ? AgreementTargets.Apply(data, o.Registry) : data;
     }
 
     static ClassificationData LoadSst2(FineTuneOptions o)

@@ -6,7 +6,11 @@ using static TorchSharp.torch;
 namespace CourseKit.Tasks.SequenceClassification;
 
 /// <summary>A sentence as WordPiece ids ([CLS] … [SEP], truncated to the max length) and its class id.</summary>
-public sealed record EncodedExample(int[] InputIds, int Label);
+public sealed record EncodedExample(int[] InputIds, int Label)
+{
+    /// <summary>Soft target per class (null: one-hot <see cref="Label"/>); see <see cref="LabeledText.Target"/>.</summary>
+    public float[]? Target { get; init; }
+}
 
 /// <summary>Encoding, batching (dynamic padding to the longest in the batch) and prediction for sequence classification.</summary>
 public static class SequenceClassificationBatches
@@ -14,7 +18,26 @@ public static class SequenceClassificationBatches
     public static EncodedExample[] Encode(BertTextTokenizer tokenizer, IReadOnlyList<LabeledText> examples, int maxLength)
     {
         var options = new EncodeOptions { MaxLength = maxLength, Truncation = true };
-        return examples.Select(e => new EncodedExample(tokenizer.Encode(e.Text, options).InputIds.ToArray(), e.Label)).ToArray();
+        return examples.Select(e => new EncodedExample(tokenizer.Encode(e.Text, options).InputIds.ToArray(), e.Label) { Target = e.Target }).ToArray();
+    }
+
+    /// <summary>Cross-entropy against each example's soft <see cref="EncodedExample.Target"/> (one-hot of its label when
+    /// it has none): −Σ_c q_c log p_c, averaged over the batch. With one-hot targets it equals the usual loss.</summary>
+    public static Tensor SoftTargetLoss(Tensor logits, IReadOnlyList<EncodedExample> batch)
+    {
+        int classes = (int)logits.shape[^1];
+        var q = new float[batch.Count * classes];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var target = batch[i].Target;
+            if (target is not null && target.Length != classes)
+                throw new ArgumentException($"example {i} of the batch: a soft target of {target.Length} classes for a {classes}-class head");
+            for (int c = 0; c < classes; c++) q[i * classes + c] = target?[c] ?? (c == batch[i].Label ? 1f : 0f);
+        }
+        using var targets = tensor(q, [batch.Count, classes]).to(logits.device);
+        using var logProbabilities = nn.functional.log_softmax(logits.to_type(ScalarType.Float32), -1);
+        using var perExample = (targets * logProbabilities).sum(-1);
+        return perExample.mean().neg();
     }
 
     /// <summary>[B, T] ids, mask and token types (zeros) padded with <paramref name="padId"/>, and [B] int64 labels.</summary>

@@ -1,0 +1,60 @@
+using CourseKit.Data;
+using CourseKit.Tasks.Recommendation;
+using CourseKit.Tests.Data;
+
+namespace CourseKit.Tests.Tasks.Recommendation;
+
+public class RecommendationReportTests : IDisposable
+{
+    readonly Scratch _scratch = new();
+    public void Dispose() => _scratch.Dispose();
+
+    static ModelResult Row(string model, double validation, params int[] ranks)
+    {
+        var result = RecommenderEvaluation.Summarise(ranks, resamples: 200, seed: 1);
+        return new ModelResult(model, "", validation, result, result, 1, null);
+    }
+
+    [Fact]
+    public void Transformer_and_classical_pair_is_chosen_on_validation_not_on_test()
+    {
+        var dir = _scratch.NewDir("movielens-pair");
+        File.WriteAllText(Path.Combine(dir, "movies.csv"), "movieId,title,genres\n1,A (1990),Drama\n2,B (1991),Comedy\n3,C (1992),Drama\n4,D (1993),Action\n");
+        File.WriteAllText(Path.Combine(dir, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2,4.0,2\n1,3,4.0,3\n1,4,4.0,4\n");
+        var split = LeaveOneOutSplit.From(MovieLensData.LoadFolder(dir));
+        ModelResult[] rows =
+        [
+            Row("popularity", 0.01, 50, 50, 50, 50),
+            Row("itemknn", 0.05, 0, 3, 50, 50),       // best classical on validation
+            Row("mf", 0.02, 0, 0, 0, 50),             // best classical on test
+            Row("sasrec", 0.06, 1, 1, 1, 50),         // best Transformer on validation
+            Row("hybrid", 0.04, 0, 0, 0, 0),          // best on test
+        ];
+        var report = RecommendationReport.Create(rows, split, 0, RecommendationOptions.For(Profile.Quick, dir) with { BootstrapResamples = 200 }, 1);
+
+        Assert.Equal(("hybrid", "mf"), (report.BestTwo!.A, report.BestTwo.B));
+        var pair = report.TransformerVsClassical!;
+        Assert.Equal(("sasrec", "itemknn"), (pair.A, pair.B));
+        // NDCG@10 of rank r is 1/log2(r + 2): sasrec 3 × 1/log2(3), itemknn 1 + 1/log2(5), over 4 users.
+        double expected = (3 / Math.Log2(3) - (1 + 1 / Math.Log2(5))) / 4;
+        Assert.Equal(expected, pair.Difference.Mean, 12);
+        Assert.Contains("chosen on validation: test NDCG@10 sasrec − itemknn", report.ToMarkdown());
+
+        report.Save(dir);
+        Assert.Contains("pairedTransformerVsClassical", File.ReadAllText(Path.Combine(dir, RecommendationReport.MetricsJson)));
+        Assert.Equal(rows.Length + 1, File.ReadAllLines(Path.Combine(dir, RecommendationReport.ResultsCsv)).Length);
+    }
+
+    [Fact]
+    public void No_pair_without_both_kinds()
+    {
+        var dir = _scratch.NewDir("movielens-one-kind");
+        File.WriteAllText(Path.Combine(dir, "movies.csv"), "movieId,title,genres\n1,A (1990),Drama\n2,B (1991),Comedy\n3,C (1992),Drama\n");
+        File.WriteAllText(Path.Combine(dir, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2,4.0,2\n1,3,4.0,3\n");
+        var split = LeaveOneOutSplit.From(MovieLensData.LoadFolder(dir));
+        var report = RecommendationReport.Create([Row("popularity", 0.01, 5), Row("itemknn", 0.02, 1)], split, 0,
+            RecommendationOptions.For(Profile.Quick, dir), 1);
+        Assert.Null(report.TransformerVsClassical);
+        Assert.NotNull(report.BestTwo);
+    }
+}
