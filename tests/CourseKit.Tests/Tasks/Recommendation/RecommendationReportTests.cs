@@ -15,13 +15,19 @@ public class RecommendationReportTests : IDisposable
         return new ModelResult(model, "", validation, result, result, 1, null);
     }
 
+    /// <summary>One user who rated movies 1..n in order: the report only reads the split's user and item counts.</summary>
+    (string Dir, LeaveOneOutSplit Split) OneUser(string name, int movies)
+    {
+        var dir = _scratch.NewDir(name);
+        File.WriteAllText(Path.Combine(dir, "movies.csv"), "movieId,title,genres\n" + string.Concat(Enumerable.Range(1, movies).Select(m => $"{m},M{m} (1990),Drama\n")));
+        File.WriteAllText(Path.Combine(dir, "ratings.csv"), "userId,movieId,rating,timestamp\n" + string.Concat(Enumerable.Range(1, movies).Select(m => $"1,{m},4.0,{m}\n")));
+        return (dir, LeaveOneOutSplit.From(MovieLensData.LoadFolder(dir)));
+    }
+
     [Fact]
     public void Transformer_and_classical_pair_is_chosen_on_validation_not_on_test()
     {
-        var dir = _scratch.NewDir("movielens-pair");
-        File.WriteAllText(Path.Combine(dir, "movies.csv"), "movieId,title,genres\n1,A (1990),Drama\n2,B (1991),Comedy\n3,C (1992),Drama\n4,D (1993),Action\n");
-        File.WriteAllText(Path.Combine(dir, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2,4.0,2\n1,3,4.0,3\n1,4,4.0,4\n");
-        var split = LeaveOneOutSplit.From(MovieLensData.LoadFolder(dir));
+        var (dir, split) = OneUser("movielens-pair", 4);
         ModelResult[] rows =
         [
             Row("popularity", 0.01, 50, 50, 50, 50),
@@ -48,10 +54,7 @@ public class RecommendationReportTests : IDisposable
     [Fact]
     public void No_pair_without_both_kinds()
     {
-        var dir = _scratch.NewDir("movielens-one-kind");
-        File.WriteAllText(Path.Combine(dir, "movies.csv"), "movieId,title,genres\n1,A (1990),Drama\n2,B (1991),Comedy\n3,C (1992),Drama\n");
-        File.WriteAllText(Path.Combine(dir, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2,4.0,2\n1,3,4.0,3\n");
-        var split = LeaveOneOutSplit.From(MovieLensData.LoadFolder(dir));
+        var (dir, split) = OneUser("movielens-one-kind", 3);
         var report = RecommendationReport.Create([Row("popularity", 0.01, 5), Row("itemknn", 0.02, 1)], split, 0,
             RecommendationOptions.For(Profile.Quick, dir), 1);
         Assert.Null(report.TransformerVsClassical);
