@@ -24,8 +24,8 @@ public static class MonitorVerb
         var run = new RunOptions("artifacts/monitor");
         var ner = new Option<string?>("--ner") { Description = "A saved NER model folder (e.g. <out>/model of `course reproduce conll`) instead of a short CoNLL training run." };
         var noEntities = new Option<bool>("--no-entities") { Description = "Skip the NER model and the per-company table." };
-        var agreementTargets = new Option<bool>("--agreement-targets") { Description = "Train the classifier towards soft targets from annotator agreement (see `finetune --agreement-targets`)." };
-        var cmd = new Command("train", "Fine-tune on PhraseBank 50Agree and measure: accuracy per agreement level, ECE before/after temperature scaling, detector simulation, drift AUROC, entities.") { ner, noEntities, agreementTargets };
+        var oneHot = new Option<bool>("--one-hot") { Description = "Train the classifier towards the majority labels alone (default: soft targets from annotator agreement, see `finetune --agreement-targets`)." };
+        var cmd = new Command("train", "Fine-tune on PhraseBank 50Agree and measure: accuracy per agreement level, ECE before/after temperature scaling, detector simulation, drift AUROC, entities.") { ner, noEntities, oneHot };
         run.AddTo(cmd);
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
@@ -36,7 +36,7 @@ public static class MonitorVerb
                 NerModelDir = parse.GetValue(ner) is { Length: > 0 } n ? Path.GetFullPath(n) : null,
                 Entities = !parse.GetValue(noEntities),
             };
-            if (parse.GetValue(agreementTargets)) options = options with { FineTune = options.FineTune with { AgreementTargets = true } };
+            if (parse.GetValue(oneHot)) options = options with { FineTune = options.FineTune with { AgreementTargets = false } };
             var result = MonitorTraining.Run(options);
             output.WriteLine(result.Summary());
             output.WriteLine($"wrote {result.ModelDir} and {Path.Combine(options.OutputDir, MonitorTraining.MetricsFile)} in {result.WallSeconds:F0} s");

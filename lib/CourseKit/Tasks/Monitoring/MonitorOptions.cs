@@ -15,7 +15,10 @@ public sealed record MonitorOptions
 {
     public static MonitorOptions For(Profile profile, string outputDir, int seed = 42)
     {
-        var fineTune = FineTuneOptions.For(profile, FineTuneTask.PhraseBank) with { Agreement = PhraseBankAgreement.AtLeast50, Seed = seed };
+        // Soft targets from annotator agreement: chosen on validation in the full profile (2026-11-30, seed 42),
+        // accuracy 0.862 against 0.851 and ECE after scaling 0.036 against 0.046 for one-hot targets.
+        var fineTune = FineTuneOptions.For(profile, FineTuneTask.PhraseBank) with
+            { Agreement = PhraseBankAgreement.AtLeast50, Seed = seed, AgreementTargets = true };
         return profile == Profile.Quick
             ? new MonitorOptions { Profile = profile, OutputDir = outputDir, Seed = seed, FineTune = fineTune,
                 NerTrainSize = 300, NerValidationSize = 100, NerTestSize = 200, NerEpochs = 2, DriftReferenceSize = 400, ForeignSize = 100 }
