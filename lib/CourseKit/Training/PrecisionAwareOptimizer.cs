@@ -63,6 +63,15 @@ public sealed class PrecisionAwareOptimizer
         else _mixed.WithFp32Model(body, loadIntoMasters);
     }
 
+    /// <summary><see cref="AtFullPrecision(Action, bool)"/> for a body that returns what it computed (evaluation
+    /// metrics, a checkpoint path, a restored state).</summary>
+    public TResult AtFullPrecision<TResult>(Func<TResult> body, bool loadIntoMasters = false)
+    {
+        TResult result = default!;
+        AtFullPrecision(() => { result = body(); }, loadIntoMasters);   // a statement body: binds to the Action overload
+        return result;
+    }
+
     /// <summary>The model's own hook after a step (AdaLoRA's rank allocation); only fp32 allows one.</summary>
     public void AfterStep(long step)
     {

@@ -93,7 +93,7 @@ sealed class TrainingRun<T>
     {
         if (_o.Resume && TrainerCheckpoint.FindLatest(_o.OutputDir!) is { } latest)
         {
-            _optimizer.AtFullPrecision(() => _state = TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer.Optimizer), loadIntoMasters: true);
+            _state = _optimizer.AtFullPrecision(() => TrainerCheckpoint.Load(latest, _model, _task.Store, _optimizer.Optimizer), loadIntoMasters: true);
             if (_state.Seed != _o.Seed) throw new InvalidOperationException($"{latest} was trained with seed {_state.Seed}, not {_o.Seed}");
             _scheduler.step((int)_state.GlobalStep);
             _log.RestoreUpTo(_state.GlobalStep);
@@ -169,8 +169,7 @@ sealed class TrainingRun<T>
     {
         long step = _state.GlobalStep;
         // Under bf16 the evaluation runs on the fp32 master weights: every task's metric code reads fp32 outputs.
-        IReadOnlyDictionary<string, double> metrics = new Dictionary<string, double>();
-        _optimizer.AtFullPrecision(() => metrics = Trainer.RunEvaluation(_task, _model));
+        var metrics = _optimizer.AtFullPrecision(() => Trainer.RunEvaluation(_task, _model));
         _lastEval = metrics;
         _log.Add(new LogEntry(LogEntry.Eval, step, Epoch, metrics));
         if (_o.MetricForBest is not { } metric) return false;
@@ -191,7 +190,7 @@ sealed class TrainingRun<T>
         bool save = _o.OutputDir is not null &&
                     ((_o.SaveEverySteps > 0 ? step % _o.SaveEverySteps == 0 : evaluated) || newBest || IsLastStep || _stoppedEarly);
         if (!save) return;
-        _optimizer.AtFullPrecision(() => _lastCheckpoint = TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer.Optimizer));
+        _lastCheckpoint = _optimizer.AtFullPrecision(() => TrainerCheckpoint.Save(_o.OutputDir!, _state, _model, _task.Store, _optimizer.Optimizer));
         TrainerCheckpoint.Prune(_o.OutputDir!, _o.KeepLast, _o.KeepBest ? Trainer.BestPath(_o, _state) : null);
     }
 }
