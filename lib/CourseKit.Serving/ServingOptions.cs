@@ -20,11 +20,14 @@ public static class ServingNames
 
     public static ServingTask ParseTask(string word) =>
         Enum.GetValues<ServingTask>().FirstOrDefault(t => string.Equals(Name(t), word, StringComparison.OrdinalIgnoreCase), (ServingTask)(-1)) is var t && (int)t >= 0
-            ? t : throw new ArgumentException($"unknown task '{word}' (known: classify, ner, qa, embed)");
+            ? t : throw new ArgumentException($"unknown task '{word}' (known: {Known<ServingTask>(Name)})");
 
     public static ServingBackend ParseBackend(string word) =>
         Enum.GetValues<ServingBackend>().FirstOrDefault(b => string.Equals(Name(b), word, StringComparison.OrdinalIgnoreCase), (ServingBackend)(-1)) is var b && (int)b >= 0
-            ? b : throw new ArgumentException($"unknown backend '{word}' (known: torch, torch-packed, onnx, onnx-int8)");
+            ? b : throw new ArgumentException($"unknown backend '{word}' (known: {Known<ServingBackend>(Name)})");
+
+    static string Known<TEnum>(Func<TEnum, string> name) where TEnum : struct, Enum =>
+        string.Join(", ", Enum.GetValues<TEnum>().Select(name));
 }
 
 /// <summary>
