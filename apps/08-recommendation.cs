@@ -257,8 +257,8 @@ foreach (var model in experiment.Fitted.Where(m => m is not BprRecommender))
 // ---- cell 21
 ModelResult? Row(string name) => report.Rows.FirstOrDefault(r => r.Model == name);
 var pop = Row("popularity");
-var classical = report.Rows.Where(r => r.Model is "itemknn" or "mf" or "popularity").OrderByDescending(r => r.Test.NdcgAt(10).Mean).FirstOrDefault();
-foreach (var t in report.Rows.Where(r => r.Model is "sasrec" or "bert4rec" or "hybrid"))
+var classical = report.Rows.Where(r => RecommendationOptions.ClassicalModels.Contains(r.Model)).OrderByDescending(r => r.ValidationNdcg10).FirstOrDefault();
+foreach (var t in report.Rows.Where(r => RecommendationOptions.TransformerModels.Contains(r.Model)))
 {
     var n = t.Test.NdcgAt(10).Mean;
     var vsPop = pop is null ? "" : $"{n / pop.Test.NdcgAt(10).Mean:F2}× popularity ({(n >= 2 * pop.Test.NdcgAt(10).Mean ? "≥" : "<")} 2×)";

@@ -6,6 +6,11 @@ public sealed record RecommendationOptions
 {
     public static readonly IReadOnlyList<string> AllModels = ["popularity", "itemknn", "mf", "sasrec", "bert4rec", "text", "hybrid"];
 
+    /// <summary>The sequence Transformers and the classical baselines they are compared against (the text-only model is
+    /// in neither: it ranks by content, not by what users did).</summary>
+    public static readonly IReadOnlyList<string> TransformerModels = ["sasrec", "bert4rec", "hybrid"],
+                                                 ClassicalModels = ["popularity", "itemknn", "mf"];
+
     public IReadOnlyList<string> Models { get; init; } = AllModels;
     public int Seed { get; init; } = 42;
     public required string OutputDir { get; init; }

@@ -17,7 +17,6 @@ public sealed record RecommendationReport(IReadOnlyList<ModelResult> Rows, Paire
     /// comparison answers "is the Transformer ahead?" without picking the pair on test.</summary>
     public PairedComparison? TransformerVsClassical { get; init; }
 
-    static readonly string[] Transformers = ["sasrec", "bert4rec", "hybrid"], Classical = ["popularity", "itemknn", "mf"];
 
     public const string ResultsCsv = "results.csv", ResultsMarkdown = "results.md", MetricsJson = "metrics.json";
 
@@ -33,8 +32,8 @@ public sealed record RecommendationReport(IReadOnlyList<ModelResult> Rows, Paire
 
     static PairedComparison? PairChosenOnValidation(IReadOnlyList<ModelResult> rows, RecommendationOptions options)
     {
-        ModelResult? BestOf(string[] names) => rows.Where(r => names.Contains(r.Model)).OrderByDescending(r => r.ValidationNdcg10).FirstOrDefault();
-        if (BestOf(Transformers) is not { } transformer || BestOf(Classical) is not { } classical) return null;
+        ModelResult? BestOf(IReadOnlyList<string> names) => rows.Where(r => names.Contains(r.Model)).OrderByDescending(r => r.ValidationNdcg10).FirstOrDefault();
+        if (BestOf(RecommendationOptions.TransformerModels) is not { } transformer || BestOf(RecommendationOptions.ClassicalModels) is not { } classical) return null;
         return Bootstrap.Paired(transformer.Model, RankingMetrics.Ndcgs(transformer.Test.Ranks, 10),
             classical.Model, RankingMetrics.Ndcgs(classical.Test.Ranks, 10), options.BootstrapResamples, options.Seed);
     }
