@@ -25,6 +25,21 @@ public static class FinancialPhraseBank
     public static IReadOnlyList<PhraseBankExample> Load(PhraseBankAgreement agreement, DataRegistry? registry = null) =>
         LoadFile((registry ?? DataRegistry.Default).Require("financial-phrasebank").File(FileName(agreement)));
 
+    /// <summary>The highest agreement file each sentence appears in. The files nest (AllAgree ⊂ 75 ⊂ 66 ⊂ 50, as
+    /// released), so a sentence is in every file at or below its highest; every sentence is in the 50 % file.</summary>
+    public static IReadOnlyDictionary<string, PhraseBankAgreement> HighestAgreement(DataRegistry? registry = null)
+    {
+        var highest = new Dictionary<string, PhraseBankAgreement>(StringComparer.Ordinal);
+        foreach (var level in new[] { PhraseBankAgreement.AtLeast50, PhraseBankAgreement.AtLeast66, PhraseBankAgreement.AtLeast75, PhraseBankAgreement.All })
+            foreach (var example in Load(level, registry))
+                highest[example.Sentence] = level;
+        return highest;
+    }
+
+    /// <summary>Whether a sentence whose highest agreement is <paramref name="highest"/> is in <paramref name="file"/>
+    /// (the enum runs from the strictest file, All, to the loosest, AtLeast50).</summary>
+    public static bool IsIn(PhraseBankAgreement highest, PhraseBankAgreement file) => highest <= file;
+
     public static IReadOnlyList<PhraseBankExample> LoadFile(string path)
     {
         var text = TextEncodingDetector.ReadAllText(path, out _);

@@ -123,11 +123,12 @@ public static class MonitorTraining
     {
         var levels = new (string Name, PhraseBankAgreement? File)[]
             { ("50Agree", null), ("66Agree", PhraseBankAgreement.AtLeast66), ("75Agree", PhraseBankAgreement.AtLeast75), ("AllAgree", PhraseBankAgreement.All) };
+        var highest = FinancialPhraseBank.HighestAgreement(registry);
         var scores = new List<AgreementScore>();
         foreach (var (name, file) in levels)
         {
-            var members = file is { } f ? FinancialPhraseBank.Load(f, registry).Select(e => e.Sentence).ToHashSet(StringComparer.Ordinal) : null;
-            var index = Enumerable.Range(0, test.Count).Where(i => members is null || members.Contains(test[i].Text)).ToArray();
+            var index = Enumerable.Range(0, test.Count)
+                .Where(i => file is not { } f || (highest.TryGetValue(test[i].Text, out var h) && FinancialPhraseBank.IsIn(h, f))).ToArray();
             if (index.Length == 0) continue;
             var report = ClassificationReport.Compute(index.Select(i => test[i].Label).ToArray(),
                 index.Select(i => Calibration.Top(logits[i]).Predicted).ToArray(), FineTuningData.PhraseBankLabels);

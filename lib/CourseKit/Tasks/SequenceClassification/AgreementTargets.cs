@@ -37,20 +37,10 @@ public static class AgreementTargets
         return target;
     }
 
-    /// <summary>The highest agreement file each sentence appears in (every sentence is in the 50 % file).</summary>
-    public static IReadOnlyDictionary<string, PhraseBankAgreement> HighestAgreement(DataRegistry? registry)
-    {
-        var highest = new Dictionary<string, PhraseBankAgreement>(StringComparer.Ordinal);
-        foreach (var level in new[] { PhraseBankAgreement.AtLeast50, PhraseBankAgreement.AtLeast66, PhraseBankAgreement.AtLeast75, PhraseBankAgreement.All })
-            foreach (var example in FinancialPhraseBank.Load(level, registry))
-                highest[example.Sentence] = level;
-        return highest;
-    }
-
     /// <summary>The training part with soft targets; validation and test keep their majority labels (what is scored).</summary>
     public static ClassificationData Apply(ClassificationData data, DataRegistry? registry)
     {
-        var highest = HighestAgreement(registry);
+        var highest = FinancialPhraseBank.HighestAgreement(registry);
         var train = data.Train.Select(e => e with
         {
             Target = Target(e.Label, highest.TryGetValue(e.Text, out var level)
