@@ -27,14 +27,23 @@ public static class TorchBackends
             if (options.Backend == ServingBackend.TorchPacked) packed = PackedLinears.Pack(model);
             return model;
         }
-        IServingBackend backend = options.Task switch
+        IServingBackend backend;
+        try
         {
-            ServingTask.Classify => new TorchClassifier(Packed(BertForSequenceClassification.FromPretrained(modelDir)), tokenizer, options),
-            ServingTask.Ner => new TorchTagger(Packed(BertForTokenClassification.FromPretrained(modelDir)), tokenizer, options),
-            ServingTask.Qa => new TorchQa(Packed(BertForQuestionAnswering.FromPretrained(modelDir)), tokenizer, options),
-            ServingTask.Embed => new TorchEmbedder(PackedEncoder(SentenceEncoder.Load(modelDir, maxLength: options.MaxSequenceLength)), options),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "unknown task"),
-        };
+            backend = options.Task switch
+            {
+                ServingTask.Classify => new TorchClassifier(Packed(BertForSequenceClassification.FromPretrained(modelDir)), tokenizer, options),
+                ServingTask.Ner => new TorchTagger(Packed(BertForTokenClassification.FromPretrained(modelDir)), tokenizer, options),
+                ServingTask.Qa => new TorchQa(Packed(BertForQuestionAnswering.FromPretrained(modelDir)), tokenizer, options),
+                ServingTask.Embed => new TorchEmbedder(PackedEncoder(SentenceEncoder.Load(modelDir, maxLength: options.MaxSequenceLength)), options),
+                _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "unknown task"),
+            };
+        }
+        catch
+        {
+            packed?.Dispose();   // the packed weights are native memory; a backend that failed to build must not keep them
+            throw;
+        }
         return packed is null ? backend : new PackedTorchBackend(backend, packed);
 
         SentenceEncoder PackedEncoder(SentenceEncoder encoder)
