@@ -378,7 +378,12 @@ Console.WriteLine($"process resident set after loading each backend, cumulative 
 // ≈ 6.5), tokens/s: 1 × 32: 1,615 / **2,191** / 2,521 (ONNX Runtime 1.15× the packed kit); 1 × 128: 2,235 / **2,551** /
 // 2,549 (1.00×); 32 × 128: 2,300 / **2,663** / 2,374 (the packed kit 1.12× faster); 32 × 32, in a second
 // run at load ≈ 4: 2,708 / **2,922** / 2,982 (1.02×). The packed path is within 1.2× of
-// ONNX Runtime float32 at every shape, its outputs within 5e-6 of the ordinary path. Without packing the gap narrows as the batch grows (more rows
+// ONNX Runtime float32 at every shape, its outputs within 5e-6 of the ordinary path. With 2 threads on an idle
+// machine (`--threads 2`, one interleaved run) the gap reopens at the smallest shape: 1 × 32: 3,310 / **5,330** / 6,864
+// (ONNX Runtime 1.29× the packed kit); 1 × 128: 1.08×; 32 × 32: 1.00×; 32 × 128: 1.13×. Packing costs memory once: packing a
+// loaded MiniLM raised the resident set from 254 to 309 MB (the Linears' weights again, in oneDNN's layout, and the TorchScript
+// runtime), and in `bench infer` the packed backend, a second model, added 145 MB. That is with glibc's mmap threshold held, as
+// `bench infer`, `bench serve` and `serve` now hold it; without it, freed activations kept in glibc's heaps made the packed backend look 908 MB. Without packing the gap narrows as the batch grows (more rows
 // per weight read): about 1.2× at 1 × 128, 1.1× at 32 × 128. bfloat16 on a CPU with
 // AVX512-BF16 is the TorchSharp path that halves the memory traffic without an export; check its accuracy row above before
 // using it. The `max |diff|` column says how far each path's last_hidden_state is from TorchSharp float32 on the same batch.

@@ -1,3 +1,4 @@
+using CourseKit.Native;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
@@ -28,6 +29,7 @@ public static class BenchEnvironment
             ["cpu_flags"] = new JsonArray(RelevantFlags.Where(flags.Contains).Select(f => (JsonNode)f).ToArray()),
             ["logical_processors"] = Environment.ProcessorCount,
             ["torch_threads"] = torch.get_num_threads(),
+            ["c_allocator"] = MallocTuning.State,
             ["torchsharp"] = torchSharp.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0],
             ["libtorch"] = torch.__version__,
             ["dotnet"] = RuntimeInformation.FrameworkDescription,

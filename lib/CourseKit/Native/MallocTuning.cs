@@ -13,8 +13,12 @@ namespace CourseKit.Native;
 /// <c>mallopt(M_MMAP_THRESHOLD)</c>, the same as starting the process with <c>MALLOC_MMAP_THRESHOLD_=131072</c>;
 /// setting the threshold also switches the dynamic raising off. A threshold the user set in the environment is left
 /// alone; on another C library (musl) or OS nothing is done.
-/// <para>Only the single-threaded training verbs hold it (<c>qa train</c>, <c>qa fit</c>); it is not applied when
-/// TorchSharp is initialised in general. Freed blocks are then unmapped at once, so a use-after-free that used to read
+/// <para>The long single-threaded training verbs hold it (<c>qa train</c>, <c>qa fit</c>), and so do the serving verbs
+/// and their benchmarks (<c>serve</c>, <c>bench serve</c>, <c>bench infer</c>). In <c>bench infer</c> on 2 threads
+/// (MiniLM, each backend warmed up at 32 × 128) the plain encoder left the process at 536 MB and a second, packed one
+/// added 908 MB, freed activations kept in glibc's heaps; with the threshold held, 275 MB and +145 MB (one more copy
+/// of the weights, their packed Linears and the TorchScript runtime). It is not applied when TorchSharp is initialised
+/// in general. Freed blocks are then unmapped at once, so a use-after-free that used to read
 /// stale memory faults instead: the test host, whose parallel tests include a collector storm against TorchSharp's
 /// finalizer race, crashed with it. Other long runs can start with <c>MALLOC_MMAP_THRESHOLD_=131072</c>.</para>
 /// </summary>
