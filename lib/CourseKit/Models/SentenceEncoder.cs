@@ -52,12 +52,15 @@ public sealed class SentenceEncoder : IDisposable
         return file.Names.Any(n => n.StartsWith("pooler.", StringComparison.Ordinal));
     }
 
-    /// <summary>Unit-length embeddings [N, H] (float32, CPU) of <paramref name="texts"/>; the caller owns the tensor.</summary>
+    /// <summary>Unit-length embeddings [N, H] (float32, CPU) of <paramref name="texts"/>, in their order; the caller owns
+    /// the tensor. Texts are batched by token count (shortest first), so a batch pads to little more than its own
+    /// length: on short news sentences of mixed length that is most of the padding a batch in input order carries.</summary>
     public Tensor Encode(IReadOnlyList<string> texts, int batchSize = 32)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
         var options = new EncodeOptions { MaxLength = MaxLength, Truncation = true, Padding = PaddingStrategy.Longest };
         var device = Model.embeddings.word_embeddings.weight!.device;
+        var byLength = ByTokenCount(texts, options);
         using var progress = Reporter.StartProgress($"Encoding {texts.Count} sentences", texts.Count);
         var batches = new List<Tensor>();
         using var scope = NewDisposeScope();
@@ -65,15 +68,22 @@ public sealed class SentenceEncoder : IDisposable
             for (int start = 0; start < texts.Count; start += batchSize)
             {
                 using var batchScope = NewDisposeScope();                                // frees each batch's states
-                var slice = texts.Skip(start).Take(batchSize).ToList();
+                var slice = byLength.Skip(start).Take(batchSize).Select(i => texts[i]).ToList();
                 var inputs = Tokenizer.EncodeBatch(slice, options).ToTensors(device);
                 var output = Model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);
                 batches.Add(Normalize(Pool(output.LastHiddenState, inputs.AttentionMask, Pooling)).cpu().MoveToOuterDisposeScope());
                 progress.Report(start + slice.Count);
             }
-        var result = batches.Count == 0 ? zeros(0, Dimension) : cat(batches, 0);
+        if (batches.Count == 0) return zeros(0, Dimension).MoveToOuterDisposeScope();
+        // Row r of the sorted result belongs to text byLength[r]: scatter the rows back to the input order.
+        var sorted = cat(batches, 0);
+        var result = zeros_like(sorted).index_copy_(0, tensor(byLength.Select(i => (long)i).ToArray()), sorted);
         return result.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Text indices ordered by token count (stable: equal lengths keep their input order).</summary>
+    int[] ByTokenCount(IReadOnlyList<string> texts, EncodeOptions options) =>
+        Enumerable.Range(0, texts.Count).OrderBy(i => Tokenizer.Encode(texts[i], options with { Padding = PaddingStrategy.None }).InputIds.Count).ToArray();
 
     /// <summary>One text's unit-length embedding.</summary>
     public float[] Encode(string text)

@@ -53,6 +53,21 @@ public class SentenceEncoderTests(ImportedEncodersFixture imported, ITestOutputH
     }
 
     [Fact]
+    public void Batches_are_formed_by_length_and_rows_come_back_in_input_order()
+    {
+        using var encoder = SentenceEncoder.Load(imported.Folder("minilm"));
+        string[] texts = ["Operating profit rose to EUR 13.1 mn from EUR 8.7 mn in the corresponding period in 2007, the company said on Tuesday.",
+            "Sales fell.", "The Finnish group will cut 30 jobs at its plant.", "Profit up.", "Shares in the bank were unchanged at midday in Helsinki trading."];
+        using var together = encoder.Encode(texts, batchSize: 2);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            var alone = encoder.Encode(texts[i]);
+            var row = together[i].data<float>().ToArray();
+            Assert.True(alone.Zip(row, (x, y) => Math.Abs(x - y)).Max() < 1e-5, $"row {i} is not the embedding of text {i}");
+        }
+    }
+
+    [Fact]
     public void Imported_folders_carry_the_models_own_pooling()
     {
         using var minilm = SentenceEncoder.Load(imported.Folder("minilm"));

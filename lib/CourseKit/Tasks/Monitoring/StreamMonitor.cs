@@ -28,7 +28,9 @@ public sealed record MonitorSettings
     public int MinDayCount { get; init; } = 5;
     /// <summary>An out-of-domain alert when at least this share of a day's texts is over the novelty threshold.</summary>
     public double OutOfDomainDayShare { get; init; } = 0.5;
-    public int BatchSize { get; init; } = 64;
+    /// <summary>Rows read and scored together. The scorers sort a window by length into batches of their own size (64),
+    /// so a window of many batches pads little (news sentences run from 10 to 80 tokens); memory holds one window.</summary>
+    public int ScoringWindow { get; init; } = 1024;
     public int EvidenceCount { get; init; } = 5;
 }
 
@@ -63,7 +65,7 @@ public static class StreamMonitor
         var index = new DailySentimentIndex(settings.EvidenceCount);
         long rows = 0;
         using (var progress = Reporter.StartProgress("Scoring the stream (rows)"))
-            foreach (var batch in StreamFile.Batches(records, settings.BatchSize))
+            foreach (var batch in StreamFile.Batches(records, settings.ScoringWindow))
             {
                 cancel.ThrowIfCancellationRequested();
                 var scored = scorer.Score(batch.Select(r => r.Text).ToArray());

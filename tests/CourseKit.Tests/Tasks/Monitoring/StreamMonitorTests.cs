@@ -40,7 +40,7 @@ public class StreamMonitorTests : IDisposable
         // 10 % "loss" sentences for 20 days, then 40 % from day 20 on.
         var records = Stream(30, 20, (d, i) => i < (d >= 20 ? 8 : 2) ? $"Operating loss on day {d}, item {i}" : $"Sales were flat on day {d}");
         var scorer = new KeywordScorer();
-        var run = StreamMonitor.Run(records, scorer, new MonitorSettings { ReferenceNegativeShare = 0.10, BatchSize = 32, Detector = ChangeDetectorKind.Cusum });
+        var run = StreamMonitor.Run(records, scorer, new MonitorSettings { ReferenceNegativeShare = 0.10, ScoringWindow = 32, Detector = ChangeDetectorKind.Cusum });
         Assert.Equal(600, run.Rows);
         Assert.Equal(19, scorer.Calls); // 600 rows in batches of 32
         Assert.Equal(30, run.Days.Count);
@@ -79,7 +79,7 @@ public class StreamMonitorTests : IDisposable
     {
         var path = Path.Combine(_dir, "big.csv");
         StreamFile.WriteCsv(path, Stream(100, 1000, (d, i) => i % 9 == 0 ? $"Operating loss widened, day {d} item {i}" : $"Net sales were flat, day {d} item {i}"));
-        var scorer = new KeywordScorer { ProbeEvery = 150 };
+        var scorer = new KeywordScorer { ProbeEvery = 9 };   // 98 windows of up to 1,024 rows: 10 samples
         var sink = new RecordingSink();
         var previous = CourseKit.Reporting.Reporter.Current;
         CourseKit.Reporting.Reporter.Current = sink;
@@ -88,6 +88,7 @@ public class StreamMonitorTests : IDisposable
         finally { CourseKit.Reporting.Reporter.Current = previous; }
         Assert.Equal(100_000, run.Rows);
         Assert.Equal(100, run.Days.Count);
+        Assert.Equal((100_000 + 1023) / 1024, scorer.Calls);   // scored a window (MonitorSettings.ScoringWindow) at a time
         Assert.Matches(@"^\d+ rows/s$", sink.Statuses[^1]);
         // Live heap after ~10k rows against after ~96k rows: the rows are not kept (a list of 100k records with their
         // texts would add well over 10 MB).
