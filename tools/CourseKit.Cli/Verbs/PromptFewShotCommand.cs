@@ -17,7 +17,7 @@ static class PromptFewShotCommand
             Description = $"One or more of {string.Join(", ", FewShotMethods.Names)} (comma-separated).", DefaultValueFactory = _ => "setfit,head",
         };
         var template = new Option<string?>("--template") { Description = "Cloze template with one [MASK]; {sentence} marks the sentence (default \"{sentence} It was [MASK].\")." };
-        var words = new Option<string?>("--verbalizer") { Description = "Cloze label words in label order, \"terrible|great\" (default: SST-2 terrible|great, PhraseBank bad|okay|good)." };
+        var words = new Option<string?>("--verbalizer") { Description = "Cloze label words in label order, \"terrible|great\" (default: SST-2 terrible|great, PhraseBank bad|okay|good), or \"auto\": searched on each few-shot draw (LM-BFF's automatic label words)." };
         var seeds = new Option<int?>("--seeds") { Description = "Few-shot draws per K (default: quick 2, full 5)." };
         var clozeModel = new Option<string?>("--cloze-model") { Description = "A BERT folder with an MLM head for cloze (e.g. artifacts/pretrain/bert/model); default: all-MiniLM-L6-v2 with an MLM head trained on its frozen encoder." };
         var cmd = new Command("few-shot", "Few-shot classification: K examples per class, several seeds, mean ± sd against zero-shot (and the full-data ceiling where measured); writes few-shot.json.");
@@ -31,7 +31,10 @@ static class PromptFewShotCommand
             if (parse.GetValue(k) is { } shots) options = options with { Shots = shots.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ParseK).ToArray() };
             if (parse.GetValue(seeds) is { } n) options = options with { Seeds = n > 0 ? n : throw new ArgumentException($"--seeds must be positive, got {n}") };
             if (parse.GetValue(template) is { } t) options = options with { Template = new ClozeTemplate(t).Text };
-            if (parse.GetValue(words) is { } w) options = options with { VerbalizerWords = w.Split('|', StringSplitOptions.TrimEntries) };
+            if (parse.GetValue(words) is { } w)
+                options = w.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
+                    ? options with { SearchVerbalizer = true }
+                    : options with { VerbalizerWords = w.Split('|', StringSplitOptions.TrimEntries) };
             var methods = parse.GetValue(method)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             FewShotMethods.Validate(methods);
             var data = PromptTaskData.Load(parse.GetValue(task)).WithEvaluationSubset(options.EvaluationSize, options.Seed);

@@ -39,6 +39,37 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
     /// <summary>[B, C] label logits of a batch of sentences (with gradients when training).</summary>
     public Tensor Forward(IReadOnlyList<string> sentences)
     {
+        using var scope = NewDisposeScope();
+        return VerbalizerLogits(VocabularyLogits(sentences), Verbalizer.TokenIds).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per sentence, log-probabilities over the whole vocabulary at [MASK] (no gradients, eval mode): what a
+    /// verbalizer search reads (<see cref="VerbalizerSearch"/>).</summary>
+    public float[][] VocabularyLogProbs(IReadOnlyList<string> sentences, int batchSize = 16)
+    {
+        bool wasTraining = Model.training;
+        Model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var rows = new List<float[]>();
+            for (int start = 0; start < sentences.Count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var logProbs = VocabularyLogits(sentences.Skip(start).Take(batchSize).ToArray()).log_softmax(1);
+                rows.AddRange(ZeroShotClassifier.Rows(logProbs));
+            }
+            return rows.ToArray();
+        }
+        finally { Model.train(wasTraining); }
+    }
+
+    /// <summary>A classifier on the same model (shared, not copied: dispose only one of the two) with other label words.</summary>
+    public ClozeClassifier WithVerbalizer(Verbalizer verbalizer) => new(Model, Tokenizer, Template, verbalizer, MaxLength);
+
+    /// <summary>[B, V] masked-LM logits at each sentence's [MASK].</summary>
+    Tensor VocabularyLogits(IReadOnlyList<string> sentences)
+    {
         var encoded = sentences.Select(s => Template.Encode(Tokenizer, s, MaxLength)).ToArray();
         int b = encoded.Length, t = encoded.Max(e => e.Ids.Length);
         var ids = new long[b * t];
@@ -49,8 +80,7 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
         using var scope = NewDisposeScope();
         var hidden = Model.bert.forward(tensor(ids, [b, t]), tensor(mask, [b, t]), zeros([b, t], ScalarType.Int64)).LastHiddenState;
         var atMask = GatherAtMask(hidden, tensor(encoded.Select(e => (long)e.MaskPosition).ToArray()));   // [B, H]
-        var vocabulary = Model.cls.predictions.forward(atMask);                                              // [B, V]: the head runs at [MASK] only
-        return VerbalizerLogits(vocabulary, Verbalizer.TokenIds).MoveToOuterDisposeScope();
+        return Model.cls.predictions.forward(atMask).MoveToOuterDisposeScope();                             // [B, V]: the head runs at [MASK] only
     }
 
     /// <summary>Label logits [N, C] without gradients, eval mode.</summary>

@@ -59,10 +59,19 @@ public static class FewShotMethods
 
     static ClassificationReport ClozeRun(PromptTaskData data, FewShotSample sample, PromptLearningOptions o, string clozeDir)
     {
-        using var classifier = LoadCloze(clozeDir, data.Task, o);
+        using var loaded = LoadCloze(clozeDir, data.Task, o);
+        var classifier = o.SearchVerbalizer ? SearchedVerbalizer(loaded, data, sample, o) : loaded;   // shares loaded's model
         classifier.FineTune(sample.Train, o.ClozeEpochs, o.ClozeLearningRate, Math.Min(o.BatchSize, 8), sample.Seed);
         var predicted = classifier.Predict(data.Evaluation.Select(e => e.Text).ToArray());
         return ClassificationReport.Compute(data.Evaluation.Select(e => e.Label).ToArray(), predicted, data.Labels);
+    }
+
+    static ClozeClassifier SearchedVerbalizer(ClozeClassifier cloze, PromptTaskData data, FewShotSample sample, PromptLearningOptions o)
+    {
+        var (verbalizer, choice) = VerbalizerSearch.Search(cloze, sample.Train, sample.Validation, data.Labels.Count, o.VerbalizerCandidates);
+        Reporting.Reporter.Show($"K={sample.K} seed {sample.Seed}: label words {string.Join("|", verbalizer.Words)} " +
+                                $"(validation draw read zero-shot: accuracy {choice.Accuracy:F3}, margin {choice.MeanMargin:F2})");
+        return cloze.WithVerbalizer(verbalizer);
     }
 
     /// <summary>A masked LM with the options' template and verbalizer (the task's default words when none given).</summary>

@@ -40,6 +40,10 @@ public sealed record PromptLearningOptions
     public string Template { get; init; } = ClozeTemplate.ItWas.Text;
     /// <summary>Verbalizer words in label order; null = <see cref="Verbalizer.DefaultWords"/>.</summary>
     public IReadOnlyList<string>? VerbalizerWords { get; init; }
+    /// <summary>Search the label words on each few-shot draw instead (<see cref="VerbalizerSearch"/>): shortlists of
+    /// <see cref="VerbalizerCandidates"/> words per label from the K training examples, chosen on the K validation ones.</summary>
+    public bool SearchVerbalizer { get; init; }
+    public int VerbalizerCandidates { get; init; } = 10;
     /// <summary>Prompt tuning's learning rate (soft prompt and head train; the PEFT chapter's order of magnitude).</summary>
     public double PromptTuningLearningRate { get; init; } = 1e-2;
     public double PrefixTuningLearningRate { get; init; } = 1e-2;

@@ -1,0 +1,91 @@
+using CourseKit.Tasks.SequenceClassification;
+
+namespace CourseKit.Tasks.PromptLearning;
+
+/// <summary>Per example, log-probabilities over the vocabulary at [MASK] (rows of length V), and its label.</summary>
+public sealed record LabelledLogProbs(IReadOnlyList<float[]> LogProbs, IReadOnlyList<int> Labels)
+{
+    public LabelledLogProbs Validate() => LogProbs.Count == Labels.Count ? this
+        : throw new ArgumentException($"{LogProbs.Count} rows of log-probabilities for {Labels.Count} labels");
+}
+
+/// <summary>The verbalizer a search chose: its words (label order), and how it read the examples it was chosen on.</summary>
+public sealed record VerbalizerChoice(IReadOnlyList<int> TokenIds, double Accuracy, double MeanMargin);
+
+/// <summary>
+/// Automatic label words (LM-BFF, Gao et al. 2021, §5.1): for each label, the <c>perClass</c> vocabulary words the masked
+/// LM finds most likely at [MASK] over that label's training examples (sum of log-probabilities); then, of the
+/// combinations with a distinct word per label, the one that reads the few-shot validation examples best: highest
+/// accuracy, ties broken by the mean log-probability margin of the right label's word over the best other. LM-BFF
+/// re-ranks its top combinations by fine-tuning each; the kit stops at the zero-shot reading. With K examples per
+/// class the choice can still fit the draw: compare it with the manual words over seeds.
+/// </summary>
+public static class VerbalizerSearch
+{
+    /// <summary>Whole-word vocabulary entries a label word can be: letters only, at least 3 of them (no "##" pieces,
+    /// punctuation, numbers or [unused] slots). Ids are line numbers of the vocab file.</summary>
+    public static IReadOnlyList<int> CandidateIds(string vocabPath) =>
+        File.ReadLines(vocabPath).Select((token, id) => (token, id))
+            .Where(t => t.token.Length >= 3 && t.token.All(char.IsAsciiLetter)).Select(t => t.id).ToArray();
+
+    /// <param name="train">Per training example, log-probabilities over the vocabulary at [MASK] (rows of length V) and
+    /// its label in [0, classes): where each label's shortlist comes from.</param>
+    /// <param name="validation">The same for the examples the combinations are read on (the training ones again when
+    /// there are none).</param>
+    public static VerbalizerChoice Choose(LabelledLogProbs train, LabelledLogProbs validation, int classes, IReadOnlyList<int> candidates, int perClass)
+    {
+        if (perClass < 1) throw new ArgumentOutOfRangeException(nameof(perClass), perClass, "at least one candidate per label");
+        var shortlist = Enumerable.Range(0, classes).Select(c => Shortlist(train, c, candidates, perClass)).ToArray();
+        train.Validate();
+        var readOn = validation.Validate().Labels.Count > 0 ? validation : train;
+        VerbalizerChoice? best = null;
+        foreach (var words in Combinations(shortlist))
+        {
+            var choice = Read(readOn, words);
+            if (best is null || (choice.Accuracy, choice.MeanMargin).CompareTo((best.Accuracy, best.MeanMargin)) > 0) best = choice;
+        }
+        return best ?? throw new ArgumentException($"no combination of distinct words: give more than {perClass} candidates per label");
+    }
+
+    /// <summary>The search on a cloze classifier's own model and template: shortlists from <paramref name="train"/>,
+    /// the combination read on <paramref name="validation"/>.</summary>
+    public static (Verbalizer Verbalizer, VerbalizerChoice Choice) Search(ClozeClassifier cloze, IReadOnlyList<LabeledText> train,
+        IReadOnlyList<LabeledText> validation, int classes, int perClass)
+    {
+        LabelledLogProbs Read(IReadOnlyList<LabeledText> examples) =>
+            new(cloze.VocabularyLogProbs(examples.Select(e => e.Text).ToArray()), examples.Select(e => e.Label).ToArray());
+        var choice = Choose(Read(train), Read(validation), classes, CandidateIds(cloze.Tokenizer.VocabPath), perClass);
+        var vocabulary = File.ReadLines(cloze.Tokenizer.VocabPath).ToArray();
+        return (Verbalizer.Create(cloze.Tokenizer, choice.TokenIds.Select(id => vocabulary[id]).ToArray()), choice);
+    }
+
+    static int[] Shortlist(LabelledLogProbs train, int label, IReadOnlyList<int> candidates, int perClass)
+    {
+        var rows = Enumerable.Range(0, train.Labels.Count).Where(i => train.Labels[i] == label).ToArray();
+        if (rows.Length == 0) throw new ArgumentException($"label {label} has no training examples to choose its word from");
+        return candidates.OrderByDescending(v => rows.Sum(i => (double)train.LogProbs[i][v])).ThenBy(v => v).Take(perClass).ToArray();
+    }
+
+    static IEnumerable<int[]> Combinations(int[][] shortlist)
+    {
+        IEnumerable<int[]> partial = [[]];
+        foreach (var options in shortlist)
+            partial = partial.SelectMany(words => options.Where(w => !words.Contains(w)).Select(w => (int[])[.. words, w]));
+        return partial;
+    }
+
+    static VerbalizerChoice Read(LabelledLogProbs examples, int[] words)
+    {
+        var (logProbs, labels) = (examples.LogProbs, examples.Labels);
+        int right = 0;
+        double margins = 0;
+        for (int i = 0; i < labels.Count; i++)
+        {
+            double own = logProbs[i][words[labels[i]]];
+            double other = words.Where((_, c) => c != labels[i]).Max(w => (double)logProbs[i][w]);
+            if (own > other) right++;
+            margins += own - other;
+        }
+        return new VerbalizerChoice(words, right / (double)labels.Count, margins / labels.Count);
+    }
+}

@@ -1,0 +1,75 @@
+using CourseKit.Models;
+using CourseKit.Tasks.PromptLearning;
+using CourseKit.Tasks.SequenceClassification;
+using CourseKit.Tests.Tasks.SequenceClassification;
+
+namespace CourseKit.Tests.Tasks.PromptLearning;
+
+public class VerbalizerSearchTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixture>
+{
+    // Vocabulary of 6 ids; id 0 is not a candidate. Log-probabilities are written by hand (they need not sum to one
+    // for the search, which only compares them).
+    static readonly int[] Candidates = [1, 2, 3, 4, 5];
+
+    static LabelledLogProbs Examples(params (int Label, float[] LogProbs)[] rows) => new(rows.Select(r => r.LogProbs).ToArray(), rows.Select(r => r.Label).ToArray());
+
+    [Fact]
+    public void Shortlists_come_from_training_sums_and_the_combination_from_the_validation_reading()
+    {
+        // Training: word 1 is likely everywhere (a generic word); word 3 for label 0, word 4 for label 1.
+        var train = Examples(
+            (0, [-9, -1, -6, -2, -5, -8]), (0, [-9, -1, -7, -2, -6, -8]),
+            (1, [-9, -1, -6, -5, -2, -8]), (1, [-9, -1, -7, -6, -2, -8]));
+        // Shortlists of two: label 0 {1, 3}, label 1 {1, 4}. Read on validation, only (3, 4) tells the labels apart.
+        var validation = Examples((0, [-9, -1, -6, -2, -4, -8]), (1, [-9, -1, -6, -4, -2, -8]));
+        var choice = VerbalizerSearch.Choose(train, validation, classes: 2, Candidates, perClass: 2);
+        Assert.Equal([3, 4], choice.TokenIds);
+        Assert.Equal(1.0, choice.Accuracy);
+        Assert.Equal(2.0, choice.MeanMargin, 6);   // (−2 − −4) and (−2 − −4)
+    }
+
+    [Fact]
+    public void Equal_accuracy_is_decided_by_the_margin_and_a_word_never_serves_two_labels()
+    {
+        // Shortlists of two: label 0 {2, 3}, label 1 {5, 2}; (2, 2) is not a combination.
+        var train = Examples((0, [-9, -9, -1, -2, -9, -9]), (1, [-9, -9, -2, -9, -9, -1]));
+        // On validation (2, 5) and (3, 5) are both right twice, with mean margins 2 and 2.5; (3, 2) only once.
+        var validation = Examples((0, [-9, -9, -2, -1, -9, -4]), (1, [-9, -9, -3, -3, -9, -1]));
+        var choice = VerbalizerSearch.Choose(train, validation, 2, Candidates, perClass: 2);
+        Assert.Equal([3, 5], choice.TokenIds);
+        Assert.Equal((1.0, 2.5), (choice.Accuracy, Math.Round(choice.MeanMargin, 6)));
+        // Both labels' single best word is word 2: no combination of distinct words.
+        var same = Examples((0, [-9, -9, -1, -2, -9, -9]), (1, [-9, -9, -1, -9, -9, -2]));
+        Assert.Contains("more than 1 candidates", Assert.Throws<ArgumentException>(() => VerbalizerSearch.Choose(same, same, 2, Candidates, perClass: 1)).Message);
+    }
+
+    [Fact]
+    public void Candidates_are_whole_words_of_three_letters_or_more()
+    {
+        var vocab = Path.Combine(Path.GetTempPath(), $"vocab-{Guid.NewGuid():N}.txt");
+        File.WriteAllLines(vocab, ["[PAD]", "[unused0]", "the", "##ing", "good", "an", "1990", "bad", "co-op"]);
+        try { Assert.Equal([2, 4, 7], VerbalizerSearch.CandidateIds(vocab)); }
+        finally { File.Delete(vocab); }
+    }
+
+    [Fact]
+    public void Vocabulary_log_probabilities_hold_the_label_logits_differences_and_the_search_runs_on_a_model()
+    {
+        using var model = BertForMaskedLM.FromPretrained(tiny.ModelDir);
+        var verbalizer = Verbalizer.Create(tiny.Tokenizer, ["terrible", "great"]);
+        using var cloze = new ClozeClassifier(model, tiny.Tokenizer, ClozeTemplate.ItWas, verbalizer, maxLength: 32);
+        string[] sentences = ["The plot was thin", "A long and rather wonderful film about a family", "Bad."];
+        var logProbs = cloze.VocabularyLogProbs(sentences, batchSize: 2);
+        var labelLogits = cloze.Scores(sentences);
+        for (int i = 0; i < sentences.Length; i++)
+        {
+            Assert.Equal(1.0, logProbs[i].Sum(v => Math.Exp(v)), 4);
+            Assert.Equal(labelLogits[i][1] - labelLogits[i][0], logProbs[i][verbalizer.TokenIds[1]] - logProbs[i][verbalizer.TokenIds[0]], 3);
+        }
+        LabeledText[] train = [new(0, "The plot was thin", 0), new(1, "A rather wonderful film", 1)];
+        var (searched, choice) = VerbalizerSearch.Search(cloze, train, train, classes: 2, perClass: 3);
+        Assert.Equal(2, searched.Words.Distinct().Count());
+        Assert.Equal(choice.TokenIds, searched.TokenIds);
+        Assert.All(searched.Words, w => Assert.True(w.Length >= 3 && w.All(char.IsAsciiLetter), w));
+    }
+}
