@@ -159,6 +159,25 @@ foreach (var example in data.Evaluation.Take(4))
 var clozeReport = CourseKit.Metrics.ClassificationReport.Compute(data.Evaluation.Select(e => e.Label).ToArray(), cloze.Predict(data.Evaluation.Select(e => e.Text).ToArray()), data.Labels);
 Console.WriteLine($"cloze zero-shot on {data.Evaluation.Count} sentences: accuracy {clozeReport.Accuracy:F3}, macro-F1 {clozeReport.MacroF1:F3}");
 
+// ### Label words found by search
+//
+// "terrible" and "great" are a human's guess at what the masked LM would say. LM-BFF (Gao et al. 2021) lets the model
+// propose them: for each label, the words it finds likeliest at [MASK] over that label's K training examples; then the
+// combination of distinct words that reads a second, disjoint draw of K validation examples best (`VerbalizerSearch`).
+// The evaluation sentences take no part. With 16 examples per class the choice can fit the draw, so compare both rows on
+// the evaluation set (`course prompt few-shot --method cloze --verbalizer auto` does this for every K and seed).
+
+// ---- cell 13
+var draw = FewShotSampling.Sample(data.Pool, data.Labels.Count, 16, seed, data.Evaluation);
+var (searchedWords, searchChoice) = VerbalizerSearch.Search(cloze, draw.Train, draw.Validation, data.Labels.Count, options.VerbalizerCandidates);
+var searched = cloze.WithVerbalizer(searchedWords);   // the same model as cloze's, read through other words
+var evaluationTexts = data.Evaluation.Select(e => e.Text).ToArray();
+var gold = data.Evaluation.Select(e => e.Label).ToArray();
+var manualAccuracy = CourseKit.Metrics.ClassificationReport.Compute(gold, cloze.Predict(evaluationTexts), data.Labels).Accuracy;
+var searchedAccuracy = CourseKit.Metrics.ClassificationReport.Compute(gold, searched.Predict(evaluationTexts), data.Labels).Accuracy;
+Console.WriteLine($"searched on K = 16 (seed {seed}): {string.Join("|", searchedWords.Words)}; validation draw read zero-shot: accuracy {searchChoice.Accuracy:F3}");
+Console.WriteLine($"zero-shot cloze on {evaluationTexts.Length} evaluation sentences: manual {string.Join("|", cloze.Verbalizer.Words)} {manualAccuracy:F3}, searched {searchedAccuracy:F3}");
+
 // ## The few-shot table
 //
 // For each K and seed: K examples per class drawn from the training pool (class-balanced, seeded, no text of the
@@ -166,7 +185,7 @@ Console.WriteLine($"cloze zero-shot on {data.Evaluation.Count} sentences: accura
 // trained on that draw and scored on the evaluation set. Bars: mean accuracy, error bars: ± one standard deviation over
 // seeds; dashed lines: zero-shot references (and the full-data fine-tuning ceiling of chapter 04 for PhraseBank).
 
-// ---- cell 13
+// ---- cell 15
 var fewShot = FewShotExperiment.Run(data, methods.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
     options with { ClozeModelDir = clozeDir }, FewShotExperiment.KnownCeiling(promptTask));
 Console.Write(fewShot.ToTable());
@@ -178,7 +197,7 @@ display(PromptLearningCharts.FewShotBars(fewShot));
 // {sentence} where the sentence goes) with its verbalizer words; both classify the sentences you typed. A template
 // without [MASK] is refused with an error that says so.
 
-// ---- cell 15
+// ---- cell 17
 var typed = mySentences.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 var mine = LabelPhrasing.Parse(myLabels, data.Labels.Count, "mine");
 var byDescription = zeroShot.Classify(typed, [mine]);

@@ -45,24 +45,8 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
 
     /// <summary>Per sentence, log-probabilities over the whole vocabulary at [MASK] (no gradients, eval mode): what a
     /// verbalizer search reads (<see cref="VerbalizerSearch"/>).</summary>
-    public float[][] VocabularyLogProbs(IReadOnlyList<string> sentences, int batchSize = 16)
-    {
-        bool wasTraining = Model.training;
-        Model.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            var rows = new List<float[]>();
-            for (int start = 0; start < sentences.Count; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var logProbs = VocabularyLogits(sentences.Skip(start).Take(batchSize).ToArray()).log_softmax(1);
-                rows.AddRange(ZeroShotClassifier.Rows(logProbs));
-            }
-            return rows.ToArray();
-        }
-        finally { Model.train(wasTraining); }
-    }
+    public float[][] VocabularyLogProbs(IReadOnlyList<string> sentences, int batchSize = 16) =>
+        Evaluate(sentences, batchSize, batch => VocabularyLogits(batch).log_softmax(1));
 
     /// <summary>A classifier on the same model (shared, not copied: dispose only one of the two) with other label words.</summary>
     public ClozeClassifier WithVerbalizer(Verbalizer verbalizer) => new(Model, Tokenizer, Template, verbalizer, MaxLength);
@@ -84,7 +68,10 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
     }
 
     /// <summary>Label logits [N, C] without gradients, eval mode.</summary>
-    public float[][] Scores(IReadOnlyList<string> sentences, int batchSize = 64)
+    public float[][] Scores(IReadOnlyList<string> sentences, int batchSize = 64) => Evaluate(sentences, batchSize, Forward);
+
+    /// <summary>Rows of <paramref name="forward"/> over the sentences in batches, without gradients, in eval mode.</summary>
+    float[][] Evaluate(IReadOnlyList<string> sentences, int batchSize, Func<IReadOnlyList<string>, Tensor> forward)
     {
         bool wasTraining = Model.training;
         Model.eval();
@@ -94,8 +81,8 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
             var rows = new List<float[]>();
             for (int start = 0; start < sentences.Count; start += batchSize)
             {
-                using var logits = Forward(sentences.Skip(start).Take(batchSize).ToArray());
-                rows.AddRange(ZeroShotClassifier.Rows(logits));
+                using var scope = NewDisposeScope();
+                rows.AddRange(ZeroShotClassifier.Rows(forward(sentences.Skip(start).Take(batchSize).ToArray())));
             }
             return rows.ToArray();
         }

@@ -44,8 +44,8 @@ public static class FewShotExperiment
                 {
                     var methodClock = System.Diagnostics.Stopwatch.StartNew();
                     using var quiet = Reporter.Quiet();
-                    var report = FewShotMethods.Run(method, data, sample, o, encoderDir, clozeDir);
-                    runs.Add(FewShotRun.From(method.ToLowerInvariant(), k, sample.Seed, report, methodClock.Elapsed.TotalSeconds));
+                    var outcome = FewShotMethods.Run(method, data, sample, o, encoderDir, clozeDir);
+                    runs.Add(FewShotRun.From(method.ToLowerInvariant(), k, sample.Seed, outcome.Report, methodClock.Elapsed.TotalSeconds) with { Detail = outcome.Detail });
                 }
             }
         var summary = FewShotSummary.Summarize(runs);

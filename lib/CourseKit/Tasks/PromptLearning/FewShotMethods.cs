@@ -26,13 +26,13 @@ public static class FewShotMethods
                 throw new ArgumentException($"unknown few-shot method '{m}'; known: {string.Join(", ", Names)}");
     }
 
-    public static ClassificationReport Run(string method, PromptTaskData data, FewShotSample sample, PromptLearningOptions o, string encoderDir, string clozeDir) =>
+    public static FewShotOutcome Run(string method, PromptTaskData data, FewShotSample sample, PromptLearningOptions o, string encoderDir, string clozeDir) =>
         method.ToLowerInvariant() switch
         {
-            "setfit" => SetFitRun(data, sample, o, encoderDir),
-            "head" => FineTuneRun(data, sample, o, encoderDir, "full", o.HeadLearningRate),
-            "prompt-tuning" => FineTuneRun(data, sample, o, encoderDir, "prompt", o.PromptTuningLearningRate),
-            "prefix-tuning" => FineTuneRun(data, sample, o, encoderDir, "prefix", o.PrefixTuningLearningRate),
+            "setfit" => new(SetFitRun(data, sample, o, encoderDir)),
+            "head" => new(FineTuneRun(data, sample, o, encoderDir, "full", o.HeadLearningRate)),
+            "prompt-tuning" => new(FineTuneRun(data, sample, o, encoderDir, "prompt", o.PromptTuningLearningRate)),
+            "prefix-tuning" => new(FineTuneRun(data, sample, o, encoderDir, "prefix", o.PrefixTuningLearningRate)),
             "cloze" => ClozeRun(data, sample, o, clozeDir),
             _ => throw new ArgumentException($"unknown few-shot method '{method}'; known: {string.Join(", ", Names)}"),
         };
@@ -57,21 +57,20 @@ public static class FewShotMethods
         return result.Test;
     }
 
-    static ClassificationReport ClozeRun(PromptTaskData data, FewShotSample sample, PromptLearningOptions o, string clozeDir)
+    static FewShotOutcome ClozeRun(PromptTaskData data, FewShotSample sample, PromptLearningOptions o, string clozeDir)
     {
         using var loaded = LoadCloze(clozeDir, data.Task, o);
-        var classifier = o.SearchVerbalizer ? SearchedVerbalizer(loaded, data, sample, o) : loaded;   // shares loaded's model
+        var (classifier, detail) = o.SearchVerbalizer ? SearchedVerbalizer(loaded, data, sample, o) : (loaded, null);   // shares loaded's model
         classifier.FineTune(sample.Train, o.ClozeEpochs, o.ClozeLearningRate, Math.Min(o.BatchSize, 8), sample.Seed);
         var predicted = classifier.Predict(data.Evaluation.Select(e => e.Text).ToArray());
-        return ClassificationReport.Compute(data.Evaluation.Select(e => e.Label).ToArray(), predicted, data.Labels);
+        return new(ClassificationReport.Compute(data.Evaluation.Select(e => e.Label).ToArray(), predicted, data.Labels), detail);
     }
 
-    static ClozeClassifier SearchedVerbalizer(ClozeClassifier cloze, PromptTaskData data, FewShotSample sample, PromptLearningOptions o)
+    static (ClozeClassifier Classifier, string Detail) SearchedVerbalizer(ClozeClassifier cloze, PromptTaskData data, FewShotSample sample, PromptLearningOptions o)
     {
         var (verbalizer, choice) = VerbalizerSearch.Search(cloze, sample.Train, sample.Validation, data.Labels.Count, o.VerbalizerCandidates);
-        Reporting.Reporter.Show($"K={sample.K} seed {sample.Seed}: label words {string.Join("|", verbalizer.Words)} " +
-                                $"(validation draw read zero-shot: accuracy {choice.Accuracy:F3}, margin {choice.MeanMargin:F2})");
-        return cloze.WithVerbalizer(verbalizer);
+        return (cloze.WithVerbalizer(verbalizer),
+            $"label words {string.Join("|", verbalizer.Words)} (searched; the validation draw read zero-shot: accuracy {choice.Accuracy:F3})");
     }
 
     /// <summary>A masked LM with the options' template and verbalizer (the task's default words when none given).</summary>

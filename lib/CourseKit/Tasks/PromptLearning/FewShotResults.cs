@@ -4,9 +4,15 @@ using CourseKit.Metrics;
 
 namespace CourseKit.Tasks.PromptLearning;
 
+/// <summary>What one method's run on one draw returns: its report on the evaluation set, and what it chose on the
+/// draw, when it chose something (the cloze method's searched label words).</summary>
+public sealed record FewShotOutcome(ClassificationReport Report, string? Detail = null);
+
 /// <summary>One method trained on one few-shot draw (K per class, seed) and measured on the evaluation set.</summary>
 public sealed record FewShotRun(string Method, int K, int Seed, double Accuracy, double MacroF1, double WallSeconds)
 {
+    public string? Detail { get; init; }
+
     public static FewShotRun From(string method, int k, int seed, ClassificationReport report, double seconds) =>
         new(method, k, seed, report.Accuracy, report.MacroF1, seconds);
 }
@@ -49,7 +55,7 @@ public sealed record FewShotResult(string Task, string EvaluationName, int Evalu
         ["runs"] = new JsonArray(Runs.Select(r => (JsonNode)new JsonObject
         {
             ["method"] = r.Method, ["k"] = r.K, ["seed"] = r.Seed, ["accuracy"] = Math.Round(r.Accuracy, 4),
-            ["macro_f1"] = Math.Round(r.MacroF1, 4), ["wall_seconds"] = Math.Round(r.WallSeconds, 1),
+            ["macro_f1"] = Math.Round(r.MacroF1, 4), ["wall_seconds"] = Math.Round(r.WallSeconds, 1), ["detail"] = r.Detail,
         }).ToArray()),
         ["wall_seconds"] = Math.Round(WallSeconds, 1),
     }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -63,6 +69,8 @@ public sealed record FewShotResult(string Task, string EvaluationName, int Evalu
             sb.AppendLine($"{s.Method,-22} {s.K,3} {s.Runs,4} {s.AccuracyMean,7:F3} ± {s.AccuracySd,5:F3} {s.MacroF1Mean,7:F3} ± {s.MacroF1Sd,5:F3}");
         foreach (var r in References)
             sb.AppendLine($"{(string?)r["method"],-22} {"-",3} {"",4} {(double?)r["accuracy"],7:F3}         {(double?)r["macro_f1"],7:F3}           ({(string?)r["note"]})");
+        foreach (var r in Runs.Where(r => r.Detail is not null))
+            sb.AppendLine($"  {r.Method} K={r.K} seed {r.Seed}: {r.Detail}; accuracy {r.Accuracy:F3}");
         return sb.ToString();
     }
 }

@@ -13,15 +13,21 @@ public sealed record LabelledLogProbs(IReadOnlyList<float[]> LogProbs, IReadOnly
 public sealed record VerbalizerChoice(IReadOnlyList<int> TokenIds, double Accuracy, double MeanMargin);
 
 /// <summary>
-/// Automatic label words (LM-BFF, Gao et al. 2021, §5.1): for each label, the <c>perClass</c> vocabulary words the masked
-/// LM finds most likely at [MASK] over that label's training examples (sum of log-probabilities); then, of the
-/// combinations with a distinct word per label, the one that reads the few-shot validation examples best: highest
-/// accuracy, ties broken by the mean log-probability margin of the right label's word over the best other. LM-BFF
-/// re-ranks its top combinations by fine-tuning each; the kit stops at the zero-shot reading. With K examples per
-/// class the choice can still fit the draw: compare it with the manual words over seeds.
+/// Automatic label words. LM-BFF (Gao et al. 2021, §5.1) shortlists, for each label, the words the masked LM finds
+/// likeliest at [MASK] over that label's training examples; on a small model that shortlist is function words ("his",
+/// "which": likely after any sentence). So the kit keeps LM-BFF's pool (the label's <see cref="PoolSize"/> likeliest
+/// whole words) but ranks it by PETAL's likelihood ratio (Schick et al. 2020): the word's mean log-probability on
+/// the label's examples minus its mean on all examples, which a generic word does not gain. Of the combinations with a
+/// distinct word per label, the one that reads the few-shot validation examples best wins: highest accuracy, ties
+/// broken by the mean log-probability margin of the right label's word over the best other. LM-BFF re-ranks its top
+/// combinations by fine-tuning each; the kit stops at the zero-shot reading. With K examples per class the choice can
+/// still fit the draw: compare it with the manual words over seeds.
 /// </summary>
 public static class VerbalizerSearch
 {
+    /// <summary>How many of a label's likeliest words the likelihood ratio ranks (rarer words are never label words).</summary>
+    public const int PoolSize = 200;
+
     /// <summary>Whole-word vocabulary entries a label word can be: letters only, at least 3 of them (no "##" pieces,
     /// punctuation, numbers or [unused] slots). Ids are line numbers of the vocab file.</summary>
     public static IReadOnlyList<int> CandidateIds(string vocabPath) =>
@@ -63,7 +69,10 @@ public static class VerbalizerSearch
     {
         var rows = Enumerable.Range(0, train.Labels.Count).Where(i => train.Labels[i] == label).ToArray();
         if (rows.Length == 0) throw new ArgumentException($"label {label} has no training examples to choose its word from");
-        return candidates.OrderByDescending(v => rows.Sum(i => (double)train.LogProbs[i][v])).ThenBy(v => v).Take(perClass).ToArray();
+        double Mean(int v, IEnumerable<int> over) => over.Average(i => (double)train.LogProbs[i][v]);
+        var all = Enumerable.Range(0, train.Labels.Count).ToArray();
+        return candidates.OrderByDescending(v => Mean(v, rows)).ThenBy(v => v).Take(PoolSize)
+            .OrderByDescending(v => Mean(v, rows) - Mean(v, all)).ThenBy(v => v).Take(perClass).ToArray();
     }
 
     static IEnumerable<int[]> Combinations(int[][] shortlist)

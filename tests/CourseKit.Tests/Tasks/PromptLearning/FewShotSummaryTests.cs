@@ -31,4 +31,15 @@ public class FewShotSummaryTests
         Assert.Contains("\"error_y\"", json);
         Assert.Contains("zero-shot 0.750", json);
     }
+
+    [Fact]
+    public void A_run_s_detail_reaches_the_table_and_the_json()
+    {
+        FewShotRun[] runs = [new("cloze", 16, 42, 0.61, 0.6, 1) { Detail = "label words awful|lovely (searched)" }, new("head", 16, 42, 0.55, 0.5, 1)];
+        var result = new FewShotResult("sst2", "dev", 10, runs, FewShotSummary.Summarize(runs), [], null, FewShotExperiment.Protocol, 1);
+        Assert.Contains("  cloze K=16 seed 42: label words awful|lovely (searched); accuracy 0.610", result.ToTable());
+        var json = System.Text.Json.Nodes.JsonNode.Parse(result.ToJsonString())!;
+        Assert.Equal("label words awful|lovely (searched)", (string?)json["runs"]![0]!["detail"]);
+        Assert.Null(json["runs"]![1]!["detail"]);
+    }
 }

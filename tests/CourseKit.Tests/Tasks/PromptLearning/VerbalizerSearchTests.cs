@@ -16,11 +16,13 @@ public class VerbalizerSearchTests(TinyBertFixture tiny) : IClassFixture<TinyBer
     [Fact]
     public void Shortlists_come_from_training_sums_and_the_combination_from_the_validation_reading()
     {
-        // Training: word 1 is likely everywhere (a generic word); word 3 for label 0, word 4 for label 1.
+        // Training: word 1 is the likeliest everywhere (a generic word, likelihood ratio 0); word 3 gains for label 0
+        // (ratio +1.75), word 4 for label 1; word 2 and 5 gain nothing.
         var train = Examples(
             (0, [-9, -1, -6, -2, -5, -8]), (0, [-9, -1, -7, -2, -6, -8]),
             (1, [-9, -1, -6, -5, -2, -8]), (1, [-9, -1, -7, -6, -2, -8]));
-        // Shortlists of two: label 0 {1, 3}, label 1 {1, 4}. Read on validation, only (3, 4) tells the labels apart.
+        // Shortlists of two: label 0 {3, 1}, label 1 {4, 1} (ties at ratio 0 go to the lower id). Read on validation,
+        // only (3, 4) tells the labels apart.
         var validation = Examples((0, [-9, -1, -6, -2, -4, -8]), (1, [-9, -1, -6, -4, -2, -8]));
         var choice = VerbalizerSearch.Choose(train, validation, classes: 2, Candidates, perClass: 2);
         Assert.Equal([3, 4], choice.TokenIds);
@@ -31,15 +33,17 @@ public class VerbalizerSearchTests(TinyBertFixture tiny) : IClassFixture<TinyBer
     [Fact]
     public void Equal_accuracy_is_decided_by_the_margin_and_a_word_never_serves_two_labels()
     {
-        // Shortlists of two: label 0 {2, 3}, label 1 {5, 2}; (2, 2) is not a combination.
+        // Likelihood ratios: label 0 word 3 +3.5, word 2 +0.5; label 1 word 5 +4, then words 1 and 4 at 0 (lower id
+        // first). Shortlists of two: {3, 2} and {5, 1}.
         var train = Examples((0, [-9, -9, -1, -2, -9, -9]), (1, [-9, -9, -2, -9, -9, -1]));
-        // On validation (2, 5) and (3, 5) are both right twice, with mean margins 2 and 2.5; (3, 2) only once.
+        // On validation (2, 5) and (3, 5) are both right twice, with mean margins 2 and 2.5; (3, 1) and (2, 1) once.
         var validation = Examples((0, [-9, -9, -2, -1, -9, -4]), (1, [-9, -9, -3, -3, -9, -1]));
         var choice = VerbalizerSearch.Choose(train, validation, 2, Candidates, perClass: 2);
         Assert.Equal([3, 5], choice.TokenIds);
         Assert.Equal((1.0, 2.5), (choice.Accuracy, Math.Round(choice.MeanMargin, 6)));
-        // Both labels' single best word is word 2: no combination of distinct words.
-        var same = Examples((0, [-9, -9, -1, -2, -9, -9]), (1, [-9, -9, -1, -9, -9, -2]));
+        // Examples that do not differ give every word ratio 0: both labels' single candidate is word 1, and a word
+        // never serves two labels.
+        var same = Examples((0, [-9, -9, -1, -2, -9, -9]), (1, [-9, -9, -1, -2, -9, -9]));
         Assert.Contains("more than 1 candidates", Assert.Throws<ArgumentException>(() => VerbalizerSearch.Choose(same, same, 2, Candidates, perClass: 1)).Message);
     }
 
