@@ -5,7 +5,15 @@ namespace CourseKit.Serving;
 
 /// <summary>One level of a load test: requests done, wall time, client-side latency percentiles, statuses.</summary>
 public sealed record LoadLevelResult(string Name, int Concurrency, bool Batching, int Requests, double Seconds, double RequestsPerSecond,
-    double P50Ms, double P95Ms, double P99Ms, double MeanBatchSize, IReadOnlyDictionary<string, int> Statuses, int TransportErrors);
+    double P50Ms, double P95Ms, double P99Ms, double MeanBatchSize, IReadOnlyDictionary<string, int> Statuses, int TransportErrors)
+{
+    /// <summary>Share of the level's wall time the inference thread spent in the backend (tokenise, forward, decode).
+    /// Near 1: the model is the bottleneck and batching can only gain what a bigger batch saves per input; well
+    /// below 1: the time goes to HTTP, JSON and waiting, outside the model.</summary>
+    public double ModelBusyShare { get; init; }
+    /// <summary>Backend time per answered request, ms.</summary>
+    public double ModelMsPerRequest { get; init; }
+}
 
 /// <summary>
 /// A closed-loop HTTP load generator: <c>concurrency</c> workers, each sending its next request as soon as the last

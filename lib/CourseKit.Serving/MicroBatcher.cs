@@ -98,7 +98,9 @@ public sealed class MicroBatcher : IAsyncDisposable
         var inputs = live.SelectMany(i => i.Inputs).ToArray();
         try
         {
+            long started = Stopwatch.GetTimestamp();
             var results = _backend.Run(inputs);
+            _metrics.BatchDuration.Observe((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency);
             if (results.Count != inputs.Length)
                 throw new InvalidOperationException($"the backend returned {results.Count} results for {inputs.Length} inputs");
             _metrics.CountBatch(inputs.Length);

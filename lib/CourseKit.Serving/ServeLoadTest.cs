@@ -32,13 +32,17 @@ public static class ServeLoadTest
             foreach (int concurrency in o.Concurrencies)
             {
                 long batches = host.Metrics.BatchSize.Count;
-                double inputs = host.Metrics.BatchSize.Sum;
+                double inputs = host.Metrics.BatchSize.Sum, busy = host.Metrics.BatchDuration.Sum;
                 var (statuses, latencies, done, seconds) = await client.RunAsync(concurrency, o.RequestsPerLevel, o.SecondsPerLevel, i => (path, good[i % good.Length], true));
                 double meanBatch = (host.Metrics.BatchSize.Sum - inputs) / Math.Max(1, host.Metrics.BatchSize.Count - batches);
                 var level = new LoadLevelResult($"{(batching ? "batching" : "no batching")} c={concurrency}", concurrency, batching, done, seconds,
                     statuses.GetValueOrDefault("200") / seconds, LoadTestClient.Percentile(latencies, 0.50), LoadTestClient.Percentile(latencies, 0.95),
-                    LoadTestClient.Percentile(latencies, 0.99), meanBatch, statuses, statuses.GetValueOrDefault("error"));
-                log($"{level.Name,-22} {level.Requests,6} requests {level.RequestsPerSecond,8:F1}/s  p50 {level.P50Ms,7:F1} ms  p95 {level.P95Ms,7:F1} ms  p99 {level.P99Ms,7:F1} ms  mean batch {level.MeanBatchSize:F1}");
+                    LoadTestClient.Percentile(latencies, 0.99), meanBatch, statuses, statuses.GetValueOrDefault("error"))
+                {
+                    ModelBusyShare = (host.Metrics.BatchDuration.Sum - busy) / seconds,
+                    ModelMsPerRequest = 1000 * (host.Metrics.BatchDuration.Sum - busy) / Math.Max(1, done),
+                };
+                log($"{level.Name,-22} {level.Requests,6} requests {level.RequestsPerSecond,8:F1}/s  p50 {level.P50Ms,7:F1} ms  p95 {level.P95Ms,7:F1} ms  p99 {level.P99Ms,7:F1} ms  mean batch {level.MeanBatchSize:F1}  model busy {level.ModelBusyShare:P0} ({level.ModelMsPerRequest:F1} ms/request)");
                 levels.Add(level);
             }
         }

@@ -58,6 +58,9 @@ public sealed class ServingMetrics
     public Histogram Latency { get; } = new(LatencyBounds);
     public Histogram QueueWait { get; } = new(LatencyBounds);
     public Histogram BatchSize { get; } = new(BatchBounds);
+    /// <summary>The inference thread's time in the backend per micro-batch (tokenising, forward, decoding): its sum over
+    /// a stretch of wall time is how busy the model was, and what is left of the wall time went to everything else.</summary>
+    public Histogram BatchDuration { get; } = new(LatencyBounds);
     long _inputs, _queueDepth, _inferenceFailures, _arriving;
 
     public void CountRequest(string path, int status)
@@ -98,6 +101,7 @@ public sealed class ServingMetrics
         Latency.Write(text, "coursekit_request_duration_seconds", "Time from request start to response, model endpoints.");
         QueueWait.Write(text, "coursekit_queue_wait_seconds", "Time a request waited for the inference thread.");
         BatchSize.Write(text, "coursekit_batch_size", "Inputs per forward pass (micro-batch size).");
+        BatchDuration.Write(text, "coursekit_batch_duration_seconds", "Time the inference thread spent in the backend per micro-batch (tokenise, forward, decode).");
         Gauge(text, "coursekit_inputs_total", "counter", "Inputs (texts) run through the model.", Interlocked.Read(ref _inputs));
         Gauge(text, "coursekit_inference_failures_total", "counter", "Forward passes that threw.", Interlocked.Read(ref _inferenceFailures));
         Gauge(text, "coursekit_queue_depth", "gauge", "Requests waiting for or in the inference thread.", QueueDepth);

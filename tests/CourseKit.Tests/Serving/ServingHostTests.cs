@@ -102,6 +102,8 @@ public sealed class ServingHostTests(ServingModelsFixture models) : IClassFixtur
         Assert.Contains("coursekit_requests_total{path=\"/embed\",status=\"422\"} 1", metrics);
         Assert.Contains("coursekit_request_errors_total{class=\"5xx\"} 0", metrics);
         Assert.Contains("coursekit_batch_size_count 1", metrics);
+        Assert.Contains("coursekit_batch_duration_seconds_count 1", metrics);                // one forward, timed
+        Assert.Matches(@"coursekit_batch_duration_seconds_sum [1-9]|coursekit_batch_duration_seconds_sum 0\.\d*[1-9]", metrics);   // and not zero
         Assert.Contains("# TYPE coursekit_request_duration_seconds histogram", metrics);
     }
 }
