@@ -225,6 +225,13 @@ foreach (var alert in week.Alerts)
 // it: 0.69 / 0.74, 1 / 2 days); the calibrated CUSUM thresholds gave 1.2–2.9 false alarms per 100 days, over the limit. Held-out streams are not centred on the validation reference,
 // and the CUSUM adds up any constant offset of z day after day; Page–Hinkley subtracts its running mean, so a constant
 // offset cancels. It is the default.
+//
+// **At scale.** `course monitor run --stream FILE` reads the file lazily and scores it in windows of 1,024 rows, which
+// the classifier, the drift encoder and the NER tagger each sort by length into batches (little padding); memory holds
+// one window. On 100,000 rows (200 days of PhraseBank sentences, a 20-point shift from day 150), one thread on a shared
+// 2-core machine scored 22 rows/s (three MiniLM passes per row; 9–12 rows/s with one 64-row batch at a time), the
+// resident set stayed near 1.95 GB from the first quarter of the run to the last, and the shift alert rang on day 150.
+// The model was a quick-profile one, which also raised one false alarm (day 30).
 
 // ---- cell 19
 display(new DataFrame(
