@@ -229,6 +229,14 @@ display(answers);
 // accuracy at ≥ 2.5× its batch-32 throughput, and distillation beating the same student on hard labels by ≥ 1 point.
 // The quick profile's 100 test sentences move in steps of one point: read its verdict as the mechanics, the full
 // profile's as the answer.
+//
+// **Measured (full profile on 2,000 labelled + 2,000 transfer sentences, seed 42, 2026-12-01, one thread on a shared
+// machine).** Teacher 0.8704 on the 872 test sentences. The 3-layer student started from teacher layers reaches 0.8635 on hard
+// labels alone and 0.8681 with soft targets (99.7 % of the teacher) at 1.94× its batch-32 throughput: initialising from the
+// teacher already carries most of what distillation would add (+0.46 points, under the 1-point target). The 2-layer student
+// drawn at random is where soft targets matter: 0.6261 on hard labels, 0.7764 with the teacher's probabilities on the same
+// data plus 2,000 teacher-labelled sentences (+15 points), at 2.8× the speed. The earlier 2-layer run from teacher layers:
+// 0.833 hard, 0.850 soft (97.6 %) at 3.07×.
 
 // ---- cell 19
 foreach (var r in result.Students.Where(r => !r.Losses.StartsWith("hard")))
