@@ -12,4 +12,9 @@ static class TestHostSetup
     /// </summary>
     [ModuleInitializer]
     internal static void KeepScalars() => Environment.SetEnvironmentVariable(TorchRuntime.KeepScalarsVariable, "1");
+
+    /// <summary>The serving verbs hold glibc's mmap threshold; run in-process by their tests, that would switch it on for
+    /// the whole host, whose collector-storm tests then crash it (freed blocks are unmapped at once). CI crashed so.</summary>
+    [ModuleInitializer]
+    internal static void KeepGlibcDefaults() => MallocTuning.HoldOff("the test host runs the verbs in-process");
 }

@@ -46,6 +46,10 @@ public static class MallocTuning
     /// <summary>Holds glibc's mmap threshold at <see cref="MmapThresholdBytes"/> (once per process); returns what was done.</summary>
     public static string Ensure() { lock (Gate) return _state ??= Apply(); }
 
+    /// <summary>Makes <see cref="Ensure"/> a no-op in this process (unless it already ran): for a host that runs the
+    /// verbs in-process and must keep glibc's default, such as the test host (see the remarks above).</summary>
+    public static void HoldOff(string reason) { lock (Gate) _state ??= $"glibc default, held off: {reason}"; }
+
     static unsafe string Apply()
     {
         if (!OperatingSystem.IsLinux()) return "not Linux: nothing to do";
