@@ -58,21 +58,22 @@ public sealed class SentenceEncoder : IDisposable
     public Tensor Encode(IReadOnlyList<string> texts, int batchSize = 32)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
-        var options = new EncodeOptions { MaxLength = MaxLength, Truncation = true, Padding = PaddingStrategy.Longest };
+        var options = new EncodeOptions { MaxLength = MaxLength, Truncation = true, Padding = PaddingStrategy.None };
         var device = Model.embeddings.word_embeddings.weight!.device;
-        var byLength = ByTokenCount(texts, options);
+        var encoded = texts.Select(t => Tokenizer.Encode(t, options)).ToArray();                 // tokenised once
+        var byLength = Enumerable.Range(0, encoded.Length).OrderBy(i => encoded[i].Length).ToArray(); // stable sort
         using var progress = Reporter.StartProgress($"Encoding {texts.Count} sentences", texts.Count);
         var batches = new List<Tensor>();
         using var scope = NewDisposeScope();
         using (no_grad())
-            for (int start = 0; start < texts.Count; start += batchSize)
+            for (int start = 0; start < encoded.Length; start += batchSize)
             {
                 using var batchScope = NewDisposeScope();                                // frees each batch's states
-                var slice = byLength.Skip(start).Take(batchSize).Select(i => texts[i]).ToList();
-                var inputs = Tokenizer.EncodeBatch(slice, options).ToTensors(device);
+                var slice = byLength.Skip(start).Take(batchSize).Select(i => encoded[i]).ToArray();
+                var inputs = TokenizedBatch.Pad(slice, Tokenizer.PadId, Tokenizer.PadToken).ToTensors(device);
                 var output = Model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);
                 batches.Add(Normalize(Pool(output.LastHiddenState, inputs.AttentionMask, Pooling)).cpu().MoveToOuterDisposeScope());
-                progress.Report(start + slice.Count);
+                progress.Report(start + slice.Length);
             }
         if (batches.Count == 0) return zeros(0, Dimension).MoveToOuterDisposeScope();
         // Row r of the sorted result belongs to text byLength[r]: scatter the rows back to the input order.
@@ -80,10 +81,6 @@ public sealed class SentenceEncoder : IDisposable
         var result = zeros_like(sorted).index_copy_(0, tensor(byLength.Select(i => (long)i).ToArray()), sorted);
         return result.MoveToOuterDisposeScope();
     }
-
-    /// <summary>Text indices ordered by token count (stable: equal lengths keep their input order).</summary>
-    int[] ByTokenCount(IReadOnlyList<string> texts, EncodeOptions options) =>
-        Enumerable.Range(0, texts.Count).OrderBy(i => Tokenizer.Encode(texts[i], options with { Padding = PaddingStrategy.None }).InputIds.Count).ToArray();
 
     /// <summary>One text's unit-length embedding.</summary>
     public float[] Encode(string text)
