@@ -30,8 +30,11 @@ public static class VerbalizerSearch
 
     /// <summary>Whole-word vocabulary entries a label word can be: letters only, at least 3 of them (no "##" pieces,
     /// punctuation, numbers or [unused] slots). Ids are line numbers of the vocab file.</summary>
-    public static IReadOnlyList<int> CandidateIds(string vocabPath) =>
-        File.ReadLines(vocabPath).Select((token, id) => (token, id))
+    public static IReadOnlyList<int> CandidateIds(string vocabPath) => CandidateIds(File.ReadAllLines(vocabPath));
+
+    /// <summary>The same over a vocabulary already read (entry i has id i).</summary>
+    public static IReadOnlyList<int> CandidateIds(IReadOnlyList<string> vocabulary) =>
+        vocabulary.Select((token, id) => (token, id))
             .Where(t => t.token.Length >= 3 && t.token.All(char.IsAsciiLetter)).Select(t => t.id).ToArray();
 
     /// <param name="train">Per training example, log-probabilities over the vocabulary at [MASK] (rows of length V) and
@@ -41,8 +44,9 @@ public static class VerbalizerSearch
     public static VerbalizerChoice Choose(LabelledLogProbs train, LabelledLogProbs validation, int classes, IReadOnlyList<int> candidates, int perClass)
     {
         if (perClass < 1) throw new ArgumentOutOfRangeException(nameof(perClass), perClass, "at least one candidate per label");
-        var shortlist = Enumerable.Range(0, classes).Select(c => Shortlist(train, c, candidates, perClass)).ToArray();
-        train.Validate();
+        if (train.Validate().Labels.Count == 0) throw new ArgumentException("no training examples to choose the label words from");
+        var meanOverAll = MeanLogProbs(train, Enumerable.Range(0, train.Labels.Count).ToArray(), candidates);
+        var shortlist = Enumerable.Range(0, classes).Select(c => Shortlist(train, c, candidates, meanOverAll, perClass)).ToArray();
         var readOn = validation.Validate().Labels.Count > 0 ? validation : train;
         VerbalizerChoice? best = null;
         foreach (var words in Combinations(shortlist))
@@ -60,20 +64,26 @@ public static class VerbalizerSearch
     {
         LabelledLogProbs Read(IReadOnlyList<LabeledText> examples) =>
             new(cloze.VocabularyLogProbs(examples.Select(e => e.Text).ToArray()), examples.Select(e => e.Label).ToArray());
-        var choice = Choose(Read(train), Read(validation), classes, CandidateIds(cloze.Tokenizer.VocabPath), perClass);
-        var vocabulary = File.ReadLines(cloze.Tokenizer.VocabPath).ToArray();
+        var vocabulary = File.ReadAllLines(cloze.Tokenizer.VocabPath);
+        var choice = Choose(Read(train), Read(validation), classes, CandidateIds(vocabulary), perClass);
         return (Verbalizer.Create(cloze.Tokenizer, choice.TokenIds.Select(id => vocabulary[id]).ToArray()), choice);
     }
 
-    static int[] Shortlist(LabelledLogProbs train, int label, IReadOnlyList<int> candidates, int perClass)
+    /// <param name="meanOverAll">Per candidate (same order), its mean log-probability over all training examples.</param>
+    static int[] Shortlist(LabelledLogProbs train, int label, IReadOnlyList<int> candidates, double[] meanOverAll, int perClass)
     {
         var rows = Enumerable.Range(0, train.Labels.Count).Where(i => train.Labels[i] == label).ToArray();
         if (rows.Length == 0) throw new ArgumentException($"label {label} has no training examples to choose its word from");
-        double Mean(int v, IEnumerable<int> over) => over.Average(i => (double)train.LogProbs[i][v]);
-        var all = Enumerable.Range(0, train.Labels.Count).ToArray();
-        return candidates.OrderByDescending(v => Mean(v, rows)).ThenBy(v => v).Take(PoolSize)
-            .OrderByDescending(v => Mean(v, rows) - Mean(v, all)).ThenBy(v => v).Take(perClass).ToArray();
+        var meanOverLabel = MeanLogProbs(train, rows, candidates);
+        var order = Enumerable.Range(0, candidates.Count);                   // positions in candidates
+        return order.OrderByDescending(j => meanOverLabel[j]).ThenBy(j => candidates[j]).Take(PoolSize)
+            .OrderByDescending(j => meanOverLabel[j] - meanOverAll[j]).ThenBy(j => candidates[j]).Take(perClass)
+            .Select(j => candidates[j]).ToArray();
     }
+
+    /// <summary>Per candidate, its mean log-probability over the given example rows.</summary>
+    static double[] MeanLogProbs(LabelledLogProbs train, int[] rows, IReadOnlyList<int> candidates) =>
+        candidates.Select(v => rows.Average(i => (double)train.LogProbs[i][v])).ToArray();
 
     static IEnumerable<int[]> Combinations(int[][] shortlist)
     {

@@ -48,6 +48,17 @@ public class VerbalizerSearchTests(TinyBertFixture tiny) : IClassFixture<TinyBer
     }
 
     [Fact]
+    public void A_label_without_training_examples_and_mismatched_rows_are_refused_by_name()
+    {
+        var onlyLabel0 = Examples((0, [-9, -1, -6, -2, -5, -8]));
+        Assert.Contains("label 1 has no training examples", Assert.Throws<ArgumentException>(() => VerbalizerSearch.Choose(onlyLabel0, onlyLabel0, 2, Candidates, perClass: 2)).Message);
+        var none = Examples();
+        Assert.Contains("no training examples", Assert.Throws<ArgumentException>(() => VerbalizerSearch.Choose(none, none, 2, Candidates, perClass: 2)).Message);
+        var mismatched = new LabelledLogProbs([[-1f, -2f, -3f, -4f, -5f, -6f]], [0, 1]);
+        Assert.Contains("1 rows of log-probabilities for 2 labels", Assert.Throws<ArgumentException>(() => VerbalizerSearch.Choose(mismatched, onlyLabel0, 2, Candidates, perClass: 2)).Message);
+    }
+
+    [Fact]
     public void Candidates_are_whole_words_of_three_letters_or_more()
     {
         var vocab = Path.Combine(Path.GetTempPath(), $"vocab-{Guid.NewGuid():N}.txt");
