@@ -26,7 +26,6 @@ public static class BenchInferCommand
         cmd.SetAction(parse => VerbActions.Run(parse, out_ =>
         {
             TorchRuntime.Initialize();
-            MallocTuning.Ensure();                                        // resident memory is what these measure or keep: hold it flat (see MallocTuning)
             var dir = parse.GetValue(model) ?? ImportedEncoders.EnsureDefault();
             var names = parse.GetValue(backends)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var unknown = names.Where(n => !InferenceBenchmarkOptions.AllBackends.Contains(n)).ToList();

@@ -19,7 +19,6 @@ static class BenchServeCommand
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
             TorchRuntime.Initialize();
-            MallocTuning.Ensure();                                        // resident memory is what these measure or keep: hold it flat (see MallocTuning)
             run.ApplyThreads(parse);
             var dir = model.ModelDir(parse);
             var options = model.Options(parse, parse.GetValue(run.Threads));

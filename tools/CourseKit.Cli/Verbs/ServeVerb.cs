@@ -51,7 +51,6 @@ public static class ServeVerb
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
             TorchRuntime.Initialize();
-            MallocTuning.Ensure();                                        // resident memory is what these measure or keep: hold it flat (see MallocTuning)
             RunOptions.ApplyThreads(parse, threads);
             var dir = model.ModelDir(parse);
             var options = model.Options(parse, parse.GetValue(threads)) with { Port = parse.GetValue(port) };
