@@ -46,6 +46,11 @@ public static class ServeLoadTest
                 levels.Add(level);
             }
         }
+        // After the levels (the JIT has optimised the forward by now) and between hosts, on a thread of its own
+        // set up as the service's inference thread is: the backend is used by nothing else meanwhile.
+        var ceiling = await OnInferenceLikeThread(() => BatchCeiling.Measure(backend, GoodInputs(backend.Task, o.Seed).Take(o.MaxBatch).ToArray(), o.ComparisonRounds),
+            onInferenceThreadStart);
+        log($"the model alone, {ceiling.Inputs} inputs of the same mix: one forward {ceiling.MedianBatchMs:F1} ms, one per input {ceiling.MedianOneByOneMs:F1} ms: at most {ceiling.Speedup:F2}× from batching");
         var comparison = await Compare(backend, baseOptions, good, path, o, onInferenceThreadStart);
         log($"interleaved at c={comparison.Concurrency}, {comparison.Rounds} rounds of {comparison.RequestsPerRound}: batching {comparison.MedianBatchingRps:F1}/s (p99 {comparison.MedianBatchingP99Ms:F0} ms) vs one request per forward {comparison.MedianSingleRps:F1}/s (p99 {comparison.MedianSingleP99Ms:F0} ms): {comparison.Speedup:F2}×");
         await using var mixHost = new ServingHost(backend, baseOptions with { MaxBatch = o.MaxBatch }, ownsBackend: false, onInferenceThreadStart);
@@ -56,7 +61,19 @@ public static class ServeLoadTest
         var (first, second) = await Memory(mixClient, good, path, o);
         log($"memory: {first.ResidentBytes / 1e6:F0} MB resident after {first.Requests:N0} requests, {second.ResidentBytes / 1e6:F0} MB after {second.Requests:N0}");
         return new ServeLoadTestResult(modelName, ServingNames.Name(backend.Task), ServingNames.Name(backendName), TorchSharp.torch.get_num_threads(),
-            o.Profile.Name(), o.Seed, levels, comparison, mix, first, second);
+            o.Profile.Name(), o.Seed, levels, comparison, mix, first, second) { Ceiling = ceiling };
+    }
+
+    static Task<T> OnInferenceLikeThread<T>(Func<T> work, Action? onThreadStart)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { onThreadStart?.Invoke(); done.SetResult(work()); }
+            catch (Exception e) { done.SetException(e); }
+        }) { IsBackground = true, Name = "coursekit-batch-ceiling" };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>Batching on and off alternately at the highest concurrency, <see cref="ServeLoadTestOptions.ComparisonRounds"/>
@@ -131,13 +148,19 @@ public static class ServeLoadTest
     }
 
     /// <summary>Request bodies of real sentences of mixed length (shuffled by the seed); QA: question + context pairs.</summary>
-    public static byte[][] GoodBodies(ServingTask task, int seed)
+    public static byte[][] GoodBodies(ServingTask task, int seed) =>
+        GoodInputs(task, seed).Select(input => Encoding.UTF8.GetBytes(task == ServingTask.Qa
+            ? JsonSerializer.Serialize(new { question = input.Question, context = input.Text })
+            : JsonSerializer.Serialize(new { text = input.Text }))).ToArray();
+
+    /// <summary>What the good request bodies carry, in their order: 64 sentences drawn by the seed; QA: each context
+    /// with its question.</summary>
+    public static IReadOnlyList<ServingInput> GoodInputs(ServingTask task, int seed)
     {
         var random = new Random(seed);
-        var bodies = task == ServingTask.Qa
-            ? Contexts.Select((c, i) => JsonSerializer.Serialize(new { question = Questions[i % Questions.Length], context = c })).ToArray()
-            : Enumerable.Range(0, 64).Select(_ => JsonSerializer.Serialize(new { text = Sentences[random.Next(Sentences.Length)] })).ToArray();
-        return bodies.Select(Encoding.UTF8.GetBytes).ToArray();
+        return task == ServingTask.Qa
+            ? Contexts.Select((c, i) => new ServingInput(c, Questions[i % Questions.Length])).ToArray()
+            : Enumerable.Range(0, 64).Select(_ => new ServingInput(Sentences[random.Next(Sentences.Length)])).ToArray();
     }
 
     public static readonly string[] Sentences =

@@ -61,10 +61,15 @@ public sealed record ServeLoadTestResult(string Model, string Task, string Backe
     /// <summary>Throughput with micro-batching over one request per forward at the highest concurrency (interleaved rounds).</summary>
     public double BatchingSpeedup => Comparison.Speedup;
 
+    /// <summary>The backend alone on <see cref="ServeLoadTestOptions.MaxBatch"/> inputs of the same mix: the most batching can give.</summary>
+    public BatchCeiling? Ceiling { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(new
     {
         model = Model, task = Task, backend = Backend, torchThreads = TorchThreads, profile = Profile, seed = Seed,
-        levels = Levels, batchingComparison = Comparison, batchingSpeedup = BatchingSpeedup, badInputMix = BadInputMix,
+        levels = Levels, batchingComparison = Comparison, batchingSpeedup = BatchingSpeedup,
+        batchingCeiling = Ceiling is null ? null : new { Ceiling.Inputs, Ceiling.Rounds, Ceiling.MedianBatchMs, Ceiling.MedianOneByOneMs, Ceiling.Speedup },
+        badInputMix = BadInputMix,
         memory = new { first = MemoryFirst, second = MemorySecond, growth = MemoryGrowth },
     }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 }

@@ -2,68 +2,88 @@ using System.Runtime.InteropServices;
 
 namespace CourseKit.Native;
 
+/// <summary>What a process does with its activations, and so how glibc should hand out their memory.</summary>
+public enum AllocatorUse
+{
+    /// <summary>Long training with shapes that keep changing: large blocks from mmap, returned when freed (memory flat).</summary>
+    Training,
+    /// <summary>Forward passes in a loop (a service, a benchmark): activations stay in the heap and are reused.</summary>
+    Inference,
+}
+
 /// <summary>
-/// Keeps a long CPU run's memory flat under glibc. libtorch allocates tensors with the C allocator; glibc serves a
-/// large block from mmap (returned to the system when freed) only above its mmap threshold, and raises that threshold
-/// every time such a block is freed, up to 32 MB. After a few steps every activation tensor comes from the heap, and
-/// with batches of varying length (QA windows, sentence batches) the freed holes do not fit the next shapes: a QA
-/// reader measured here grew to 10 GB resident in 10 epochs and was killed by the kernel, where the same kind of run
-/// with the threshold held at 128 KiB stayed between 1 and 3.6 GB over 10 epochs, about 10 % faster (455 against 410
-/// tokens/s, two runs side by side on 2 cores). This is glibc's documented
-/// <c>mallopt(M_MMAP_THRESHOLD)</c>, the same as starting the process with <c>MALLOC_MMAP_THRESHOLD_=131072</c>;
-/// setting the threshold also switches the dynamic raising off. A threshold the user set in the environment is left
-/// alone; on another C library (musl) or OS nothing is done.
-/// <para>The long single-threaded training verbs hold it (<c>qa train</c>, <c>qa fit</c>). Inference does not: every
-/// block above the threshold is then a fresh mmap, page-faulted in and unmapped again, and on this 2-core VM that cost
-/// more than the forward itself at serving sizes. Measured on an idle machine, all-MiniLM-L6-v2, 2 threads, quick
-/// profiles, threshold 128 KiB / 4 MiB / 32 MiB: <c>bench infer</c> at 32 × 32, the kit's fp32 encoder 1,642 / 2,540 /
-/// 6,421 tokens/s and its packed one 1,913 / 3,345 / 14,640, with ONNX Runtime (its own arena) at 13,289 / 12,954 /
-/// 13,328; <c>bench serve</c> (embed, 32 clients) spent 17.0 / 8.3 / 6.5 ms of model time per request with
-/// micro-batching and 11 with one request per forward, so batching measured 0.80× / 2.16× / 1.58×. The price is
-/// resident memory: in that <c>bench infer</c> run the three backends left 1,001 MB at 128 KiB and 2,014 MB at 32 MiB
-/// (freed activations kept in glibc's heaps for the next batch); the service's memory stays flat either way. It is
-/// not applied when TorchSharp is initialised in general. Freed blocks are then unmapped at once, so a use-after-free
-/// that used to read stale memory faults instead: the test host, whose parallel tests include a collector storm against
-/// TorchSharp's finalizer race, crashed with it. Other long training runs can start with
-/// <c>MALLOC_MMAP_THRESHOLD_=131072</c>.</para>
+/// glibc's allocator settings for the kit's long CPU runs. libtorch allocates tensors with the C allocator; glibc serves
+/// a block above its mmap threshold from mmap (returned to the system when freed) and the rest from its heaps, whose
+/// free top is given back above the trim threshold. By default both thresholds move: every freed mmap block raises
+/// them (up to 32 MB). Setting either one (<c>mallopt</c>, or <c>MALLOC_MMAP_THRESHOLD_</c> / <c>MALLOC_TRIM_THRESHOLD_</c>
+/// in the environment) switches that off; a setting found in the environment is left alone.
+/// <para><b>Training</b> (<c>qa train</c>, <c>qa fit</c>): mmap threshold 128 KiB. With batches of varying length (QA
+/// windows) the heap's freed holes do not fit the next shapes: a QA reader grew to 10 GB resident in 10 epochs and was
+/// killed by the kernel, where with the threshold held it stayed between 1 and 3.6 GB, about 10 % faster (455 against
+/// 410 tokens/s, two 1-thread runs side by side on 2 cores).</para>
+/// <para><b>Inference</b> (<c>serve</c>, <c>bench serve</c>, <c>bench infer</c>): mmap threshold 32 MiB and trim
+/// threshold 256 MiB, so every forward reuses the heap pages the last one freed instead of having them mapped and
+/// faulted in again. On this 2-core VM a page fault costs more than the arithmetic at serving sizes. Measured on an
+/// idle machine, all-MiniLM-L6-v2, 2 threads, the kit's packed backend on 32 of the load test's sentences, one forward
+/// against one forward per sentence: 115 against 142 ms with glibc's moving thresholds, 77 against 150 ms with these
+/// settings; <c>bench serve</c> (embed, 32 clients) batching 1.48× → 2.49×, 212 → 366 requests/s, memory flat
+/// (596 MB after 300 and after 1,500 requests). The 128 KiB threshold is much worse here: <c>bench infer</c> at
+/// 32 × 32, packed, 1,913 tokens/s against 14,640 at 32 MiB (ONNX Runtime, with its own arena, 13,289 in both), and
+/// batching in <c>bench serve</c> 0.80×. The price is resident memory: the freed activations of the largest batch seen
+/// stay in the process (<c>bench infer</c>, after warming three backends up at 32 × 128: 1,001 MB at 128 KiB, 2,014 MB
+/// at 32 MiB).</para>
+/// <para>Nothing is done when TorchSharp is initialised in general. With the training setting freed blocks are unmapped
+/// at once, so a use-after-free that used to read stale memory faults instead: the test host, whose parallel tests
+/// include a collector storm against TorchSharp's finalizer race, crashed with it (<see cref="HoldOff"/>).</para>
 /// </summary>
 public static class MallocTuning
 {
-    public const int MmapThresholdBytes = 128 * 1024;
-    const int M_MMAP_THRESHOLD = -3;                                  // glibc malloc.h
-    const string EnvironmentVariable = "MALLOC_MMAP_THRESHOLD_";
+    public const int TrainingMmapThresholdBytes = 128 * 1024;
+    public const int InferenceMmapThresholdBytes = 32 * 1024 * 1024, InferenceTrimThresholdBytes = 256 * 1024 * 1024;
+    const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;                  // glibc malloc.h
+    const string MmapVariable = "MALLOC_MMAP_THRESHOLD_", TrimVariable = "MALLOC_TRIM_THRESHOLD_";
     static readonly object Gate = new();
     static string? _state;
 
     /// <summary>This process's allocator setting, without changing it: what <see cref="Ensure"/> did, the environment's
-    /// threshold, or glibc's default.</summary>
+    /// thresholds, or glibc's default.</summary>
     public static string State
     {
         get
         {
             lock (Gate)
-                return _state ?? (Environment.GetEnvironmentVariable(EnvironmentVariable) is { } set
-                    ? $"{EnvironmentVariable}={set}"
-                    : $"glibc default (qa train/fit hold the mmap threshold at {MmapThresholdBytes} bytes; for other long runs set {EnvironmentVariable}={MmapThresholdBytes})");
+                return _state ?? (EnvironmentSetting() is { } set ? set
+                    : $"glibc default (qa train/fit hold the mmap threshold at {TrainingMmapThresholdBytes} bytes; serve and the inference benchmarks keep activations in the heap)");
         }
     }
 
-    /// <summary>Holds glibc's mmap threshold at <see cref="MmapThresholdBytes"/> (once per process); returns what was done.</summary>
-    public static string Ensure() { lock (Gate) return _state ??= Apply(); }
+    /// <summary>Applies the setting for <paramref name="use"/> (once per process: the first call wins); returns what was done.</summary>
+    public static string Ensure(AllocatorUse use = AllocatorUse.Training) { lock (Gate) return _state ??= Apply(use); }
 
     /// <summary>Makes <see cref="Ensure"/> a no-op in this process (unless it already ran): for a host that runs the
     /// verbs in-process and must keep glibc's default, such as the test host (see the remarks above).</summary>
     public static void HoldOff(string reason) { lock (Gate) _state ??= $"glibc default, held off: {reason}"; }
 
-    static unsafe string Apply()
+    static string? EnvironmentSetting()
+    {
+        var set = new[] { MmapVariable, TrimVariable }.Where(v => Environment.GetEnvironmentVariable(v) is not null)
+            .Select(v => $"{v}={Environment.GetEnvironmentVariable(v)}").ToArray();
+        return set.Length == 0 ? null : string.Join(", ", set);
+    }
+
+    static unsafe string Apply(AllocatorUse use)
     {
         if (!OperatingSystem.IsLinux()) return "not Linux: nothing to do";
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { } set) return $"left to {EnvironmentVariable}={set}";
+        if (EnvironmentSetting() is { } set) return $"left to {set}";
         if (!NativeLibrary.TryLoad("libc.so.6", out var libc) || !NativeLibrary.TryGetExport(libc, "mallopt", out var mallopt))
             return "no glibc mallopt: nothing to do";
         var call = (delegate* unmanaged<int, int, int>)mallopt;
-        return call(M_MMAP_THRESHOLD, MmapThresholdBytes) == 1
-            ? $"mmap threshold {MmapThresholdBytes} bytes"
-            : "mallopt refused the mmap threshold";
+        if (use == AllocatorUse.Training)
+            return call(M_MMAP_THRESHOLD, TrainingMmapThresholdBytes) == 1
+                ? $"mmap threshold {TrainingMmapThresholdBytes} bytes (training)"
+                : "mallopt refused the mmap threshold";
+        return call(M_MMAP_THRESHOLD, InferenceMmapThresholdBytes) == 1 && call(M_TRIM_THRESHOLD, InferenceTrimThresholdBytes) == 1
+            ? $"mmap threshold {InferenceMmapThresholdBytes} bytes, trim threshold {InferenceTrimThresholdBytes} bytes (inference: activations stay in the heap)"
+            : "mallopt refused the inference thresholds";
     }
 }

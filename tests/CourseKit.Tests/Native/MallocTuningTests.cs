@@ -7,12 +7,14 @@ namespace CourseKit.Tests.Native;
 /// that hold the threshold (qa train, qa fit) also run inside this test host.</summary>
 public sealed class MallocTuningTests
 {
-    static string Doctor(string? threshold)
+    static string Doctor(string? threshold, string? trim = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "course.dll");
         var psi = new ProcessStartInfo("dotnet", [cli, "doctor", "--no-gemm"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment.Remove("MALLOC_MMAP_THRESHOLD_");
+        psi.Environment.Remove("MALLOC_TRIM_THRESHOLD_");
         if (threshold is not null) psi.Environment["MALLOC_MMAP_THRESHOLD_"] = threshold;
+        if (trim is not null) psi.Environment["MALLOC_TRIM_THRESHOLD_"] = trim;
         using var process = Process.Start(psi)!;
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
@@ -24,5 +26,6 @@ public sealed class MallocTuningTests
     {
         Assert.Contains("glibc default", Doctor(null));
         Assert.Contains("MALLOC_MMAP_THRESHOLD_=65536", Doctor("65536"));
+        Assert.Contains("MALLOC_MMAP_THRESHOLD_=33554432, MALLOC_TRIM_THRESHOLD_=268435456", Doctor("33554432", "268435456"));
     }
 }

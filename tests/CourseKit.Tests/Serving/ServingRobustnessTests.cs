@@ -122,5 +122,8 @@ public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClass
         Assert.Single(result.Comparison.BatchingRps);
         Assert.True(result.BatchingSpeedup > 0);
         Assert.Contains("\"batchingSpeedup\"", result.ToJson());
+        Assert.Equal(test.MaxBatch, result.Ceiling!.Inputs);                 // the load test's own mix, one batch's worth
+        Assert.True(result.Ceiling.Speedup > 0);
+        Assert.Contains("\"batchingCeiling\"", result.ToJson());
     }
 }

@@ -26,6 +26,7 @@ public static class BenchInferCommand
         cmd.SetAction(parse => VerbActions.Run(parse, out_ =>
         {
             TorchRuntime.Initialize();
+            MallocTuning.Ensure(AllocatorUse.Inference);                  // forwards in a loop: activations stay in the heap (see MallocTuning)
             var dir = parse.GetValue(model) ?? ImportedEncoders.EnsureDefault();
             var names = parse.GetValue(backends)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var unknown = names.Where(n => !InferenceBenchmarkOptions.AllBackends.Contains(n)).ToList();

@@ -19,6 +19,7 @@ static class BenchServeCommand
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
             TorchRuntime.Initialize();
+            MallocTuning.Ensure(AllocatorUse.Inference);                  // forwards in a loop: activations stay in the heap (see MallocTuning)
             run.ApplyThreads(parse);
             var dir = model.ModelDir(parse);
             var options = model.Options(parse, parse.GetValue(run.Threads));
@@ -27,7 +28,8 @@ static class BenchServeCommand
             output.WriteLine($"{ServingNames.Name(options.Backend)}: {backend.Description}; {TorchSharp.torch.get_num_threads()} torch threads");
             var result = ServeLoadTest.RunAsync(backend, test, Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), options.Backend, log: output.WriteLine)
                 .GetAwaiter().GetResult();
-            output.WriteLine($"micro-batching / one request per forward at concurrency {result.Comparison.Concurrency} (median of {result.Comparison.Rounds} interleaved rounds): {result.BatchingSpeedup:F2}×");
+            output.WriteLine($"micro-batching / one request per forward at concurrency {result.Comparison.Concurrency} (median of {result.Comparison.Rounds} interleaved rounds): {result.BatchingSpeedup:F2}×"
+                + (result.Ceiling is { } ceiling ? $" (the model alone: at most {ceiling.Speedup:F2}× on {ceiling.Inputs} inputs)" : ""));
             output.WriteLine($"memory growth {result.MemoryFirst.Requests:N0} → {result.MemorySecond.Requests:N0} requests: {result.MemoryGrowth:P1}");
             var path = Path.Combine(run.OutDir(parse), "serve.json");
             VerbActions.WriteJsonFile(path, result.ToJson() + "\n");

@@ -49,7 +49,7 @@ static class QaFitCommands
         foreach (var o in new Option[] { model, data, precision, lr, epochs }) cmd.Options.Add(o);
         cmd.SetAction(parse => QaVerb.Guard(parse, () =>
         {
-            MallocTuning.Ensure();                                        // long training: keep memory flat (see MallocTuning)
+            MallocTuning.Ensure(AllocatorUse.Training);                                        // long training: keep memory flat (see MallocTuning)
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
             var options = QaVerb.WithRateAndEpochs(

@@ -62,7 +62,7 @@ public static class QaVerb
         cmd.Options.Add(retrieveTopK);
         cmd.SetAction(parse => Guard(parse, () =>
         {
-            MallocTuning.Ensure();                                        // long training: keep memory flat (see MallocTuning)
+            MallocTuning.Ensure(AllocatorUse.Training);                                        // long training: keep memory flat (see MallocTuning)
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
             var options = QuestionAnsweringOptions.For(parse.GetValue(run.Profile)) with

@@ -51,6 +51,7 @@ public static class ServeVerb
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
             TorchRuntime.Initialize();
+            MallocTuning.Ensure(AllocatorUse.Inference);                  // forwards in a loop: activations stay in the heap (see MallocTuning)
             RunOptions.ApplyThreads(parse, threads);
             var dir = model.ModelDir(parse);
             var options = model.Options(parse, parse.GetValue(threads)) with { Port = parse.GetValue(port) };
