@@ -378,12 +378,17 @@ Console.WriteLine($"process resident set after loading each backend, cumulative 
 // ≈ 6.5), tokens/s: 1 × 32: 1,615 / **2,191** / 2,521 (ONNX Runtime 1.15× the packed kit); 1 × 128: 2,235 / **2,551** /
 // 2,549 (1.00×); 32 × 128: 2,300 / **2,663** / 2,374 (the packed kit 1.12× faster); 32 × 32, in a second
 // run at load ≈ 4: 2,708 / **2,922** / 2,982 (1.02×). The packed path is within 1.2× of
-// ONNX Runtime float32 at every shape, its outputs within 5e-6 of the ordinary path. With 2 threads on an idle
-// machine (`--threads 2`, one interleaved run) the gap reopens at the smallest shape: 1 × 32: 3,310 / **5,330** / 6,864
-// (ONNX Runtime 1.29× the packed kit); 1 × 128: 1.08×; 32 × 32: 1.00×; 32 × 128: 1.13×. Packing costs memory once: packing a
-// loaded MiniLM raised the resident set from 254 to 309 MB (the Linears' weights again, in oneDNN's layout, and the TorchScript
-// runtime), and in `bench infer` the packed backend, a second model, added 145 MB. That is with glibc's mmap threshold held, as
-// `bench infer`, `bench serve` and `serve` now hold it; without it, freed activations kept in glibc's heaps made the packed backend look 908 MB. Without packing the gap narrows as the batch grows (more rows
+// ONNX Runtime float32 at every shape, its outputs within 5e-6 of the ordinary path. With 2 threads (`course bench infer --profile quick --threads 2`, one interleaved run on an otherwise idle
+// machine) the packed kit matches ONNX Runtime from 1 × 128 up: 1 × 128: 3,674 / **7,903** / 7,809; 32 × 32: 5,984 /
+// **11,263** / 11,791 (ONNX Runtime 1.05×); 32 × 128: 6,066 / **10,779** / 10,280 (the packed kit 1.05× faster). It
+// trails at 1 × 32: 2,017 / **3,337** / 5,659 (1.70×; that shape's rounds ranged from 2,019 to 5,693 tokens/s). Those
+// figures need the C allocator set for inference: `bench infer`, `bench serve` and `serve` raise glibc's mmap threshold
+// to 32 MiB and its trim threshold to 256 MiB (`MallocTuning.Ensure(AllocatorUse.Inference)`), so each forward reuses the
+// heap pages the last one freed. With the 128 KiB threshold the QA training verbs hold, every activation above it is
+// mapped and page-faulted anew, and the packed kit ran 32 × 32 at 1,913 tokens/s. The price is memory: the freed
+// activations of the largest batch stay in the process (the three backends, warmed up at 32 × 128, left 2,015 MB
+// resident; 1,001 MB with the 128 KiB threshold). Packing itself costs memory once: packing a loaded MiniLM raised the
+// resident set from 254 to 309 MB (the Linears' weights again, in oneDNN's layout, and the TorchScript runtime). Without packing the gap narrows as the batch grows (more rows
 // per weight read): about 1.2× at 1 × 128, 1.1× at 32 × 128. bfloat16 on a CPU with
 // AVX512-BF16 is the TorchSharp path that halves the memory traffic without an export; check its accuracy row above before
 // using it. The `max |diff|` column says how far each path's last_hidden_state is from TorchSharp float32 on the same batch.
@@ -432,10 +437,17 @@ Console.WriteLine(string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith(
 // read after N₁ and N₂ requests (after a full garbage collection): a leak per request would show as growth. Measured
 // with `course bench serve --profile full --threads 1` on a busy 2-core machine: 2.07× the throughput at 32 clients
 // (p99 1.00 s vs 1.39 s), 0 5xx in the bad-input mix, memory 520.6 → 519.7 MB from 1,000 to 10,000 requests. On an
-// idle machine with 2 threads, on the fine-tuned CoNLL tagger (`--task ner --profile quick`), batching gave 2.34× with
-// the plain torch backend (201 vs 86 requests/s at 32 clients) and 2.16× with `--backend torch-packed` (236 vs 109/s).
-// The packed weights answered 1.17–1.27× more requests than plain torch. The issue's target for batching is 3×. Where the rest of
-// the time goes (JSON, tokenising, tag decoding, the padding in a batch) is not measured yet.
+// idle machine with 2 threads, on the fine-tuned CoNLL tagger (`--task ner --profile quick`, before the allocator setting
+// below), batching gave 2.34× with plain torch and 2.16× with `--backend torch-packed`. The issue's target is 3×. How far
+// a CPU can go is measured in the same run: `bench serve` times the backend alone on 32 of the load test's sentences,
+// as one forward and as one forward each, and prints that ratio as the most batching can give. With glibc keeping
+// activations in its heap (`MallocTuning`, as above; before, each forward's larger blocks were mapped and page-faulted
+// anew and batching measured 1.48×), `bench serve --profile quick --threads 2 --backend torch-packed` (embed, idle
+// machine): the model alone 2.92× (65 ms for one forward of 32 against 191 ms for 32 forwards), the service 2.49× (367
+// against 148 requests/s, p99 108 against 229 ms), memory 597 → 599 MB from 300 to 1,500 requests; plain torch: 2.25×
+// alone, 2.44× served (within the noise of each other). So the service gets most of what batching can give here. The
+// rest: a closed loop of 32 clients settles into two cohorts (mean batch 15.4, not 32), and on 15 short sentences a CPU
+// forward is already busy enough that batching gains less than 3×.
 
 // ---- cell 25
 await service.DisposeAsync();          // graceful stop: in-flight requests finish, then the inference thread ends
