@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CourseKit.Checkpoints;
 using CourseKit.Models;
+using CourseKit.Reporting;
 using CourseKit.Tasks.Pretraining;
 using CourseKit.Tasks.SequenceClassification;
 using CourseKit.Text;
@@ -55,6 +56,7 @@ public static class MaskedLmHead
         var before = MaskedLmPretraining.Evaluate(model, heldOut, mlm, tokenizer.PadId);
         using var optimizer = optim.AdamW(model.cls.parameters().Where(p => p.requires_grad), 1e-3, weight_decay: 0.01);
         model.train();
+        using var progress = Reporter.StartProgress($"Training a masked-LM head on the frozen encoder ({steps} steps of {batchSize})", steps);
         for (int step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
@@ -64,6 +66,7 @@ public static class MaskedLmHead
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
+            progress.Report(step + 1);
         }
         model.eval();
         var after = MaskedLmPretraining.Evaluate(model, heldOut, mlm, tokenizer.PadId);
