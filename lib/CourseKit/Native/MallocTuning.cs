@@ -21,7 +21,7 @@ public enum AllocatorUse
 /// windows) the heap's freed holes do not fit the next shapes: a QA reader grew to 10 GB resident in 10 epochs and was
 /// killed by the kernel, where with the threshold held it stayed between 1 and 3.6 GB, about 10 % faster (455 against
 /// 410 tokens/s, two 1-thread runs side by side on 2 cores).</para>
-/// <para><b>Inference</b> (<c>serve</c>, <c>bench serve</c>, <c>bench infer</c>): mmap threshold 32 MiB and trim
+/// <para><b>Inference</b> (<c>serve</c>, <c>bench serve</c>, <c>bench infer</c>, <c>monitor run</c>): mmap threshold 32 MiB and trim
 /// threshold 256 MiB, so every forward reuses the heap pages the last one freed instead of having them mapped and
 /// faulted in again. On this 2-core VM a page fault costs more than the arithmetic at serving sizes. Measured on an
 /// idle machine, all-MiniLM-L6-v2, 2 threads, the kit's packed backend on 32 of the load test's sentences, one forward
@@ -31,7 +31,8 @@ public enum AllocatorUse
 /// 32 × 32, packed, 1,913 tokens/s against 14,640 at 32 MiB (ONNX Runtime, with its own arena, 13,289 in both), and
 /// batching in <c>bench serve</c> 0.80×. The price is resident memory: the freed activations of the largest batch seen
 /// stay in the process (<c>bench infer</c>, after warming three backends up at 32 × 128: 1,001 MB at 128 KiB, 2,014 MB
-/// at 32 MiB).</para>
+/// at 32 MiB). <c>monitor run</c> on 5,000 rows, 1 thread beside another job, twice each: 22 and 28 rows/s with glibc's
+/// moving thresholds, 26 and 30 with these; peak resident 2.73–2.74 against 2.65–2.68 GB.</para>
 /// <para>Nothing is done when TorchSharp is initialised in general. With the training setting freed blocks are unmapped
 /// at once, so a use-after-free that used to read stale memory faults instead: the test host, whose parallel tests
 /// include a collector storm against TorchSharp's finalizer race, crashed with it (<see cref="HoldOff"/>).</para>

@@ -55,6 +55,7 @@ public static class MonitorVerb
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
             TorchRuntime.Initialize();
+            MallocTuning.Ensure(AllocatorUse.Inference);                  // scoring windows in a loop: activations stay in the heap (see MallocTuning)
             RunOptions.ApplyThreads(parse, threads);
             var modelDir = parse.GetValue(model) is { Length: > 0 } m ? Path.GetFullPath(m) : CoursePaths.Resolve("artifacts/monitor/model");
             var target = parse.GetValue(outDir) is { Length: > 0 } o ? Path.GetFullPath(o) : CoursePaths.Resolve("artifacts/monitor/run");
