@@ -36,6 +36,8 @@ public static class FewShotExperiment
         if (ceiling is not null) references.Add(ceiling);
 
         var runs = new List<FewShotRun>();
+        // One line per finished run: a full profile is an hour or more, and the methods themselves run quietly.
+        using var progress = Reporter.StartProgress($"Few-shot runs on {data.Name}", o.Shots.Count * o.Seeds * methods.Count);
         foreach (int k in o.Shots)
             for (int s = 0; s < o.Seeds; s++)
             {
@@ -46,6 +48,7 @@ public static class FewShotExperiment
                     using var quiet = Reporter.Quiet();
                     var outcome = FewShotMethods.Run(method, data, sample, o, encoderDir, clozeDir);
                     runs.Add(FewShotRun.From(method.ToLowerInvariant(), k, sample.Seed, outcome.Report, methodClock.Elapsed.TotalSeconds) with { Detail = outcome.Detail });
+                    progress.Report(runs.Count, $"K = {k}, seed {sample.Seed}, {method}: accuracy {outcome.Report.Accuracy:F3} in {methodClock.Elapsed.TotalSeconds:F0} s");
                 }
             }
         var summary = FewShotSummary.Summarize(runs);
