@@ -28,7 +28,7 @@ public enum AllocatorUse
 /// against one forward per sentence: 115 against 142 ms with glibc's moving thresholds, 77 against 150 ms with these
 /// settings; <c>bench serve</c> (embed, 32 clients) batching 1.48× → 2.49×, 212 → 366 requests/s, memory flat
 /// (596 MB after 300 and after 1,500 requests). The 128 KiB threshold is much worse here: <c>bench infer</c> at
-/// 32 × 32, packed, 1,913 tokens/s against 14,640 at 32 MiB (ONNX Runtime, with its own arena, 13,289 in both), and
+/// 32 × 32, packed, 1,913 tokens/s against 14,640 at 32 MiB (ONNX Runtime, with its own arena, 13,289 and 13,328), and
 /// batching in <c>bench serve</c> 0.80×. The price is resident memory: the freed activations of the largest batch seen
 /// stay in the process (<c>bench infer</c>, after warming three backends up at 32 × 128: 1,001 MB at 128 KiB, 2,014 MB
 /// at 32 MiB). <c>monitor run</c> on 5,000 rows, 1 thread beside another job, twice each: 22 and 28 rows/s with glibc's
@@ -59,7 +59,7 @@ public static class MallocTuning
     }
 
     /// <summary>Applies the setting for <paramref name="use"/> (once per process: the first call wins); returns what was done.</summary>
-    public static string Ensure(AllocatorUse use = AllocatorUse.Training) { lock (Gate) return _state ??= Apply(use); }
+    public static string Ensure(AllocatorUse use) { lock (Gate) return _state ??= Apply(use); }
 
     /// <summary>Makes <see cref="Ensure"/> a no-op in this process (unless it already ran): for a host that runs the
     /// verbs in-process and must keep glibc's default, such as the test host (see the remarks above).</summary>
