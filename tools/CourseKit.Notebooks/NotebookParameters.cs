@@ -16,9 +16,11 @@ public static class NotebookParameters
     public const string InjectedTag = "injected-parameters";
 
     /// <summary>Overrides in effect: the profile's values (from the notebook's metadata.coursekit.profiles), then
-    /// --seed, then -p values, later ones winning.</summary>
+    /// --seed and --threads, then -p values, later ones winning. --seed and --threads set a <c>seed</c> / <c>threads</c>
+    /// variable only where the parameters cell declares one (a chapter that sets torch's threads itself would
+    /// otherwise undo the runner's --threads).</summary>
     public static List<ParameterOverride> Collect(NotebookDocument doc, string? profile, IReadOnlyDictionary<string, string> explicitValues,
-        int? seed, IList<string> notes)
+        int? seed, IList<string> notes, int? threads = null)
     {
         var merged = new Dictionary<string, ParameterOverride>(StringComparer.Ordinal);
         if (profile is not null)
@@ -34,6 +36,7 @@ public static class NotebookParameters
                     merged[name] = new ParameterOverride(name, JsonText(value), $"profile {profile}");
         }
         if (seed is { } s) merged["seed"] = new ParameterOverride("seed", s.ToString(CultureInfo.InvariantCulture), "--seed");
+        if (threads is > 0 and var t) merged["threads"] = new ParameterOverride("threads", t.ToString(CultureInfo.InvariantCulture), "--threads");
         foreach (var (name, value) in explicitValues) merged[name] = new ParameterOverride(name, value, "-p");
         return merged.Values.ToList();
     }
@@ -53,7 +56,7 @@ public static class NotebookParameters
         var applied = new JsonObject();
         foreach (var o in overrides)
         {
-            if (o.Name == "seed" && o.Source == "--seed" && !declared.ContainsKey("seed")) continue;
+            if (IsRunnerOption(o) && !declared.ContainsKey(o.Name)) continue;
             if (!declared.TryGetValue(o.Name, out var variable))
                 throw new NotebookParameterException(
                     $"unknown parameter '{o.Name}' (from {o.Source}): {parametersCellLabel} declares " +
@@ -64,6 +67,9 @@ public static class NotebookParameters
         }
         return (source.ToString(), applied);
     }
+
+    /// <summary>--seed or --threads: applied where the notebook declares the variable, ignored where it does not.</summary>
+    public static bool IsRunnerOption(ParameterOverride o) => (o.Name, o.Source) is ("seed", "--seed") or ("threads", "--threads");
 
     static (string Literal, JsonNode? Json) Literal(ParameterOverride o, Type type)
     {

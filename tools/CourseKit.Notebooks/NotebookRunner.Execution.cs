@@ -39,7 +39,7 @@ public sealed partial class NotebookRunner
             ClearPreviousRun();
             var (overrides, notebookError) = CollectOverrides();
             var parametersIndex = _doc.Cells.FindIndex(c => c.CellType == "code" && c.Tags.Contains(NotebookParameters.ParametersTag));
-            if (notebookError is null && parametersIndex < 0 && overrides.Any(o => o.Source != "--seed"))
+            if (notebookError is null && parametersIndex < 0 && overrides.Any(o => !NotebookParameters.IsRunnerOption(o)))
                 notebookError = $"parameters given ({string.Join(", ", overrides.Select(o => o.Name))}) but no cell is tagged \"{NotebookParameters.ParametersTag}\"";
 
             var session = StartSession();
@@ -67,10 +67,10 @@ public sealed partial class NotebookRunner
             }
         }
 
-        /// <summary>The parameter overrides (profile, --param, --seed) this notebook takes, or why it takes none.</summary>
+        /// <summary>The parameter overrides (profile, --param, --seed, --threads) this notebook takes, or why it takes none.</summary>
         (List<ParameterOverride> Overrides, string? Error) CollectOverrides()
         {
-            try { return (NotebookParameters.Collect(_doc, _options.Profile, _options.Parameters, _options.Seed, _notes), null); }
+            try { return (NotebookParameters.Collect(_doc, _options.Profile, _options.Parameters, _options.Seed, _notes, _options.Threads), null); }
             catch (NotebookParameterException e) { return (new List<ParameterOverride>(), e.Message); }
         }
 
@@ -151,6 +151,7 @@ public sealed partial class NotebookRunner
                 ["status"] = status,
                 ["profile"] = _options.Profile,
                 ["seed"] = _options.Seed,
+                ["threads"] = _options.Threads,
                 ["parameters"] = applied.DeepClone(),
                 ["failed_cell"] = failed is null ? null : failed.Injected ? "injected-parameters" : failed.Number,
                 ["error"] = notebookError ?? failed?.Error?.Message,

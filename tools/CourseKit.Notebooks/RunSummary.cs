@@ -39,6 +39,7 @@ public static class RunSummary
             ["duration_s"] = Math.Round(duration.TotalSeconds, 3),
             ["profile"] = options.Profile,
             ["seed"] = options.Seed,
+            ["threads"] = options.Threads,
             ["notebooks"] = notebooks,
         };
     }

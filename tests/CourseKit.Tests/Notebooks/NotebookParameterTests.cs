@@ -65,6 +65,26 @@ public class NotebookParameterTests
     }
 
     [Fact]
+    public async Task Threads_sets_a_declared_threads_variable_so_the_chapter_cannot_undo_it()
+    {
+        // The chapters declare `int threads = 1;` and call torch.set_num_threads(threads): without the injection the
+        // runner's --threads would be reset by the chapter's own default.
+        var declared = Save(_dir, "threaded", Code("int threads = 1;\nint epochs = 2;", "parameters"), Code("Console.Write(threads * 100 + epochs);"));
+        var result = await Run(declared, new NotebookRunOptions { Threads = 2 });
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal("202", result.Cells.Last().Stream("stdout"));
+        Assert.Equal("101", (await Run(declared, new NotebookRunOptions { Threads = 2, Parameters = new Dictionary<string, string> { ["threads"] = "1", ["epochs"] = "1" } }))
+            .Cells.Last().Stream("stdout"));
+
+        var undeclared = Save(_dir, "unthreaded", Code("int epochs = 2;", "parameters"), Code("Console.Write(epochs);"));
+        var plain = await Run(undeclared, new NotebookRunOptions { Threads = 2 });
+        Assert.True(plain.Succeeded, plain.FailureMessage);
+        Assert.Equal("2", plain.Cells.Last().Stream("stdout"));
+        var noCell = Save(_dir, "nocell", Code("Console.Write(3);"));
+        Assert.True((await Run(noCell, new NotebookRunOptions { Threads = 2, Seed = 1 })).Succeeded);
+    }
+
+    [Fact]
     public async Task Unknown_parameter_and_unparsable_value_are_clear_errors()
     {
         var path = Save(_dir, "badparams", Code("int epochs = 5;", "parameters"), Code("Console.Write(epochs);"));

@@ -63,6 +63,7 @@ public static class RunVerb
                 Profile = parse.GetValue(profile) is "none" or null ? null : parse.GetValue(profile),
                 Parameters = overrides,
                 Seed = parse.GetValue(seed),
+                Threads = parse.GetValue(threads) is > 0 and var n ? n : null,
                 FailFast = parse.GetValue(failFast),
                 Log = line => console.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.0}s  {line}"),
             };

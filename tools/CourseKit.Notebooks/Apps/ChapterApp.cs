@@ -48,8 +48,9 @@ public sealed class ChapterApp
         return app;
     }
 
-    /// <summary>The overrides a command line asks for: the profile's values, then --seed and -p in order (later wins);
-    /// --threads is the runner's option, not a parameter.</summary>
+    /// <summary>The overrides a command line asks for: the profile's values, then --seed, --threads and -p in order
+    /// (later wins). --seed and --threads set a <c>seed</c> / <c>threads</c> parameter only where the chapter declares
+    /// one, as `course run` does.</summary>
     public static ChapterApp Parse(string[] args, Dictionary<string, Dictionary<string, string>> profiles)
     {
         string? profile = "quick";
@@ -66,6 +67,7 @@ public sealed class ChapterApp
                     var count = Next();
                     if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out threads))
                         throw new ArgumentException($"--threads expects a count (0 = torch's default), got '{count}'");
+                    if (threads > 0) explicitValues.Add(new("threads", count, "--threads"));
                     break;
                 case "-p" or "--parameter":
                     var pair = Next();
@@ -107,7 +109,7 @@ public sealed class ChapterApp
     public void CheckAllKnown()
     {
         foreach (var o in _overrides.Values)
-            if (!_declared.Contains(o.Name) && !(o.Name == "seed" && o.Source == "--seed"))
+            if (!_declared.Contains(o.Name) && !NotebookParameters.IsRunnerOption(o))
                 Error<string>($"unknown parameter '{o.Name}' (from {o.Source}); the chapter declares {string.Join(", ", _declared)}");
     }
 

@@ -165,12 +165,14 @@ public class ChapterAppArgumentTests
     }
 
     [Fact]
-    public void Threads_is_the_runners_option_not_a_parameter()
+    public void Threads_sets_torch_and_a_declared_threads_parameter()
     {
-        var app = ChapterApp.Parse(new[] { "--threads", "1", "--profile", "full" }, Profiles);
-        Assert.Equal(1, app.Threads);
+        var app = ChapterApp.Parse(new[] { "--threads", "2", "--profile", "full" }, Profiles);
+        Assert.Equal(2, app.Threads);
         Assert.Equal(300, app.Get("steps", 50));
         app.CheckAllKnown();  // no 'threads' parameter is needed for --threads
+        Assert.Equal(2, ChapterApp.Parse(new[] { "--threads", "2" }, Profiles).Get("threads", 1));  // the chapter's own default would undo --threads
+        Assert.Equal(1, ChapterApp.Parse(new[] { "--threads", "2", "-p", "threads=1" }, Profiles).Get("threads", 4));
         Assert.Equal(0, ChapterApp.Parse(Array.Empty<string>(), Profiles).Threads);
         Assert.Throws<ArgumentException>(() => ChapterApp.Parse(new[] { "--threads", "two" }, Profiles));
         Assert.Throws<ArgumentException>(() => ChapterApp.Parse(new[] { "--threads", "-1" }, Profiles));
