@@ -54,6 +54,7 @@ public static class RunVerb
             if (Environment.GetEnvironmentVariable(TorchRuntime.KeepScalarsVariable) is null)
                 Environment.SetEnvironmentVariable(TorchRuntime.KeepScalarsVariable, "1");
             TorchRuntime.Initialize();
+            MallocTuning.Ensure(AllocatorUse.Chapters);                   // steps and forwards reuse heap pages (see MallocTuning)
             RunOptions.ApplyThreads(parse, threads);
             var clock = Stopwatch.StartNew();
             var console = Console.Out;

@@ -37,6 +37,7 @@ public sealed class ChapterApp
         try { app = Parse(args, profiles); }
         catch (ArgumentException e) { return Fail<ChapterApp>(e.Message); }
         app._exitOnError = true;
+        CourseKit.Native.MallocTuning.Ensure(CourseKit.Native.AllocatorUse.Chapters);   // as `course run` (see MallocTuning)
         if (app.Threads > 0)
         {
             // Set before the first cell runs, like `course run --threads`; loading the backend first is idempotent.
