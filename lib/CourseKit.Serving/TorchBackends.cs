@@ -35,7 +35,7 @@ public static class TorchBackends
                 ServingTask.Classify => new TorchClassifier(Packed(BertForSequenceClassification.FromPretrained(modelDir)), tokenizer, options),
                 ServingTask.Ner => new TorchTagger(Packed(BertForTokenClassification.FromPretrained(modelDir)), tokenizer, options),
                 ServingTask.Qa => new TorchQa(Packed(BertForQuestionAnswering.FromPretrained(modelDir)), tokenizer, options),
-                ServingTask.Embed => new TorchEmbedder(PackedEncoder(SentenceEncoder.Load(modelDir, maxLength: options.MaxSequenceLength)), options),
+                ServingTask.Embed => new TorchEmbedder(PackedEncoder(SentenceEncoder.Load(modelDir, maxLength: options.MaxSequenceLength))),
                 _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "unknown task"),
             };
         }
@@ -123,40 +123,29 @@ sealed class TorchQa : QaReader
     public override void Dispose() => _model.Dispose();
 }
 
-sealed class TorchEmbedder : IServingBackend
+sealed class TorchEmbedder(SentenceEncoder encoder) : IServingBackend
 {
-    readonly SentenceEncoder _encoder;
-    readonly EncodeOptions _encode;
-
-    public TorchEmbedder(SentenceEncoder encoder, ServingOptions options)
-    {
-        _encoder = encoder;
-        _encode = new EncodeOptions { MaxLength = encoder.MaxLength, Truncation = true };
-    }
-
     public ServingTask Task => ServingTask.Embed;
-    public string Description => $"torch sentence encoder, {_encoder.Pooling.ToString().ToLowerInvariant()} pooling, dimension {_encoder.Dimension}";
+    public string Description => $"torch sentence encoder, {encoder.Pooling.ToString().ToLowerInvariant()} pooling, dimension {encoder.Dimension}";
 
-    // SentenceEncoder.Encode's own steps (tokenize, forward, pool, normalise) without its progress display, which a
-    // service must not send to the host's console or notebook once per batch, and in passes of similar lengths.
+    // The encoder's own tokenisation and forward (SentenceEncoder.EncodeTokenized), in passes of similar lengths and
+    // without SentenceEncoder.Encode's progress display, which a service must not send to the host once per batch.
     public IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs) => TorchBackends.Scoped(() =>
     {
-        var encoded = inputs.Select(i => _encoder.Tokenizer.Encode(i.Text, _encode)).ToArray();
+        var encoded = inputs.Select(i => encoder.Tokenize(i.Text)).ToArray();
         var results = new object[inputs.Count];
-        int h = _encoder.Dimension;
+        int h = encoder.Dimension;
         foreach (var chunk in LengthChunks.Split(encoded.Select(e => e.Length).ToArray()))
         {
             using var scope = NewDisposeScope();
-            var batch = TokenizedBatch.Pad(chunk.Select(i => encoded[i]).ToArray(), _encoder.Tokenizer.PadId, _encoder.Tokenizer.PadToken).ToTensors();
-            var output = _encoder.Model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-            var vectors = SentenceEncoder.Normalize(SentenceEncoder.Pool(output.LastHiddenState, batch.AttentionMask, _encoder.Pooling)).contiguous();
+            var vectors = encoder.EncodeTokenized(chunk.Select(i => encoded[i]).ToArray()).contiguous();
             var flat = vectors.data<float>().ToArray();
             for (int k = 0; k < chunk.Length; k++) results[chunk[k]] = new EmbedResult(flat.AsSpan(k * h, h).ToArray());
         }
         return results;
     });
 
-    public void Dispose() => _encoder.Dispose();
+    public void Dispose() => encoder.Dispose();
 }
 
 /// <summary>A torch backend whose model's Linears run on oneDNN weights packed once; disposing it frees them.</summary>

@@ -28,8 +28,11 @@ public sealed class SentenceEncoder : IDisposable
         Tokenizer = tokenizer;
         Pooling = pooling;
         MaxLength = Math.Min(maxLength ?? int.MaxValue, model.Config.MaxPositionEmbeddings);   // never past the position table
+        _encodeOptions = new EncodeOptions { MaxLength = MaxLength, Truncation = true, Padding = PaddingStrategy.None };
         Model.eval();
     }
+
+    readonly EncodeOptions _encodeOptions;
 
     public BertModel Model { get; }
     public BertTextTokenizer Tokenizer { get; }
@@ -58,9 +61,7 @@ public sealed class SentenceEncoder : IDisposable
     public Tensor Encode(IReadOnlyList<string> texts, int batchSize = 32)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
-        var options = new EncodeOptions { MaxLength = MaxLength, Truncation = true, Padding = PaddingStrategy.None };
-        var device = Model.embeddings.word_embeddings.weight!.device;
-        var encoded = texts.Select(t => Tokenizer.Encode(t, options)).ToArray();                 // tokenised once
+        var encoded = texts.Select(Tokenize).ToArray();                                          // tokenised once
         var byLength = Enumerable.Range(0, encoded.Length).OrderBy(i => encoded[i].Length).ToArray(); // stable sort
         using var progress = Reporter.StartProgress($"Encoding {texts.Count} sentences", texts.Count);
         var batches = new List<Tensor>();
@@ -70,9 +71,7 @@ public sealed class SentenceEncoder : IDisposable
             {
                 using var batchScope = NewDisposeScope();                                // frees each batch's states
                 var slice = byLength.Skip(start).Take(batchSize).Select(i => encoded[i]).ToArray();
-                var inputs = TokenizedBatch.Pad(slice, Tokenizer.PadId, Tokenizer.PadToken).ToTensors(device);
-                var output = Model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);
-                batches.Add(Normalize(Pool(output.LastHiddenState, inputs.AttentionMask, Pooling)).cpu().MoveToOuterDisposeScope());
+                batches.Add(EncodeTokenized(slice).cpu().MoveToOuterDisposeScope());
                 progress.Report(start + slice.Length);
             }
         if (batches.Count == 0) return zeros(0, Dimension).MoveToOuterDisposeScope();
@@ -80,6 +79,19 @@ public sealed class SentenceEncoder : IDisposable
         var sorted = cat(batches, 0);
         var result = zeros_like(sorted).index_copy_(0, tensor(byLength.Select(i => (long)i).ToArray()), sorted);
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A text's WordPiece ids as the encoder reads it: [CLS] … [SEP], cut at <see cref="MaxLength"/>.</summary>
+    public TokenizedText Tokenize(string text) => Tokenizer.Encode(text, _encodeOptions);
+
+    /// <summary>One forward over texts already tokenised (<see cref="Tokenize"/>), padded to the longest: their
+    /// unit-length embeddings [B, H] on the model's device, in the given order. No progress display and no gradient
+    /// bookkeeping of its own: the caller holds the dispose scope and no_grad (a service batches with this).</summary>
+    public Tensor EncodeTokenized(IReadOnlyList<TokenizedText> batch)
+    {
+        var inputs = TokenizedBatch.Pad(batch, Tokenizer.PadId, Tokenizer.PadToken).ToTensors(Model.embeddings.word_embeddings.weight!.device);
+        var output = Model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);
+        return Normalize(Pool(output.LastHiddenState, inputs.AttentionMask, Pooling));
     }
 
     /// <summary>One text's unit-length embedding.</summary>
