@@ -48,40 +48,29 @@ public class NotebookParameterTests
         Assert.NotNull(written["metadata"]!["coursekit"]!["profiles"]!["full"]); // the notebook's own metadata survives
     }
 
-    [Fact]
-    public async Task Seed_overrides_a_declared_seed_and_is_ignored_where_none_is_declared()
+    // --threads matters as much as --seed: the chapters declare `int threads = 1;` and call torch.set_num_threads(threads),
+    // so without the injection the chapter's own default would undo the runner's --threads.
+    [Theory]
+    [InlineData("seed")]
+    [InlineData("threads")]
+    public async Task Runner_option_sets_a_declared_variable_and_is_ignored_where_none_is_declared(string name)
     {
-        var seeded = Save(_dir, "seeded", Code("int seed = 1;\nint epochs = 2;", "parameters"), Code("Console.Write(seed * 100 + epochs);"));
-        var result = await Run(seeded, new NotebookRunOptions { Seed = 7 });
+        NotebookRunOptions With(int value, Dictionary<string, string>? parameters = null) => name == "seed"
+            ? new NotebookRunOptions { Seed = value, Parameters = parameters ?? new() }
+            : new NotebookRunOptions { Threads = value, Parameters = parameters ?? new() };
+        var declared = Save(_dir, $"declares-{name}", Code($"int {name} = 1;\nint epochs = 2;", "parameters"), Code($"Console.Write({name} * 100 + epochs);"));
+        var result = await Run(declared, With(7));
         Assert.True(result.Succeeded, result.FailureMessage);
         Assert.Equal("702", result.Cells.Last().Stream("stdout"));
-        var explicitWins = await Run(seeded, new NotebookRunOptions { Seed = 7, Parameters = new Dictionary<string, string> { ["seed"] = "9" } });
+        var explicitWins = await Run(declared, With(7, new Dictionary<string, string> { [name] = "9" }));
         Assert.Equal("902", explicitWins.Cells.Last().Stream("stdout"));
 
-        var unseeded = Save(_dir, "unseeded", Code("int epochs = 2;", "parameters"), Code("Console.Write(epochs);"));
-        var plain = await Run(unseeded, new NotebookRunOptions { Seed = 7 });
+        var undeclared = Save(_dir, $"lacks-{name}", Code("int epochs = 2;", "parameters"), Code("Console.Write(epochs);"));
+        var plain = await Run(undeclared, With(7));
         Assert.True(plain.Succeeded, plain.FailureMessage);
         Assert.Equal("2", plain.Cells.Last().Stream("stdout"));
-    }
-
-    [Fact]
-    public async Task Threads_sets_a_declared_threads_variable_so_the_chapter_cannot_undo_it()
-    {
-        // The chapters declare `int threads = 1;` and call torch.set_num_threads(threads): without the injection the
-        // runner's --threads would be reset by the chapter's own default.
-        var declared = Save(_dir, "threaded", Code("int threads = 1;\nint epochs = 2;", "parameters"), Code("Console.Write(threads * 100 + epochs);"));
-        var result = await Run(declared, new NotebookRunOptions { Threads = 2 });
-        Assert.True(result.Succeeded, result.FailureMessage);
-        Assert.Equal("202", result.Cells.Last().Stream("stdout"));
-        Assert.Equal("101", (await Run(declared, new NotebookRunOptions { Threads = 2, Parameters = new Dictionary<string, string> { ["threads"] = "1", ["epochs"] = "1" } }))
-            .Cells.Last().Stream("stdout"));
-
-        var undeclared = Save(_dir, "unthreaded", Code("int epochs = 2;", "parameters"), Code("Console.Write(epochs);"));
-        var plain = await Run(undeclared, new NotebookRunOptions { Threads = 2 });
-        Assert.True(plain.Succeeded, plain.FailureMessage);
-        Assert.Equal("2", plain.Cells.Last().Stream("stdout"));
-        var noCell = Save(_dir, "nocell", Code("Console.Write(3);"));
-        Assert.True((await Run(noCell, new NotebookRunOptions { Threads = 2, Seed = 1 })).Succeeded);
+        var noParametersCell = Save(_dir, $"nocell-{name}", Code("Console.Write(3);"));
+        Assert.True((await Run(noParametersCell, With(7))).Succeeded);
     }
 
     [Fact]
