@@ -11,8 +11,9 @@ public sealed record NotebookRunOptions
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
     /// <summary>Overrides a `seed` variable of the parameters cell where the notebook declares one.</summary>
     public int? Seed { get; init; }
-    /// <summary>torch's CPU threads (set once for the run) and the value of a `threads` variable of the parameters cell
-    /// where the notebook declares one; null or 0 = leave both alone.</summary>
+    /// <summary>Overrides a `threads` variable of the parameters cell where the notebook declares one (the chapters pass it
+    /// to torch.set_num_threads); null or 0 = leave it alone. The runner does not touch torch itself: `course run` sets
+    /// the host's torch threads from the same option before it starts.</summary>
     public int? Threads { get; init; }
     /// <summary>Stop after the first failing notebook.</summary>
     public bool FailFast { get; init; }

@@ -93,6 +93,6 @@ public static class MallocTuning
                 : "mallopt refused the mmap threshold";
         return call(M_MMAP_THRESHOLD, InferenceMmapThresholdBytes) == 1 && call(M_TRIM_THRESHOLD, InferenceTrimThresholdBytes) == 1
             ? $"mmap threshold {InferenceMmapThresholdBytes} bytes, trim threshold {InferenceTrimThresholdBytes} bytes ({use.ToString().ToLowerInvariant()}: activations stay in the heap)"
-            : "mallopt refused the inference thresholds";
+            : $"mallopt refused the mmap and trim thresholds ({use.ToString().ToLowerInvariant()})";
     }
 }
