@@ -81,7 +81,7 @@ static class BenchAccuracyCommand
             Checkpoints.AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             output.WriteLine($"wrote {path}");
             return 0;
-        }, ex => ex is IOException or ArgumentException or InvalidDataException or NotSupportedException or UnauthorizedAccessException));
+        }));
         return cmd;
     }
 

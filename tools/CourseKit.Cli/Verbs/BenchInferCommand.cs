@@ -45,7 +45,7 @@ public static class BenchInferCommand
             Checkpoints.AtomicFile.WriteAllText(path, r.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             out_.WriteLine($"wrote {path}");
             return 0;
-        }, ex => ex is IOException or ArgumentException or InvalidDataException or NotSupportedException or UnauthorizedAccessException));
+        }));
         return cmd;
     }
 

@@ -35,7 +35,7 @@ static class BenchServeCommand
             VerbActions.WriteJsonFile(path, result.ToJson() + "\n");
             output.WriteLine($"wrote {path}");
             return result.BadInputMix.Status5xx == 0 && result.BadInputMix.HealthyAfter ? 0 : 1;
-        }, ServeVerb.IsUserError));
+        }));
         return cmd;
     }
 }

@@ -23,7 +23,7 @@ static class BenchTrainCommand
         var cmd = new Command("train", "Small-BERT pretraining step at batch 16 × 128: tokens/s and MFU against a matmul peak probed through the run, fp32 vs bf16 interleaved (full: threads 1 and 2); fused vs explicit attention.")
         { lossSteps, noAttention };
         run.AddTo(cmd);
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => VerbActions.Run(parse, _ =>
         {
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
@@ -41,7 +41,7 @@ static class BenchTrainCommand
             Checkpoints.AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             Console.WriteLine($"{BenchEnvironment.DescribeLoad()} at the end; wrote {path}");
             return 0;
-        });
+        }));
         return cmd;
     }
 

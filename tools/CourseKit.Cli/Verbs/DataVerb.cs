@@ -173,6 +173,5 @@ public static class DataVerb
     };
 
     /// <summary>Runs the verb body; a failure prints one 'error:' line and exits 1.</summary>
-    static int Run(ParseResult parse, Func<TextWriter, int> body) => VerbActions.Run(parse, body,
-        ex => ex is IOException or ArgumentException or InvalidDataException or HttpRequestException or UnauthorizedAccessException);
+    static int Run(ParseResult parse, Func<TextWriter, int> body) => VerbActions.Run(parse, body);
 }

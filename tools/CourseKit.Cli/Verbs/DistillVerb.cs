@@ -43,28 +43,20 @@ public static class DistillVerb
         var args = new Arguments();
         var cmd = new Command("distill", "Knowledge distillation: a fine-tuned MiniLM teacher, 2-/3-layer students, soft/hidden/attention/cosine losses; accuracy, size and speed side by side.");
         args.AddTo(cmd);
-        cmd.SetAction(parse => Run(parse, args, registry));
+        cmd.SetAction(parse => VerbActions.Run(parse, output => Run(parse, args, registry, output)));
         return cmd;
     }
 
-    static int Run(ParseResult parse, Arguments args, DataRegistry? registry)
+    static int Run(ParseResult parse, Arguments args, DataRegistry? registry, TextWriter output)
     {
-        try
-        {
-            var options = Bind(parse, args, registry);
-            options.Validate();
-            TorchRuntime.Initialize();
-            args.Run.ApplyThreads(parse);
-            var result = DistillationExperiment.Run(options);
-            Console.WriteLine(result.ToMarkdown());
-            Console.WriteLine($"{result.WallSeconds:F0} s; results.json, results.md, pareto.figure.json and students/ in {options.OutputDir}");
-            return 0;
-        }
-        catch (Exception e) when (e is DatasetMissingException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
-        {
-            Console.Error.WriteLine($"course distill: {e.Message}");
-            return 2;
-        }
+        var options = Bind(parse, args, registry);
+        options.Validate();
+        TorchRuntime.Initialize();
+        args.Run.ApplyThreads(parse);
+        var result = DistillationExperiment.Run(options);
+        output.WriteLine(result.ToMarkdown());
+        output.WriteLine($"{result.WallSeconds:F0} s; results.json, results.md, pareto.figure.json and students/ in {options.OutputDir}");
+        return 0;
     }
 
     static DistillationOptions Bind(ParseResult parse, Arguments args, DataRegistry? registry)

@@ -32,7 +32,7 @@ public static class ExportVerb
                 output.WriteLine($"wrote {app.Path}");
             }
             return 0;
-        }, ex => ex is NotebookDirectiveException or NotebookFormatException or FileNotFoundException or ArgumentException));
+        }, ex => ex is NotebookDirectiveException or NotebookFormatException));
         return cmd;
     }
 }

@@ -64,32 +64,25 @@ public static class FineTuneVerb
         var args = new Arguments();
         var cmd = new Command("finetune", "Fine-tune a BERT folder for sentence classification (SST-2, Financial PhraseBank); writes result.json, report, confusion matrix, split and best model.");
         args.AddTo(cmd);
-        cmd.SetAction(parse => Run(parse, args, registry));
+        cmd.SetAction(parse => VerbActions.Run(parse, _ => Run(parse, args, registry),
+            (e, message) => message + (e is ModelFolderMissingException ? " (--model DIR)" : "")));
         return cmd;
     }
 
     static int Run(ParseResult parse, Arguments args, DataRegistry? registry)
     {
-        try
-        {
-            var methods = Methods(parse, args);
-            var options = Bind(parse, args, registry) with { Method = methods[0] };
-            var outDir = args.Run.OutDir(parse);
-            foreach (var m in methods) FineTuningMethods.Get(m);
-            FineTuning.RequireModelFolder(options.ModelDir); // before loading torch or data: a clear message first
+        var methods = Methods(parse, args);
+        var options = Bind(parse, args, registry) with { Method = methods[0] };
+        var outDir = args.Run.OutDir(parse);
+        foreach (var m in methods) FineTuningMethods.Get(m);
+        FineTuning.RequireModelFolder(options.ModelDir); // before loading torch or data: a clear message first
 
-            TorchRuntime.Initialize();
-            args.Run.ApplyThreads(parse);
-            options = options with { Device = parse.GetValue(args.Device) == "cuda" ? torch.CUDA : null };
-            if (methods.Length == 1) RunOne(options, outDir);
-            else RunSweep(options, methods, outDir);
-            return 0;
-        }
-        catch (Exception e) when (e is ModelFolderMissingException or DatasetMissingException or ArgumentException or InvalidDataException or FileNotFoundException)
-        {
-            Console.Error.WriteLine($"course finetune: {e.Message}" + (e is ModelFolderMissingException ? " (--model DIR)" : ""));
-            return 2;
-        }
+        TorchRuntime.Initialize();
+        args.Run.ApplyThreads(parse);
+        options = options with { Device = parse.GetValue(args.Device) == "cuda" ? torch.CUDA : null };
+        if (methods.Length == 1) RunOne(options, outDir);
+        else RunSweep(options, methods, outDir);
+        return 0;
     }
 
     static string[] Methods(ParseResult parse, Arguments args)

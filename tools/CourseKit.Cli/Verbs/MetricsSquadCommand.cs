@@ -29,7 +29,7 @@ public static class MetricsSquadCommand
                 output.WriteLine($"wrote {jsonPath}");
             }
             return 0;
-        }, MetricsVerb.IsUserError));
+        }));
         return cmd;
     }
 }

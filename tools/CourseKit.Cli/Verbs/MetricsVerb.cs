@@ -43,10 +43,8 @@ public static class MetricsVerb
                 output.WriteLine($"\nwrote {jsonPath}");
             }
             return 0;
-        }, IsUserError));
+        }));
         return cmd;
     }
 
-    internal static bool IsUserError(Exception ex) =>
-        ex is IOException or FormatException or ArgumentException or UnauthorizedAccessException;
 }

@@ -40,7 +40,7 @@ public static class ModelExportCommands
                     throw new ArgumentException("give exactly one of --sparsity (magnitude) or --heads (attention heads)");
             }
             return 0;
-        }, ex => ex is IOException or ArgumentException or InvalidDataException or SafeTensorsFormatException or UnauthorizedAccessException,
+        },
            (ex, message) => ex is ArgumentOutOfRangeException ? "--sparsity and --heads must be at least 0 and below 1" : message));
         return cmd;
     }
@@ -80,8 +80,7 @@ public static class ModelExportCommands
             out_.WriteLine($"  {r.Nodes.ToString("N0", Inv)} nodes, {r.Parameters.ToString("N0", Inv)} parameters, {(r.Bytes / 1048576.0).ToString("0.0", Inv)} MiB, " +
                            $"opset {OnnxGraphBuilder.Opset}, took {r.Elapsed.TotalSeconds.ToString("0.0", Inv)} s");
             return 0;
-        }, ex => ex is IOException or ArgumentException or InvalidDataException or SafeTensorsFormatException
-                 or UnauthorizedAccessException or NotSupportedException));
+        }));
         return cmd;
     }
 }

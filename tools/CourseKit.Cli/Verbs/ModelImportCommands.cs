@@ -167,7 +167,5 @@ public static class ModelImportCommands
         ?? throw new DirectoryNotFoundException("not inside the course checkout (no Course.sln above the current folder): pass --out DIR");
 
     /// <summary>Runs the verb body; bad input prints one 'error:' line naming the file and exits 1.</summary>
-    static int Run(ParseResult parse, Func<TextWriter, int> body) => VerbActions.Run(parse, body, ex =>
-        ex is IOException or ArgumentException or InvalidDataException or SafeTensorsFormatException
-            or UnauthorizedAccessException or NotSupportedException or StateDictShapeException);
+    static int Run(ParseResult parse, Func<TextWriter, int> body) => VerbActions.Run(parse, body);
 }

@@ -97,8 +97,6 @@ public static class ModelVerb
 
     /// <summary>Runs the verb body; bad input prints one 'error:' line naming the file and exits 1.</summary>
     static int Run(ParseResult parse, Func<TextWriter, int> body) => VerbActions.Run(parse, body,
-        ex => ex is IOException or ArgumentException or InvalidDataException or SafeTensorsFormatException
-                 or UnauthorizedAccessException or NotSupportedException or StateDictShapeException,
         (ex, message) => ex is ArgumentException { ParamName: { } param } && FlagOf.TryGetValue(param, out var flag) && message.StartsWith(param, StringComparison.Ordinal)
             ? flag + message[param.Length..]
             : message);

@@ -41,7 +41,7 @@ public static class MonitorVerb
             output.WriteLine(result.Summary());
             output.WriteLine($"wrote {result.ModelDir} and {Path.Combine(options.OutputDir, MonitorTraining.MetricsFile)} in {result.WallSeconds:F0} s");
             return 0;
-        }, IsUserError));
+        }));
         return cmd;
     }
 
@@ -67,11 +67,8 @@ public static class MonitorVerb
             foreach (var a in result.Alerts) output.WriteLine($"  {a.Day:yyyy-MM-dd} {a.Kind}: {a.Message}");
             output.WriteLine($"wrote {Path.Combine(target, MonitorDashboard.DashboardFile)}, {MonitorDashboard.AlertsFile}, {MonitorDashboard.IndexFile}");
             return 0;
-        }, IsUserError, (ex, message) => message.Replace("train one first (monitor train writes <out>/model)", "train one first with `course monitor train` (it writes <out>/model), or pass --model DIR")));
+        }, (ex, message) => message.Replace("train one first (monitor train writes <out>/model)", "train one first with `course monitor train` (it writes <out>/model), or pass --model DIR")));
         return cmd;
     }
 
-    static bool IsUserError(Exception ex) =>
-        ex is IOException or ArgumentException or InvalidDataException or FormatException or DatasetMissingException or UnauthorizedAccessException
-            or ModelFolderMissingException;
 }

@@ -22,7 +22,7 @@ public static class PretrainVerb
         var precision = PrecisionOption.Create("bert only");
         var cmd = new Command("pretrain", "Pretrain a small BERT (masked LM) or GPT (causal LM) from scratch; writes an HF model folder (<out>/model) and metrics.json.") { model, resume, precision };
         run.AddTo(cmd);
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => VerbActions.Run(parse, _ =>
         {
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
@@ -41,7 +41,7 @@ public static class PretrainVerb
             else RunGpt(profile, seed, outDir, parse.GetValue(resume));
             Console.WriteLine($"wall time {clock.Elapsed:hh\\:mm\\:ss}; output in {outDir}");
             return 0;
-        });
+        }));
         return cmd;
     }
 

@@ -46,7 +46,7 @@ static class PromptFewShotCommand
             VerbActions.WriteJsonFile(file, result.ToJsonString() + "\n");
             output.WriteLine($"wrote {file} ({result.WallSeconds:F0} s)");
             return 0;
-        }, PromptVerb.IsUserError, (ex, message) => message.Replace("K (examples per class)", "--k")));
+        }, (ex, message) => message.Replace("K (examples per class)", "--k")));
         return cmd;
     }
 

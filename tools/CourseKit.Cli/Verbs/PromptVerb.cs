@@ -48,11 +48,10 @@ public static class PromptVerb
             VerbActions.WriteJsonFile(file, result.ToJsonString() + "\n");
             output.WriteLine($"wrote {file}");
             return 0;
-        }, IsUserError));
+        }));
         return cmd;
     }
 
-    internal static bool IsUserError(Exception ex) => ex is IOException or FormatException or ArgumentException or InvalidDataException or UnauthorizedAccessException;
 
     static string Trim(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }

@@ -194,13 +194,7 @@ public static class QaVerb
         return cmd;
     }
 
-    internal static int Guard(ParseResult parse, Action action)
-    {
-        try { action(); return 0; }
-        catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or InvalidDataException or UnauthorizedAccessException)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}" + (ex is DirectoryNotFoundException ? " (--model DIR names a Hugging Face folder)" : ""));
-            return 1;
-        }
-    }
+    internal static int Guard(ParseResult parse, Action action) =>
+        VerbActions.Run(parse, _ => { action(); return 0; },
+            (ex, message) => message + (ex is DirectoryNotFoundException ? " (--model DIR names a Hugging Face folder)" : ""));
 }

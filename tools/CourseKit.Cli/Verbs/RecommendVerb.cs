@@ -62,7 +62,7 @@ public static class RecommendVerb
             output.WriteLine(report.ToMarkdown());
             output.WriteLine($"wrote {Path.Combine(options.OutputDir, RecommendationReport.ResultsMarkdown)}, {RecommendationReport.ResultsCsv}, {RecommendationReport.MetricsJson} in {report.WallSeconds:F0} s");
             return 0;
-        }, IsUserError));
+        }));
         return cmd;
     }
 
@@ -85,10 +85,8 @@ public static class RecommendVerb
             foreach (var r in Recommendations.TopK(model, query, experiment.Data, experiment.Split, parse.GetValue(k)))
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Rank,3}. {r.Title} [{r.Genres}] {r.Score:F3}"));
             return 0;
-        }, IsUserError, (ex, message) => message.Replace("(userId)", "(--user)")));
+        }, (ex, message) => message.Replace("(userId)", "(--user)")));
         return cmd;
     }
 
-    static bool IsUserError(Exception ex) =>
-        ex is IOException or ArgumentException or InvalidDataException or FormatException or DatasetMissingException or UnauthorizedAccessException;
 }

@@ -56,25 +56,16 @@ public static class ReproduceVerb
         var args = new Arguments();
         var cmd = new Command("conll", "Fine-tune BERT on CoNLL-2003 NER (train), select on valid, evaluate on test; write report.txt (the article's table), entity_report.txt (conlleval), metrics.json, predictions.conll, comparison.md and model/.");
         args.AddTo(cmd);
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
-            var error = parse.InvocationConfiguration.Error;
-            try
-            {
-                TorchRuntime.Initialize();
-                args.Run.ApplyThreads(parse);
-                var options = Bind(parse, args);
-                var result = NerReproduction.Run(options);
-                parse.InvocationConfiguration.Output.WriteLine($"wrote {Path.Combine(options.OutputDir, NerReproduction.ReportFile)}, {NerReproduction.EntityReportFile}, " +
-                    $"{NerReproduction.MetricsFile}, {NerReproduction.PredictionsFile}, {NerReproduction.ComparisonFile}, {NerReproduction.ModelFolder}/ in {result.WallSeconds:F0} s");
-                return 0;
-            }
-            catch (Exception ex) when (ex is IOException or ArgumentException or InvalidDataException or DatasetMissingException or UnauthorizedAccessException)
-            {
-                error.WriteLine($"error: {ex.Message}" + (ex is DirectoryNotFoundException ? " (--model DIR for another folder, --random-init for a mechanics-only run)" : ""));
-                return 1;
-            }
-        });
+            TorchRuntime.Initialize();
+            args.Run.ApplyThreads(parse);
+            var options = Bind(parse, args);
+            var result = NerReproduction.Run(options);
+            output.WriteLine($"wrote {Path.Combine(options.OutputDir, NerReproduction.ReportFile)}, {NerReproduction.EntityReportFile}, " +
+                $"{NerReproduction.MetricsFile}, {NerReproduction.PredictionsFile}, {NerReproduction.ComparisonFile}, {NerReproduction.ModelFolder}/ in {result.WallSeconds:F0} s");
+            return 0;
+        }, (ex, message) => message + (ex is DirectoryNotFoundException ? " (--model DIR for another folder, --random-init for a mechanics-only run)" : "")));
         return cmd;
     }
 

@@ -36,8 +36,6 @@ public static class ServeVerb
         };
     }
 
-    public static bool IsUserError(Exception e) =>
-        e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException;
 
     public static Command Create()
     {
@@ -68,7 +66,7 @@ public static class ServeVerb
             }
             finally { host.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
             return 0;
-        }, IsUserError, (e, message) => e is IOException { InnerException: System.Net.Sockets.SocketException }
+        }, (e, message) => e is IOException { InnerException: System.Net.Sockets.SocketException }
             ? $"{message} (is the port taken? choose another with --port)" : message));
         return cmd;
     }

@@ -20,8 +20,8 @@ public class DistillVerbTests
     public void Bad_arguments_fail_with_one_line_before_any_training(string option, string value, string expected)
     {
         var (code, error) = Invoke(option, value, "--out", Path.Combine(Path.GetTempPath(), $"coursekit-distill-{Guid.NewGuid():N}"));
-        Assert.Equal(2, code);
-        Assert.StartsWith("course distill: ", error);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", error);
         Assert.Contains(expected, error);
     }
 }
