@@ -230,6 +230,15 @@ display(answers);
 // The quick profile's 100 test sentences move in steps of one point: read its verdict as the mechanics, the full
 // profile's as the answer.
 //
+// **Measured with the full profile's defaults (4,000 labelled + 8,000 transfer sentences, seed 42, 2026-12-02,
+// `course distill --task sst2 --student 2L --loss soft --profile full --threads 1`: 54 min on one thread, a second
+// one-thread job beside it).** Teacher 0.8761 (macro-F1 0.8742). The 2-layer student from teacher layers 0 and 3: hard
+// labels alone 0.8417 (96.1 %), soft targets on the labelled and transfer sentences **0.8670 (99.0 % of the teacher) at
+// 3.55× its batch-32 throughput** (2.94× at batch 1), 15.6 M parameters against 22.7 M. Distillation adds 2.5 points
+// over the hard-label control; both targets are met. The control sees no transfer sentences, so the 2.5 points are the
+// teacher's probabilities and the 8,000 extra sentences together (at 2,000 + 2,000 the teacher's hard labels on the transfer set
+// added nothing: 0.831 against 0.833).
+//
 // **Measured (full profile on 2,000 labelled + 2,000 transfer sentences, seed 42, 2026-12-01, one thread on a shared
 // machine).** Teacher 0.8704 on the 872 test sentences. The 3-layer student started from teacher layers reaches 0.8635 on hard
 // labels alone and 0.8681 with soft targets (99.7 % of the teacher) at 1.94× its batch-32 throughput: initialising from the

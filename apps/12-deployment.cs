@@ -445,7 +445,10 @@ Console.WriteLine(string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith(
 // anew and batching measured 1.48×), `bench serve --profile quick --threads 2 --backend torch-packed` (embed, idle
 // machine): the model alone 2.92× (65 ms for one forward of 32 against 191 ms for 32 forwards), the service 2.49× (367
 // against 148 requests/s, p99 108 against 229 ms), memory 597 → 599 MB from 300 to 1,500 requests; plain torch: 2.25×
-// alone, 2.44× served (within the noise of each other). So the service gets most of what batching can give here. The
+// alone, 2.44× served (within the noise of each other). The full profile (10,000 requests) under the same setting,
+// `bench serve --profile full --threads 1 --backend torch-packed` (2026-12-02, a second one-thread job beside it): memory
+// 667 → 670 MB from 1,000 to 10,000 requests (+0.4 %), 0 5xx with 549 bad requests in 2,000, batching 1.83× at 32
+// clients (308 against 169 requests/s, p99 144 against 230 ms) where the model alone on one thread allows 1.92×. So the service gets most of what batching can give here. The
 // rest: a closed loop of 32 clients settles into two cohorts (mean batch 15.4, not 32), and on 15 short sentences a CPU
 // forward is already busy enough that batching gains less than 3×.
 
