@@ -38,7 +38,7 @@ public sealed class LoadTestClient : IDisposable
         int concurrency, int maxRequests, double maxSeconds, Func<int, (string Path, byte[] Body, bool Good)> next)
     {
         var statuses = new Dictionary<string, int>();
-        var latencies = new List<double>(maxRequests);
+        var latencies = new List<double>(Math.Min(maxRequests, 4096));
         int issued = -1, done = 0;
         var clock = Stopwatch.StartNew();
         async Task Worker()

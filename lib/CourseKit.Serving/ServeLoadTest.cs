@@ -26,9 +26,13 @@ public static class ServeLoadTest
             await using var host = new ServingHost(backend, baseOptions with { MaxBatch = batching ? o.MaxBatch : 1 }, ownsBackend: false, onInferenceThreadStart);
             await host.StartAsync();
             using var client = new LoadTestClient(host.BaseAddress, TimeSpan.FromSeconds(120));
-            // Warm-up: enough requests for the JIT's optimised tier, the connection pool and the allocator to settle,
-            // else the first level measured pays for them.
-            await client.RunAsync(4, Math.Min(64, o.RequestsPerLevel), 60, i => (path, good[i % good.Length], true));
+            // Warm-up, timed rather than counted: the process keeps settling for seconds after the model loads (JIT
+            // tiers, allocator, connection pool). Counted (64 requests at c=4) it left the first host's c=1 level
+            // ~10 % slower than the second host's, whichever ran first; three c=1 levels in a row read 97.8, 103.7,
+            // 110.8/s, then 110.7/s without batching (quick profile, idle machine). Then each concurrency once.
+            await client.RunAsync(1, 100_000, o.WarmupSeconds, i => (path, good[i % good.Length], true));
+            foreach (int concurrency in o.Concurrencies)
+                await client.RunAsync(concurrency, Math.Min(64, o.RequestsPerLevel), 60, i => (path, good[i % good.Length], true));
             foreach (int concurrency in o.Concurrencies)
             {
                 long batches = host.Metrics.BatchSize.Count;

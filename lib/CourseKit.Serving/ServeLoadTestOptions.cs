@@ -13,6 +13,8 @@ public sealed record ServeLoadTestOptions
     public IReadOnlyList<int> Concurrencies { get; init; } = [1, 8, 32];
     public int RequestsPerLevel { get; init; } = 200;
     public double SecondsPerLevel { get; init; } = 20;
+    /// <summary>Seconds of one-at-a-time requests before each host's levels (then 64 at each concurrency).</summary>
+    public double WarmupSeconds { get; init; } = 6;
     /// <summary>Requests of the bad-input mix (good and bad together) and the share that is bad.</summary>
     public int MixRequests { get; init; } = 300;
     public double BadShare { get; init; } = 0.25;
@@ -32,7 +34,7 @@ public sealed record ServeLoadTestOptions
         ? new() { Profile = profile, Seed = seed }
         : new()
         {
-            Profile = profile, Seed = seed, RequestsPerLevel = 2_000, SecondsPerLevel = 90, MixRequests = 2_000, ComparisonRounds = 5, RequestsPerRound = 640,
+            Profile = profile, Seed = seed, RequestsPerLevel = 2_000, SecondsPerLevel = 90, WarmupSeconds = 15, MixRequests = 2_000, ComparisonRounds = 5, RequestsPerRound = 640,
             MemoryFirstReading = 1_000, MemorySecondReading = 10_000, MemorySeconds = 600,
         };
 }

@@ -103,8 +103,10 @@ public sealed class ServingHost : IAsyncDisposable
             timeout.CancelAfter(Options.RequestTimeout);
             IReadOnlyList<object> results;
             Task<IReadOnlyList<object>> queued;
-            try { queued = _batcher.SubmitAsync(request.Inputs, timeout.Token); }
-            finally { Metrics.ArrivalEnded(); arriving = false; }
+            // No longer arriving once queued, and said before the write: the inference thread may take the request
+            // the instant it lands, and a lone request counted as still arriving would wait MaxWaitMs for itself.
+            Metrics.ArrivalEnded(); arriving = false;
+            queued = _batcher.SubmitAsync(request.Inputs, timeout.Token);
             try { results = await queued.WaitAsync(timeout.Token); }
             catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
             {
