@@ -459,7 +459,7 @@ http.Dispose();
 var loadBackend = InferenceBackends.Load(modelDir, new ServingOptions { Task = ServingTask.Embed });
 var small = new ServeLoadTestOptions
 {
-    Concurrencies = [1, 8, 32], RequestsPerLevel = 96, ComparisonRounds = 1, RequestsPerRound = 96,
+    Concurrencies = [1, 8, 32], WarmupSeconds = 2, RequestsPerLevel = 96, ComparisonRounds = 1, RequestsPerRound = 96,
     MixRequests = 120, MemoryFirstReading = 100, MemorySecondReading = 400,
 };
 var load = await ServeLoadTest.RunAsync(loadBackend, small, "all-MiniLM-L6-v2", ServingBackend.Torch, log: Console.WriteLine);

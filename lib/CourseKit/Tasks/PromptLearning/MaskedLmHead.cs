@@ -71,7 +71,7 @@ public static class MaskedLmHead
         model.eval();
         var after = MaskedLmPretraining.Evaluate(model, heldOut, mlm, tokenizer.PadId);
         Pretrained.Save(model, outputDir, tokenizer, 512);
-        foreach (var file in new[] { SentenceEncoder.PoolingConfigFile, SentenceEncoder.SentenceConfigFile })
+        foreach (var file in new[] { SentenceEncoder.PoolingConfigFile, SentenceEncoder.SentenceConfigFile, SentencePrompts.ConfigFile })
             if (File.Exists(Path.Combine(encoderDir, file)))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(outputDir, file))!);

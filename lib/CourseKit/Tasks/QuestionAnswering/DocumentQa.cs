@@ -41,7 +41,7 @@ public static partial class DocumentQa
         options ??= new QuestionAnsweringOptions();
         using var scope = NewDisposeScope();
         var passageVectors = encoder.Encode(passages.Select(p => p.Text).ToArray());
-        var queryVector = encoder.Encode([question]);
+        var queryVector = encoder.EncodeQueries([question]);
         var top = SentenceEncoder.TopK(queryVector[0], passageVectors, topK);
         if (reader is null || readerTokenizer is null)
         {

@@ -17,7 +17,7 @@ public static class ParagraphRetrieval
     {
         using var scope = NewDisposeScope();
         var paragraphs = encoder.Encode(data.Paragraphs.Select(p => p.Context).ToArray());
-        var queries = encoder.Encode(questions.Select(q => q.Question).ToArray());
+        var queries = encoder.EncodeQueries(questions.Select(q => q.Question).ToArray());   // with the model's query prompt, if any
         var (_, top) = queries.matmul(paragraphs.t()).topk(Math.Min(k, data.Paragraphs.Count), dim: 1);   // unit vectors: dot = cosine
         var flat = top.data<long>().ToArray();
         int width = (int)top.shape[1];

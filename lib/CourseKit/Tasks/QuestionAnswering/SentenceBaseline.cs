@@ -29,7 +29,7 @@ public static partial class SentenceBaseline
         int at = 0;
         foreach (var p in paragraphs) { first[p] = at; at += sentences[p].Count; }
         using var scope = NewDisposeScope();
-        var questionVectors = encoder.Encode(questions.Select(q => q.Question).ToArray());
+        var questionVectors = encoder.EncodeQueries(questions.Select(q => q.Question).ToArray());
         var sentenceVectors = encoder.Encode(flat);
         var answers = new Dictionary<string, string>();
         for (int i = 0; i < questions.Count; i++)
