@@ -107,6 +107,17 @@ public sealed class SentenceEncoder : IDisposable
         return Normalize(Pool(output.LastHiddenState, inputs.AttentionMask, Pooling));
     }
 
+    /// <summary>The training forward of <see cref="Encode(IReadOnlyList{string}, int)"/>: unit-length embeddings [B, H] of
+    /// <paramref name="texts"/> padded to the longest, in order, cut at <paramref name="maxLength"/> (at most
+    /// <see cref="MaxLength"/>), with gradients when the caller trains (contrastive fine-tuning: SetFit, retrievers).</summary>
+    public Tensor Embed(IReadOnlyList<string> texts, int? maxLength = null)
+    {
+        var options = new EncodeOptions { MaxLength = Math.Min(maxLength ?? MaxLength, MaxLength), Truncation = true, Padding = PaddingStrategy.Longest };
+        var inputs = Tokenizer.EncodeBatch(texts, options).ToTensors(Model.embeddings.word_embeddings.weight!.device);
+        var output = Model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);
+        return Normalize(Pool(output.LastHiddenState, inputs.AttentionMask, Pooling));
+    }
+
     /// <summary>One text's unit-length embedding.</summary>
     public float[] Encode(string text)
     {
@@ -197,6 +208,15 @@ public sealed class SentenceEncoder : IDisposable
             throw new InvalidDataException($"{path}: not a sentence-transformers config: {e.Message}", e);
         }
         return (pooling, maxLength);
+    }
+
+    /// <summary>Writes a folder <see cref="Load"/> reads back as this encoder: the Hugging Face files, sentence-transformers'
+    /// pooling and length, and the prompts (each file atomically).</summary>
+    public void Save(string dir)
+    {
+        Pretrained.Save(Model, dir, Tokenizer, MaxLength);
+        SavePoolingConfig(dir, Pooling, Dimension, MaxLength);
+        if (Prompts.Count > 0) SentencePrompts.Save(dir, Prompts);
     }
 
     public void Dispose() => Model.Dispose();

@@ -22,6 +22,7 @@ public static class QaVerb
         cmd.Subcommands.Add(CreateAsk());
         cmd.Subcommands.Add(QaFitCommands.CreateSynth());
         cmd.Subcommands.Add(QaFitCommands.CreateFit());
+        cmd.Subcommands.Add(QaRetrieverCommand.Create());
         return cmd;
     }
 
@@ -120,7 +121,7 @@ public static class QaVerb
         return options;
     }
 
-    static IReadOnlyList<int>? ParseFolds(string? text) => text is null ? null
+    internal static IReadOnlyList<int>? ParseFolds(string? text) => text is null ? null
         : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(t => int.TryParse(t, out var k) ? k : throw new ArgumentException($"--folds: '{t}' is not a fold index (0, 1, ...)")).ToArray();
 

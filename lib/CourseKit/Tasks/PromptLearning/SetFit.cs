@@ -43,7 +43,6 @@ public static class SetFit
     public static IReadOnlyList<double> TrainContrastive(SentenceEncoder encoder, IReadOnlyList<ContrastivePair> pairs, double learningRate, int batchSize)
     {
         var model = encoder.Model;
-        var options = new EncodeOptions { MaxLength = encoder.MaxLength, Truncation = true, Padding = PaddingStrategy.Longest };
         using var optimizer = optim.AdamW(model.parameters(), learningRate, weight_decay: 0.01);
         var losses = new List<double>();
         model.train();
@@ -53,8 +52,8 @@ public static class SetFit
             {
                 using var scope = NewDisposeScope();
                 var batch = pairs.Skip(start).Take(batchSize).ToArray();
-                var u = Embed(encoder, batch.Select(p => p.First.Text).ToArray(), options);
-                var v = Embed(encoder, batch.Select(p => p.Second.Text).ToArray(), options);
+                var u = encoder.Embed(batch.Select(p => p.First.Text).ToArray());
+                var v = encoder.Embed(batch.Select(p => p.Second.Text).ToArray());
                 var cosine = (u * v).sum(1);                                                   // both unit length
                 var loss = nn.functional.mse_loss(cosine, tensor(batch.Select(p => p.Target).ToArray()));
                 optimizer.zero_grad();
@@ -65,13 +64,5 @@ public static class SetFit
         }
         finally { model.eval(); }
         return losses;
-    }
-
-    /// <summary>Mean-pooled, L2-normalised embeddings with gradients (the training forward of <see cref="SentenceEncoder.Encode(IReadOnlyList{string}, int)"/>).</summary>
-    static Tensor Embed(SentenceEncoder encoder, IReadOnlyList<string> texts, EncodeOptions options)
-    {
-        var inputs = encoder.Tokenizer.EncodeBatch(texts, options).ToTensors();
-        var output = encoder.Model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds);
-        return SentenceEncoder.Normalize(SentenceEncoder.Pool(output.LastHiddenState, inputs.AttentionMask, encoder.Pooling));
     }
 }

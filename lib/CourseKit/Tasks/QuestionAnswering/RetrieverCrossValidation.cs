@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CourseKit.Checkpoints;
+using CourseKit.Data;
+using CourseKit.Models;
+
+namespace CourseKit.Tasks.QuestionAnswering;
+
+/// <summary>One fold: the held-out articles' questions ranked among all paragraphs before and after fine-tuning.</summary>
+public sealed record RetrieverFoldResult(int Fold, int TrainQuestions, int TestQuestions, RetrievalRecall Base, RetrievalRecall Tuned,
+    RetrievalRecall Bm25, RetrievalRecall HybridBase, RetrievalRecall HybridTuned, double FirstLoss, double LastLoss, int Steps, double Seconds);
+
+/// <summary>Every fold, and recall@k pooled over all their held-out questions (each question held out once).</summary>
+public sealed record RetrieverCvResult(string Encoder, string QueryPrompt, RetrieverTrainingOptions Options, IReadOnlyList<RetrieverFoldResult> Folds)
+{
+    public int Questions => Folds.Sum(f => f.TestQuestions);
+    public IReadOnlyDictionary<int, double> Pooled(Func<RetrieverFoldResult, RetrievalRecall> which) =>
+        ParagraphRetrieval.Ks.ToDictionary(k => k, k => Folds.Sum(f => which(f).RecallAt[k] * f.TestQuestions) / Math.Max(1, Questions));
+
+    public string ToJson() => JsonSerializer.Serialize(new
+    {
+        encoder = Encoder, query_prompt = QueryPrompt, options = Options, questions = Questions,
+        pooled = new Dictionary<string, IReadOnlyDictionary<int, double>>
+        {
+            ["base"] = Pooled(f => f.Base), ["tuned"] = Pooled(f => f.Tuned), ["bm25"] = Pooled(f => f.Bm25),
+            ["hybrid_base"] = Pooled(f => f.HybridBase), ["hybrid_tuned"] = Pooled(f => f.HybridTuned),
+        },
+        folds = Folds,
+    }, new JsonSerializerOptions { WriteIndented = true });
+}
+
+/// <summary>
+/// Does fine-tuning the retriever help on articles it never saw? k-fold by article, as the reader is cross-validated:
+/// train on the training articles' question–paragraph pairs (<see cref="RetrieverTraining"/>), then rank each held-out
+/// question among <b>all</b> paragraphs (the training articles' included, as in use), against the untuned encoder,
+/// BM25 and both fused with BM25. A finished fold is kept in OUT/runs/ and not trained again.
+/// </summary>
+public static class RetrieverCrossValidation
+{
+    public static RetrieverCvResult Run(string encoderDir, SquadDataset data, IReadOnlyList<int> folds, int foldCount, int splitSeed,
+        RetrieverTrainingOptions options, string outputDir, int trainQuestions = 0, int testQuestions = 0, Action<string>? log = null)
+    {
+        var splits = SquadSplits.KFoldByArticle(data, foldCount, splitSeed);
+        var results = new List<RetrieverFoldResult>();
+        string prompt;
+        using (var probe = SentenceEncoder.Load(encoderDir)) prompt = probe.QueryPrompt;
+        foreach (int k in folds)
+        {
+            if (k < 0 || k >= splits.Count) throw new ArgumentOutOfRangeException(nameof(folds), k, $"fold {k} does not exist: the folds are 0 to {splits.Count - 1}");
+            var path = Path.Combine(outputDir, "runs", $"retriever-fold-{k}.json");
+            var key = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir))}|{options}|{foldCount}|{splitSeed}|{trainQuestions}|{testQuestions}";
+            var kept = TryLoad(path, key);
+            var result = kept ?? Fold(encoderDir, data, splits[k], options, trainQuestions, testQuestions);
+            if (kept is null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { key, result }) + "\n");
+            }
+            log?.Invoke((kept is null ? "" : $"kept from {path}: ") + $"fold {k}: recall@1 {result.Base.RecallAt[1]:F3} → {result.Tuned.RecallAt[1]:F3} tuned (BM25 {result.Bm25.RecallAt[1]:F3}, " +
+                        $"hybrid {result.HybridBase.RecallAt[1]:F3} → {result.HybridTuned.RecallAt[1]:F3}); {result.TestQuestions} questions, loss {result.FirstLoss:F3} → {result.LastLoss:F3}, {result.Seconds:F0} s");
+            results.Add(result);
+        }
+        return new RetrieverCvResult(Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir)), prompt, options, results);
+    }
+
+    /// <summary>Fine-tunes the encoder on every question of <paramref name="data"/> (after cross-validation has said
+    /// what to expect) and saves it as a sentence-transformers folder for <c>qa eval/ask --retriever DIR</c>.</summary>
+    public static IReadOnlyList<double> TrainAndSave(string encoderDir, SquadDataset data, RetrieverTrainingOptions options, string modelDir)
+    {
+        using var encoder = SentenceEncoder.Load(encoderDir);
+        var losses = RetrieverTraining.Train(encoder, data, data.Questions, options);
+        encoder.Save(modelDir);
+        return losses;
+    }
+
+    static RetrieverFoldResult Fold(string encoderDir, SquadDataset data, SquadFold fold, RetrieverTrainingOptions options, int trainQuestions, int testQuestions)
+    {
+        var clock = Stopwatch.StartNew();
+        var train = trainQuestions > 0 ? SquadSplits.SampleQuestions(fold.Train, trainQuestions, options.Seed) : fold.Train.Questions;
+        var test = testQuestions > 0 ? fold.Test.Questions.Take(testQuestions).ToArray() : fold.Test.Questions;
+        int all = data.Paragraphs.Count;
+        using var encoder = SentenceEncoder.Load(encoderDir);
+        var before = ParagraphRetrieval.RankByEncoder(encoder, data, test, all);
+        var losses = RetrieverTraining.Train(encoder, fold.Train, train, options);
+        var after = ParagraphRetrieval.RankByEncoder(encoder, data, test, all);
+        var bm25 = ParagraphRetrieval.RankByBm25(data, test, all);
+        RetrievalRecall Recall(string name, IReadOnlyList<IReadOnlyList<int>> ranking) => ParagraphRetrieval.Recall(name, data, test, ranking);
+        return new RetrieverFoldResult(fold.Index, train.Count, test.Count, Recall("encoder", before), Recall("encoder, fine-tuned", after), Recall("bm25", bm25),
+            Recall("hybrid", ParagraphRetrieval.FuseByReciprocalRank([before, bm25], 10)), Recall("hybrid, fine-tuned", ParagraphRetrieval.FuseByReciprocalRank([after, bm25], 10)),
+            losses.Count > 0 ? losses[0] : double.NaN, losses.Count > 0 ? losses.TakeLast(Math.Min(10, losses.Count)).Average() : double.NaN, losses.Count, clock.Elapsed.TotalSeconds);
+    }
+
+    static RetrieverFoldResult? TryLoad(string path, string key)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            if (doc.RootElement.GetProperty("key").GetString() != key) return null;                // other settings: train again
+            return doc.RootElement.GetProperty("result").Deserialize<RetrieverFoldResult>();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: not a retriever fold record ({e.Message}); delete it to train the fold again", e);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using CourseKit.Cli.Verbs;
+using CourseKit.Models;
+
+namespace CourseKit.Tests.Tasks.QuestionAnswering;
+
+public class QaRetrieverCliTests : IDisposable
+{
+    readonly string _dir = TestPaths.NewTempDir("coursekit-qa-retriever");
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>The first <paramref name="articles"/> articles of XQuAD-en as a SQuAD file of its own.</summary>
+    string SmallSquadFile(int articles)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(TestPaths.InRepo("datasets", "xquad", "xquad.en.json")))!.AsObject();
+        var data = json["data"]!.AsArray();
+        json["data"] = new JsonArray(data.Take(articles).Select(a => a!.DeepClone()).ToArray());
+        var path = Path.Combine(_dir, "small.json");
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
+    }
+
+    (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = QaVerb.Create().Parse(["retriever", .. args]).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Quick_run_cross_validates_keeps_the_finished_fold_and_saves_a_retriever_that_loads()
+    {
+        _ = QaTestSupport.MiniLmFolder;
+        var data = SmallSquadFile(5);
+        var outDir = Path.Combine(_dir, "out");
+        var (code, text, error) = Run("--profile", "quick", "--data", data, "--out", outDir, "--threads", "1", "--save-model");
+        Assert.True(code == 0, error);
+        Assert.Contains("encoder, fine-tuned", text);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))!;
+        Assert.Single(metrics["folds"]!.AsArray());
+        var tuned = metrics["pooled"]!["tuned"]!["1"]!.GetValue<double>();
+        Assert.InRange(tuned, 0.0, 1.0);
+        var fold = Path.Combine(outDir, "runs", "retriever-fold-0.json");
+        var written = File.GetLastWriteTimeUtc(fold);
+        using (var saved = SentenceEncoder.Load(Path.Combine(outDir, "model")))
+            Assert.Equal((SentencePooling.Mean, 256), (saved.Pooling, saved.MaxLength));
+
+        // A rerun with the same settings reads the fold back instead of training it again.
+        var (again, text2, error2) = Run("--profile", "quick", "--data", data, "--out", outDir, "--threads", "1");
+        Assert.True(again == 0, error2);
+        Assert.Contains($"kept from {fold}: fold 0", text2);
+        Assert.Contains($"@1 {tuned:F3}", text2);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(fold));
+        var record = JsonNode.Parse(File.ReadAllText(fold))!;
+        Assert.Equal(tuned, record["result"]!["Tuned"]!["RecallAt"]!["1"]!.GetValue<double>());
+    }
+}
