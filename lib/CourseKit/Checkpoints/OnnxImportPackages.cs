@@ -49,8 +49,11 @@ public static class KnownEncoders
 
     public static IReadOnlyList<KnownEncoder> All { get; } = [MiniLM, ArcticXs];
 
-    public static KnownEncoder Get(string name) =>
-        All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase) || string.Equals(e.FolderName, name, StringComparison.OrdinalIgnoreCase))
+    /// <summary>The encoder called <paramref name="name"/> (its short name or folder name, any case), or null.</summary>
+    public static KnownEncoder? TryGet(string name) =>
+        All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase) || string.Equals(e.FolderName, name, StringComparison.OrdinalIgnoreCase));
+
+    public static KnownEncoder Get(string name) => TryGet(name)
         ?? throw new ArgumentException($"'{name}' is not a known encoder (known: {string.Join(", ", All.Select(e => e.Name))})");
 
     /// <summary>$NUGET_PACKAGES, else ~/.nuget/packages (NuGet's global packages folder).</summary>

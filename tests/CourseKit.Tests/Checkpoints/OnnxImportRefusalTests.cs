@@ -105,4 +105,15 @@ public class OnnxImportRefusalTests : IDisposable
         Assert.Equal(KnownEncoders.PackagesVersion, pinned);
         Assert.All(KnownEncoders.All, e => Assert.True(File.Exists(KnownEncoders.PackageAssemblyPath(e))));
     }
+
+    [Fact]
+    public void Encoders_are_found_by_short_name_or_folder_name_in_any_case_and_an_unknown_name_is_named_in_the_error()
+    {
+        Assert.Same(KnownEncoders.MiniLM, KnownEncoders.TryGet("MiniLM"));
+        Assert.Same(KnownEncoders.ArcticXs, KnownEncoders.TryGet("SNOWFLAKE-arctic-embed-xs"));
+        Assert.Null(KnownEncoders.TryGet("all-MiniLM-L12-v2"));
+        var e = Assert.Throws<ArgumentException>(() => KnownEncoders.Get("all-MiniLM-L12-v2"));
+        Assert.Contains("all-MiniLM-L12-v2", e.Message);
+        Assert.Contains("arctic-xs", e.Message);
+    }
 }

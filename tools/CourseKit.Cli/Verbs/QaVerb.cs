@@ -42,8 +42,7 @@ public static class QaVerb
     internal static string RetrieverFolder(string? value)
     {
         if (value is null) return MiniLm();
-        var known = KnownEncoders.All.FirstOrDefault(e => string.Equals(e.Name, value, StringComparison.OrdinalIgnoreCase)
-                                                          || string.Equals(e.FolderName, value, StringComparison.OrdinalIgnoreCase));
+        var known = KnownEncoders.TryGet(value);
         if (known is not null) return ImportedEncoders.EnsureFolder(CoursePaths.ImportedModel(known.FolderName));
         return Directory.Exists(value) ? ImportedEncoders.EnsureFolder(value)
             : throw new DirectoryNotFoundException($"--retriever {value}: neither a known encoder ({string.Join(", ", KnownEncoders.All.Select(e => e.Name))}) nor a folder");

@@ -42,15 +42,18 @@ public static class RetrieverCrossValidation
     {
         var splits = SquadSplits.KFoldByArticle(data, foldCount, splitSeed);
         var results = new List<RetrieverFoldResult>();
-        string prompt;
-        using (var probe = SentenceEncoder.Load(encoderDir)) prompt = probe.QueryPrompt;
+        var prompt = SentencePrompts.Read(encoderDir).GetValueOrDefault(SentencePrompts.Query, "");
+        foreach (int k in folds)
+            if (k < 0 || k >= splits.Count) throw new ArgumentOutOfRangeException(nameof(folds), k, $"fold {k} does not exist: the folds are 0 to {splits.Count - 1}");
+        IReadOnlyList<SquadQuestion> TestOf(SquadFold fold) => testQuestions > 0 ? fold.Test.Questions.Take(testQuestions).ToArray() : fold.Test.Questions;
+        // The untuned encoder and BM25 do not depend on the fold: rank every held-out question once, before any training.
+        var untuned = new Lazy<UntunedRankings>(() => UntunedRankings.Compute(encoderDir, data, folds.Distinct().SelectMany(k => TestOf(splits[k])).ToArray()));
         foreach (int k in folds)
         {
-            if (k < 0 || k >= splits.Count) throw new ArgumentOutOfRangeException(nameof(folds), k, $"fold {k} does not exist: the folds are 0 to {splits.Count - 1}");
             var path = Path.Combine(outputDir, "runs", $"retriever-fold-{k}.json");
             var key = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir))}|{options}|{foldCount}|{splitSeed}|{trainQuestions}|{testQuestions}";
             var kept = TryLoad(path, key);
-            var result = kept ?? Fold(encoderDir, data, splits[k], options, trainQuestions, testQuestions);
+            var result = kept ?? Fold(encoderDir, data, splits[k], TestOf(splits[k]), untuned.Value, options, trainQuestions);
             if (kept is null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -73,17 +76,32 @@ public static class RetrieverCrossValidation
         return losses;
     }
 
-    static RetrieverFoldResult Fold(string encoderDir, SquadDataset data, SquadFold fold, RetrieverTrainingOptions options, int trainQuestions, int testQuestions)
+    /// <summary>Every held-out question's ranking of all paragraphs by the untuned encoder and by BM25 (keyed by the
+    /// question object: ids need not be unique in a user's file).</summary>
+    sealed record UntunedRankings(IReadOnlyDictionary<SquadQuestion, IReadOnlyList<int>> Encoder, IReadOnlyDictionary<SquadQuestion, IReadOnlyList<int>> Bm25)
+    {
+        public static UntunedRankings Compute(string encoderDir, SquadDataset data, IReadOnlyList<SquadQuestion> questions)
+        {
+            using var encoder = SentenceEncoder.Load(encoderDir);
+            int all = data.Paragraphs.Count;
+            return new UntunedRankings(ById(questions, ParagraphRetrieval.RankByEncoder(encoder, data, questions, all)),
+                ById(questions, ParagraphRetrieval.RankByBm25(data, questions, all)));
+        }
+
+        static Dictionary<SquadQuestion, IReadOnlyList<int>> ById(IReadOnlyList<SquadQuestion> questions, IReadOnlyList<IReadOnlyList<int>> rankings) =>
+            questions.Select((q, i) => (q, Ranking: rankings[i])).ToDictionary<(SquadQuestion q, IReadOnlyList<int> Ranking), SquadQuestion, IReadOnlyList<int>>(x => x.q, x => x.Ranking, ReferenceEqualityComparer.Instance);
+    }
+
+    static RetrieverFoldResult Fold(string encoderDir, SquadDataset data, SquadFold fold, IReadOnlyList<SquadQuestion> test, UntunedRankings untuned,
+        RetrieverTrainingOptions options, int trainQuestions)
     {
         var clock = Stopwatch.StartNew();
         var train = trainQuestions > 0 ? SquadSplits.SampleQuestions(fold.Train, trainQuestions, options.Seed) : fold.Train.Questions;
-        var test = testQuestions > 0 ? fold.Test.Questions.Take(testQuestions).ToArray() : fold.Test.Questions;
-        int all = data.Paragraphs.Count;
         using var encoder = SentenceEncoder.Load(encoderDir);
-        var before = ParagraphRetrieval.RankByEncoder(encoder, data, test, all);
+        var before = test.Select(q => untuned.Encoder[q]).ToArray();
         var losses = RetrieverTraining.Train(encoder, fold.Train, train, options);
-        var after = ParagraphRetrieval.RankByEncoder(encoder, data, test, all);
-        var bm25 = ParagraphRetrieval.RankByBm25(data, test, all);
+        var after = ParagraphRetrieval.RankByEncoder(encoder, data, test, data.Paragraphs.Count);
+        var bm25 = test.Select(q => untuned.Bm25[q]).ToArray();
         RetrievalRecall Recall(string name, IReadOnlyList<IReadOnlyList<int>> ranking) => ParagraphRetrieval.Recall(name, data, test, ranking);
         return new RetrieverFoldResult(fold.Index, train.Count, test.Count, Recall("encoder", before), Recall("encoder, fine-tuned", after), Recall("bm25", bm25),
             Recall("hybrid", ParagraphRetrieval.FuseByReciprocalRank([before, bm25], 10)), Recall("hybrid, fine-tuned", ParagraphRetrieval.FuseByReciprocalRank([after, bm25], 10)),
