@@ -41,6 +41,8 @@ public sealed class NotebookRunResult
     public string? NotebookError { get; init; }
     public string? OutputNotebookPath { get; set; }
     public string? OutputHtmlPath { get; set; }
+    /// <summary>The process's memory over this notebook, measured by the runner (null when run by other means).</summary>
+    public NotebookMemory? Memory { get; set; }
 
     public CellRunResult? FailedCell => Cells.FirstOrDefault(c => c.Status == "error");
     public bool Succeeded => NotebookError is null && FailedCell is null;
@@ -50,6 +52,14 @@ public sealed class NotebookRunResult
         : FailedCell is { Error: { } err } cell
             ? $"{NotebookPath}: {cell.Label} failed" + (err.Line is { } l ? $" at line {l}" : "") + $": {err.Name}: {err.Message}"
             : null;
+}
+
+/// <summary>Resident memory while one notebook ran: its peak (<see cref="CourseKit.Native.ProcessMemory"/>, from the
+/// resident set left by the notebooks before it) and what stayed resident after its dropped tensors were collected
+/// and the C heap trimmed: what the next notebook in the same process starts from.</summary>
+public sealed record NotebookMemory(long PeakBytes, long ResidentAfterBytes, string PeakMeasure)
+{
+    public override string ToString() => $"peak resident {PeakBytes / 1e9:0.00} GB, {ResidentAfterBytes / 1e9:0.00} GB after";
 }
 
 /// <summary>The outcome of a `course run`: every notebook's result, in order.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using CourseKit.Native;
 using CourseKit.Reporting;
 
 namespace CourseKit.Notebooks;
@@ -82,7 +83,10 @@ public sealed partial class NotebookRunner
         var (stdout, stderr, reporter) = (Console.Out, Console.Error, Reporter.Current);
         try
         {
+            var measure = ProcessMemory.ResetPeak();
             var result = await new Execution(notebook, _options, logPrefix, stdout).RunAsync(cancellationToken);
+            result.Memory = MemoryAfter(measure);
+            _options.Log?.Invoke($"{logPrefix}{Path.GetFileName(result.NotebookPath)}: {result.Memory}");
             if (_options.OutputDirectory is { } outDir) WriteOutputs(result, outDir);
             return result;
         }
@@ -93,6 +97,15 @@ public sealed partial class NotebookRunner
             Reporter.Current = reporter;
             OneAtATime.Release();
         }
+    }
+
+    /// <summary>The notebook's script state is unreachable once its execution returns: its tensors are collected
+    /// here, not left to whichever later notebook triggers a collection.</summary>
+    static NotebookMemory MemoryAfter(string peakMeasure)
+    {
+        long peak = ProcessMemory.PeakBytes();
+        ProcessMemory.ReleaseDropped();
+        return new NotebookMemory(peak, ProcessMemory.ResidentBytes(), peakMeasure);
     }
 
     static void WriteOutputs(NotebookRunResult result, string outDir)

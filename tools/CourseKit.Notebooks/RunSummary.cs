@@ -31,6 +31,12 @@ public static class RunSummary
                 ["parameters"] = r.Parameters.DeepClone(),
                 ["output_notebook"] = r.OutputNotebookPath,
                 ["output_html"] = r.OutputHtmlPath,
+                ["memory"] = r.Memory is not { } m ? null : new JsonObject
+                {
+                    ["peak_resident_mb"] = Math.Round(m.PeakBytes / 1048576.0, 1),
+                    ["resident_after_mb"] = Math.Round(m.ResidentAfterBytes / 1048576.0, 1),
+                    ["peak_measure"] = m.PeakMeasure,
+                },
             });
         }
         return new JsonObject

@@ -172,4 +172,21 @@ public class NotebookRunnerTests
         var paths = NotebookRunner.ExpandInputs(new[] { folder });
         Assert.Equal(new[] { "01-a.ipynb", "02-b.ipynb" }, paths.Select(Path.GetFileName));
     }
+
+    [Fact]
+    public async Task A_notebooks_dropped_tensors_are_freed_when_it_ends_and_its_memory_is_reported()
+    {
+        // 400 MB of native memory held by a script variable and never disposed: only the notebook's end can free it.
+        var path = Save(_dir, "memory", Code("#r \"nuget: TorchSharp-cpu, 0.107.0\"\nvar big = TorchSharp.torch.ones(100_000_000);\nbig.sum().item<float>()"));
+        var outDir = Path.Combine(_dir, "memory-out");
+        var report = await new NotebookRunner(new NotebookRunOptions { OutputDirectory = outDir }).RunAllAsync([path]);
+        var result = report.Notebooks.Single();
+        Assert.True(result.Succeeded, result.FailureMessage);
+        var memory = result.Memory!;
+        Assert.True(memory.PeakBytes - memory.ResidentAfterBytes > 300_000_000,
+            $"the tensor stayed resident after the notebook: {memory}");
+        var summary = JsonNode.Parse(File.ReadAllText(report.SummaryPath!))!["notebooks"]![0]!["memory"]!;
+        Assert.Equal(Math.Round(memory.PeakBytes / 1048576.0, 1), summary["peak_resident_mb"]!.GetValue<double>());
+        Assert.Equal(Math.Round(memory.ResidentAfterBytes / 1048576.0, 1), summary["resident_after_mb"]!.GetValue<double>());
+    }
 }

@@ -38,7 +38,7 @@ public sealed record FineTuneResult
     public required double WallSeconds { get; init; }
     public required double TrainSeconds { get; init; }
     public required long PeakMemoryBytes { get; init; }
-    /// <summary>What <see cref="PeakMemoryBytes"/> measures (see <see cref="FineTuningMemory"/>).</summary>
+    /// <summary>What <see cref="PeakMemoryBytes"/> measures (see <see cref="Native.ProcessMemory"/>).</summary>
     public required string PeakMemoryMeasure { get; init; }
     /// <summary>Bytes on disk of the saved best model (every file the method's store writes).</summary>
     public required long CheckpointBytes { get; init; }

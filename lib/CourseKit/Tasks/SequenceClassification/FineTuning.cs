@@ -3,6 +3,7 @@ using CourseKit.Checkpoints;
 using CourseKit.Metrics;
 using CourseKit.Models;
 using CourseKit.Reporting;
+using CourseKit.Native;
 using CourseKit.Text;
 using CourseKit.Viz;
 using TorchSharp;
@@ -31,7 +32,7 @@ public static class FineTuning
     {
         o.Validate();
         var clock = Stopwatch.StartNew();
-        var memoryMeasure = FineTuningMemory.ResetPeak();
+        var memoryMeasure = ProcessMemory.ResetPeak();
         var method = FineTuningMethods.Get(o.Method);
         RequireModelFolder(o.ModelDir);
         var data = FineTuningData.Load(o);
@@ -56,7 +57,7 @@ public static class FineTuning
 
             var (validationReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, validation, data.Labels, pad, device: o.Device);
             var (testReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, test, data.Labels, pad, device: o.Device);
-            long peak = FineTuningMemory.PeakBytes();
+            long peak = ProcessMemory.PeakBytes();
             var (bestModelDir, checkpointBytes) = SaveBestModel(prepared, workDir);
             if (!o.KeepCheckpoints) DeleteQuietly(TrainerCheckpoint.Root(trainerOptions.OutputDir!));
 
