@@ -6,16 +6,26 @@ using CourseKit.Text;
 
 namespace CourseKit.Tasks.QuestionAnswering;
 
+/// <summary>What reading the retrieved paragraphs gave: the answer chosen across them over each window's no-answer
+/// score (the kit's choice), and by raw logits (the single-context rule, shown for comparison).</summary>
+public sealed record RetrievedReading(SquadScores Scores, SquadScores ByLogits, IReadOnlyDictionary<string, string> Answers);
+
 /// <summary>A reader on a SQuAD-format file: with the gold paragraph (oracle) and after retrieval (from the hybrid
 /// ranking, the best of the three), plus the retrieval recall of the encoder, BM25 and their fusion.</summary>
-public sealed record QaEvaluationResult(int Questions, SquadScores Oracle, SquadScores RetrieveThenRead, int TopK,
+public sealed record QaEvaluationResult(int Questions, SquadScores Oracle, RetrievedReading Retrieved, int TopK,
     RetrievalRecall Encoder, RetrievalRecall Bm25, RetrievalRecall Hybrid, IReadOnlyDictionary<string, string> Predictions)
 {
+    public SquadScores RetrieveThenRead => Retrieved.Scores;
+
     public string ToJson() => JsonSerializer.Serialize(new
     {
         questions = Questions, top_k = TopK, read_from = Hybrid.Retriever,
         oracle = new { exact_match = Oracle.ExactMatch, f1 = Oracle.F1 },
-        retrieve_then_read = new { exact_match = RetrieveThenRead.ExactMatch, f1 = RetrieveThenRead.F1 },
+        retrieve_then_read = new
+        {
+            exact_match = RetrieveThenRead.ExactMatch, f1 = RetrieveThenRead.F1, answer_chosen_by = "span score over the window's no-answer score",
+            by_logits = new { exact_match = Retrieved.ByLogits.ExactMatch, f1 = Retrieved.ByLogits.F1 },
+        },
         retrieval = new[] { Encoder, Bm25, Hybrid }.Select(r => new { retriever = r.Retriever, recall = r.RecallAt.ToDictionary(kv => $"@{kv.Key}", kv => kv.Value) }),
     }, new JsonSerializerOptions { WriteIndented = true });
 }
@@ -30,7 +40,7 @@ public static class QaEvaluation
     {
         var (oracle, oracleAnswers) = QuestionAnsweringTask.Evaluate(reader, tokenizer, data, questions, options);
         var (dense, bm25, rankings) = Rankings(encoder, data, questions, topK);
-        var (endToEnd, _) = ReadRetrieved(reader, tokenizer, data, questions, rankings, options, topK);
+        var endToEnd = ReadRetrieved(reader, tokenizer, data, questions, rankings, options, topK);
         return new QaEvaluationResult(questions.Count, oracle, endToEnd, topK,
             ParagraphRetrieval.Recall("sentence encoder", data, questions, dense),
             ParagraphRetrieval.Recall("bm25", data, questions, bm25),
@@ -40,7 +50,7 @@ public static class QaEvaluation
 
     /// <summary>Retrieve, then read: the top <paramref name="topK"/> paragraphs of the fused encoder + BM25 ranking among
     /// all of <paramref name="data"/>, read by <paramref name="reader"/>, the best span across them; scored.</summary>
-    public static (SquadScores Scores, IReadOnlyDictionary<string, string> Answers) RetrieveThenRead(BertForQuestionAnswering reader,
+    public static RetrievedReading RetrieveThenRead(BertForQuestionAnswering reader,
         BertTextTokenizer tokenizer, SentenceEncoder encoder, SquadDataset data, IReadOnlyList<SquadQuestion> questions,
         QuestionAnsweringOptions options, int topK)
     {
@@ -57,7 +67,7 @@ public static class QaEvaluation
         return (dense, bm25, ParagraphRetrieval.FuseByReciprocalRank([dense, bm25], Math.Max(10, topK)));
     }
 
-    static (SquadScores, IReadOnlyDictionary<string, string>) ReadRetrieved(BertForQuestionAnswering reader, BertTextTokenizer tokenizer,
+    static RetrievedReading ReadRetrieved(BertForQuestionAnswering reader, BertTextTokenizer tokenizer,
         SquadDataset data, IReadOnlyList<SquadQuestion> questions, IReadOnlyList<IReadOnlyList<int>> rankings, QuestionAnsweringOptions options, int topK)
     {
         var features = new List<QaFeature>();
@@ -65,7 +75,9 @@ public static class QaEvaluation
             foreach (var p in rankings[i].Take(topK))
                 features.AddRange(QaFeatures.ForText(tokenizer, questions[i].Id, questions[i].Question, data.Paragraphs[p].Context, options.MaxLength, options.Stride));
         var logits = QuestionAnsweringTask.Logits(reader, tokenizer, features, options.EvalBatchSize, options.Device);
-        var answers = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength);
-        return (QuestionAnsweringTask.Score(data, questions, answers), answers.ToDictionary(a => a.Key, a => a.Value.Text));
+        var answers = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength, SpanComparison.OverNoAnswer);
+        var byLogits = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength, SpanComparison.Logits);
+        return new RetrievedReading(QuestionAnsweringTask.Score(data, questions, answers), QuestionAnsweringTask.Score(data, questions, byLogits),
+            answers.ToDictionary(a => a.Key, a => a.Value.Text));
     }
 }

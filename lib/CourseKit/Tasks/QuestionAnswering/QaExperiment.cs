@@ -120,9 +120,10 @@ public static class QaExperiment
             var (model, run) = QaReaderTraining.TrainAndScore($"fold {fold.Index}", c.ModelDir, c.Tokenizer, c.Data, train, test, c.Options, null);
             if (c.Options.RetrieveTopK > 0)
             {
-                var (e2e, _) = QaEvaluation.RetrieveThenRead(model, c.Tokenizer, c.Encoder.Value, c.Data, test, c.Options, c.Options.RetrieveTopK);
-                run = run with { RetrieveThenRead = new RetrievedScore(c.Options.RetrieveTopK, e2e.ExactMatch, e2e.F1) };
-                Reporter.Show($"fold {fold.Index}: retrieve top {c.Options.RetrieveTopK}, then read: EM {e2e.ExactMatch:F1} F1 {e2e.F1:F1}");
+                var e2e = QaEvaluation.RetrieveThenRead(model, c.Tokenizer, c.Encoder.Value, c.Data, test, c.Options, c.Options.RetrieveTopK);
+                run = run with { RetrieveThenRead = new RetrievedScore(c.Options.RetrieveTopK, e2e.Scores.ExactMatch, e2e.Scores.F1, e2e.ByLogits.ExactMatch, e2e.ByLogits.F1) };
+                Reporter.Show($"fold {fold.Index}: retrieve top {c.Options.RetrieveTopK}, then read: EM {e2e.Scores.ExactMatch:F1} F1 {e2e.Scores.F1:F1} " +
+                              $"(answer chosen by raw logits: EM {e2e.ByLogits.ExactMatch:F1} F1 {e2e.ByLogits.F1:F1})");
             }
             if (fold.Index == 0)
             {

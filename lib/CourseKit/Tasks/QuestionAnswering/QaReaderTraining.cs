@@ -21,8 +21,10 @@ public sealed record QaRun(string Name, int TrainQuestions, int TrainWindows, in
 /// <summary>Held-out EM/F1 at the end of an epoch.</summary>
 public sealed record EpochScore(double Epoch, long Step, double ExactMatch, double F1);
 
-/// <summary>End-to-end EM/F1 when the reader reads the top <see cref="TopK"/> retrieved paragraphs instead of the gold one.</summary>
-public sealed record RetrievedScore(int TopK, double ExactMatch, double F1);
+/// <summary>End-to-end EM/F1 when the reader reads the top <see cref="TopK"/> retrieved paragraphs instead of the gold one,
+/// the answer chosen across them by <see cref="SpanComparison.OverNoAnswer"/>; and, for comparison, by raw logits (NaN
+/// when a run stored before both were measured).</summary>
+public sealed record RetrievedScore(int TopK, double ExactMatch, double F1, double ByLogitsExactMatch = double.NaN, double ByLogitsF1 = double.NaN);
 
 /// <summary>Trains <see cref="BertForQuestionAnswering"/> from any Hugging Face BERT folder (the QA head starts random).</summary>
 public static class QaReaderTraining

@@ -43,7 +43,8 @@ public sealed class QaRunStore
                 ByEpoch = json["by_epoch"]?.AsArray().Select(e => new EpochScore(Field<double>(e!, "epoch"), Field<long>(e!, "step"),
                     Field<double>(e!, "exact_match"), Field<double>(e!, "f1"))).ToArray() ?? [],
                 RetrieveThenRead = json["retrieve_then_read"] is { } r
-                    ? new RetrievedScore(Field<int>(r, "top_k"), Field<double>(r, "exact_match"), Field<double>(r, "f1")) : null,
+                    ? new RetrievedScore(Field<int>(r, "top_k"), Field<double>(r, "exact_match"), Field<double>(r, "f1"),
+                        r["by_logits"] is { } l ? Field<double>(l, "exact_match") : double.NaN, r["by_logits"] is { } m ? Field<double>(m, "f1") : double.NaN) : null,
             };
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
@@ -67,7 +68,11 @@ public sealed class QaRunStore
                 ["epoch"] = e.Epoch, ["step"] = e.Step, ["exact_match"] = e.ExactMatch, ["f1"] = e.F1,
             }).ToArray());
         if (run.RetrieveThenRead is { } r)
-            json["retrieve_then_read"] = new JsonObject { ["top_k"] = r.TopK, ["exact_match"] = r.ExactMatch, ["f1"] = r.F1 };
+            json["retrieve_then_read"] = new JsonObject
+            {
+                ["top_k"] = r.TopK, ["exact_match"] = r.ExactMatch, ["f1"] = r.F1,
+                ["by_logits"] = double.IsNaN(r.ByLogitsF1) ? null : new JsonObject { ["exact_match"] = r.ByLogitsExactMatch, ["f1"] = r.ByLogitsF1 },
+            };
         AtomicFile.WriteAllText(PathOf(name), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 

@@ -2,10 +2,28 @@ using CourseKit.Text;
 
 namespace CourseKit.Tasks.QuestionAnswering;
 
-/// <summary>One answer read from the logits: its text, the character span in the context, and its score (start + end logit).</summary>
-public sealed record QaAnswer(string QuestionId, string Text, int CharStart, int CharEnd, double Score, int WindowIndex)
+/// <summary>One answer read from the logits: its text, the character span in the context, its score (start + end
+/// logit) and its window's no-answer score (the [CLS] token's start + end logit).</summary>
+public sealed record QaAnswer(string QuestionId, string Text, int CharStart, int CharEnd, double Score, int WindowIndex, double NoAnswerScore = 0)
 {
     public static QaAnswer Empty(string id) => new(id, "", 0, 0, double.NegativeInfinity, -1);
+
+    /// <summary>How far the span beats its window's "no answer here" (SQuAD 2.0's null-score difference).</summary>
+    public double OverNoAnswer => Score - NoAnswerScore;
+
+    public double ScoreBy(SpanComparison comparison) => comparison == SpanComparison.OverNoAnswer ? OverNoAnswer : Score;
+}
+
+/// <summary>How answers from different windows or paragraphs are compared.</summary>
+public enum SpanComparison
+{
+    /// <summary>By start + end logit, as the SQuAD v1.1 references do across the windows of one context.</summary>
+    Logits,
+    /// <summary>Within one context by logits (as above); across contexts by start + end logit minus the window's [CLS]
+    /// start + end logit. The reader was trained to point windows without the answer at [CLS], so this is the score it
+    /// learned to make comparable across texts: the one to use when the windows come from different retrieved
+    /// paragraphs, whose raw logits are on no common scale.</summary>
+    OverNoAnswer,
 }
 
 /// <summary>
@@ -31,6 +49,7 @@ public static class QaSpans
         var starts = TopIndices(startLogits[..length], nBest);
         var ends = TopIndices(endLogits[..length], nBest);
         QaAnswer? best = null;
+        double noAnswer = startLogits[0] + endLogits[0];                        // [CLS]: where a window without the answer points
         foreach (var s in starts)
             foreach (var e in ends)
             {
@@ -38,7 +57,7 @@ public static class QaSpans
                 if (e < s || e - s + 1 > maxAnswerLength) continue;
                 double score = startLogits[s] + endLogits[e];
                 if (best is null || score > best.Score)
-                    best = new QaAnswer(feature.QuestionId, TextOf(window, feature.Context, s, e), window.Offsets[s].Start, window.Offsets[e].End, score, feature.WindowIndex);
+                    best = new QaAnswer(feature.QuestionId, TextOf(window, feature.Context, s, e), window.Offsets[s].Start, window.Offsets[e].End, score, feature.WindowIndex, noAnswer);
             }
         return best;
     }
@@ -53,19 +72,24 @@ public static class QaSpans
         return order.Take(Math.Min(n, order.Length)).ToArray();
     }
 
-    /// <summary>One answer per question: the best-scoring span across its windows (an empty answer when no window has one).</summary>
+    /// <summary>One answer per question: the best span across its windows by <paramref name="comparison"/> (an empty
+    /// answer when no window has one).</summary>
     public static IReadOnlyDictionary<string, QaAnswer> BestPerQuestion(IReadOnlyList<QaFeature> features, IReadOnlyList<(float[] Start, float[] End)> logits,
-        int nBest = 20, int maxAnswerLength = 30)
+        int nBest = 20, int maxAnswerLength = 30, SpanComparison comparison = SpanComparison.Logits)
     {
         if (features.Count != logits.Count) throw new ArgumentException($"{features.Count} features but {logits.Count} logit pairs");
+        var perContext = new Dictionary<(string Id, string Context), QaAnswer>();
         var answers = new Dictionary<string, QaAnswer>();
         for (int i = 0; i < features.Count; i++)
         {
-            var id = features[i].QuestionId;
+            var (id, context) = (features[i].QuestionId, features[i].Context);
+            answers.TryAdd(id, QaAnswer.Empty(id));
             var candidate = BestInWindow(features[i], logits[i].Start, logits[i].End, nBest, maxAnswerLength);
-            if (!answers.TryGetValue(id, out var current)) answers[id] = current = QaAnswer.Empty(id);
-            if (candidate is not null && candidate.Score > current.Score) answers[id] = candidate;
+            if (candidate is not null && (!perContext.TryGetValue((id, context), out var current) || candidate.Score > current.Score))
+                perContext[(id, context)] = candidate;
         }
+        foreach (var ((id, _), best) in perContext)
+            if (answers[id].WindowIndex < 0 || best.ScoreBy(comparison) > answers[id].ScoreBy(comparison)) answers[id] = best;
         return answers;
     }
 }

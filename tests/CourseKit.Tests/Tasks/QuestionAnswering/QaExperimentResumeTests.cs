@@ -137,7 +137,7 @@ public sealed class QaExperimentResumeTests : IDisposable
         using var reader = CourseKit.Models.BertForQuestionAnswering.FromPretrained(_model);
         using var encoder = CourseKit.Models.SentenceEncoder.Load(_model, maxLength: 96);
         var tokenizer = CourseKit.Models.Pretrained.LoadTokenizer(_model);
-        var (_, retrieved) = QaEvaluation.RetrieveThenRead(reader, tokenizer, encoder, data, questions, options, topK: 1);
+        var retrieved = QaEvaluation.RetrieveThenRead(reader, tokenizer, encoder, data, questions, options, topK: 1);
         var (_, oracle) = QuestionAnsweringTask.Evaluate(reader, tokenizer, data, questions, options);
         var rankings = ParagraphRetrieval.FuseByReciprocalRank(
             [ParagraphRetrieval.RankByEncoder(encoder, data, questions, data.Paragraphs.Count), ParagraphRetrieval.RankByBm25(data, questions, data.Paragraphs.Count)], 10);
@@ -145,7 +145,7 @@ public sealed class QaExperimentResumeTests : IDisposable
         Assert.NotEmpty(firstIsGold);
         Assert.NotEqual(questions.Length, firstIsGold.Length);              // some retrieve another paragraph: the case differs there
         foreach (var i in firstIsGold)
-            Assert.Equal(oracle[questions[i].Id].Text, retrieved[questions[i].Id]);
-        Assert.Equal(questions.Length, retrieved.Count);
+            Assert.Equal(oracle[questions[i].Id].Text, retrieved.Answers[questions[i].Id]);
+        Assert.Equal(questions.Length, retrieved.Answers.Count);
     }
 }

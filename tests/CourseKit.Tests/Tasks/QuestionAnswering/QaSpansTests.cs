@@ -56,6 +56,27 @@ public class QaSpansTests
     }
 
     [Fact]
+    public void Across_contexts_the_span_that_beats_its_no_answer_score_most_wins_within_one_context_the_highest_logits()
+    {
+        var gold = Window("q");
+        var other = QaFeatures.ForText(QaTestSupport.Tokenizer, "q", "Where is Bonn?", "Paris is on the Seine river.").Single();
+        int n = gold.Encoding.Length;
+        var confident = Logits(n, (true, 10, 2), (false, 11, 2), (true, 0, -1), (false, 0, -1));   // "Rhine river" 4, [CLS] -2: margin 6
+        var unsure = Logits(other.Encoding.Length, (true, 6, 3), (false, 6, 3), (true, 0, 5), (false, 0, 5)); // "Paris" 6, [CLS] 10: margin -4
+        var byLogits = QaSpans.BestPerQuestion([gold, other], [confident, unsure], nBest: 3);
+        var byMargin = QaSpans.BestPerQuestion([gold, other], [confident, unsure], nBest: 3, comparison: SpanComparison.OverNoAnswer);
+        Assert.Equal("Paris", byLogits["q"].Text);
+        Assert.Equal("Rhine river", byMargin["q"].Text);
+        Assert.Equal(6.0, byMargin["q"].OverNoAnswer);
+        // Two windows of one context: the higher logits win even when the other window beats its [CLS] by more.
+        var second = gold with { WindowIndex = 1 };
+        var within = QaSpans.BestPerQuestion([gold, second], [confident, Logits(n, (true, 6, 3), (false, 6, 3), (true, 0, 5), (false, 0, 5))],
+            nBest: 3, comparison: SpanComparison.OverNoAnswer);
+        Assert.Equal("Bonn", within["q"].Text);
+        Assert.Equal(1, within["q"].WindowIndex);
+    }
+
+    [Fact]
     public void Top_indices_are_largest_first()
     {
         Assert.Equal(new[] { 2, 0, 1 }, QaSpans.TopIndices(new float[] { 1, 0, 5, -1 }, 3));
