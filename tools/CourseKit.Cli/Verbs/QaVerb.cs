@@ -160,7 +160,7 @@ public static class QaVerb
             output.WriteLine($"retriever: {Path.GetFileName(Path.TrimEndingDirectorySeparator(retrieverDir))}" + (encoder.QueryPrompt.Length > 0 ? $" (query prompt \"{encoder.QueryPrompt}\")" : ""));
             output.WriteLine($"gold paragraph:        EM {result.Oracle.ExactMatch:F1}  F1 {result.Oracle.F1:F1}  ({result.Questions} questions)");
             output.WriteLine($"retrieve top {result.TopK} (hybrid), read: EM {result.RetrieveThenRead.ExactMatch:F1}  F1 {result.RetrieveThenRead.F1:F1}" +
-                             $"  (answer chosen by raw logits: EM {result.Retrieved.ByLogits.ExactMatch:F1}  F1 {result.Retrieved.ByLogits.F1:F1})");
+                             $"  (chosen over the no-answer score: EM {result.Retrieved.OverNoAnswer.ExactMatch:F1}  F1 {result.Retrieved.OverNoAnswer.F1:F1})");
             foreach (var r in new[] { result.Encoder, result.Bm25, result.Hybrid })
                 output.WriteLine($"recall {r.Retriever,-17} " + string.Join("  ", r.RecallAt.Select(kv => $"@{kv.Key} {kv.Value:F3}")));
             var dir = run.OutDir(parse);

@@ -8,14 +8,12 @@ namespace CourseKit.Tasks.QuestionAnswering;
 /// <summary>A passage of a user's document: its text and the file it came from.</summary>
 public sealed record DocumentPassage(string Source, string Text);
 
-/// <summary>An answer over documents: the text, its score (the reader's span score over its window's no-answer
-/// score, or the sentence's cosine), and the passage and file it was read from.</summary>
+/// <summary>An answer over documents: the text, its score, and the passage and file it was read from.</summary>
 public sealed record DocumentAnswer(string Text, double Score, DocumentPassage Passage, string Method);
 
 /// <summary>
 /// Ask questions of one's own text files: passages (paragraphs split at blank lines) are ranked by the sentence
-/// encoder, the top ones are read with a trained reader (the best span of each passage; across passages, the one that
-/// beats its window's no-answer score by most: <see cref="SpanComparison.OverNoAnswer"/>) or, without a reader,
+/// encoder, the top ones are read with a trained reader (best span over all their windows) or, without a reader,
 /// answered with the most similar sentence (the zero-training baseline).
 /// </summary>
 public static partial class DocumentQa
@@ -53,8 +51,8 @@ public static partial class DocumentQa
         var features = top.SelectMany(t => QaFeatures.ForText(readerTokenizer, t.Index.ToString(), question, passages[t.Index].Text, options.MaxLength, options.Stride)).ToArray();
         var logits = QuestionAnsweringTask.Logits(reader, readerTokenizer, features, options.EvalBatchSize, options.Device);
         var answers = QaSpans.BestPerQuestion(features, logits, options.NBest, options.MaxAnswerLength);
-        var winner = answers.Values.MaxBy(a => a.OverNoAnswer)!;
-        return new DocumentAnswer(winner.Text, winner.OverNoAnswer, passages[int.Parse(winner.QuestionId)], "reader");
+        var winner = answers.Values.MaxBy(a => a.Score)!;
+        return new DocumentAnswer(winner.Text, winner.Score, passages[int.Parse(winner.QuestionId)], "reader");
     }
 
     static DocumentAnswer BestSentence(SentenceEncoder encoder, string question, Tensor queryVector, DocumentPassage passage)

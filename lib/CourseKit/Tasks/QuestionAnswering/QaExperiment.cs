@@ -121,9 +121,9 @@ public static class QaExperiment
             if (c.Options.RetrieveTopK > 0)
             {
                 var e2e = QaEvaluation.RetrieveThenRead(model, c.Tokenizer, c.Encoder.Value, c.Data, test, c.Options, c.Options.RetrieveTopK);
-                run = run with { RetrieveThenRead = new RetrievedScore(c.Options.RetrieveTopK, e2e.Scores.ExactMatch, e2e.Scores.F1, e2e.ByLogits.ExactMatch, e2e.ByLogits.F1) };
+                run = run with { RetrieveThenRead = new RetrievedScore(c.Options.RetrieveTopK, e2e.Scores.ExactMatch, e2e.Scores.F1, e2e.OverNoAnswer.ExactMatch, e2e.OverNoAnswer.F1) };
                 Reporter.Show($"fold {fold.Index}: retrieve top {c.Options.RetrieveTopK}, then read: EM {e2e.Scores.ExactMatch:F1} F1 {e2e.Scores.F1:F1} " +
-                              $"(answer chosen by raw logits: EM {e2e.ByLogits.ExactMatch:F1} F1 {e2e.ByLogits.F1:F1})");
+                              $"(chosen over the no-answer score: EM {e2e.OverNoAnswer.ExactMatch:F1} F1 {e2e.OverNoAnswer.F1:F1})");
             }
             if (fold.Index == 0)
             {

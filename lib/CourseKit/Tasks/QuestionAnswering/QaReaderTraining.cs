@@ -22,9 +22,9 @@ public sealed record QaRun(string Name, int TrainQuestions, int TrainWindows, in
 public sealed record EpochScore(double Epoch, long Step, double ExactMatch, double F1);
 
 /// <summary>End-to-end EM/F1 when the reader reads the top <see cref="TopK"/> retrieved paragraphs instead of the gold one,
-/// the answer chosen across them by <see cref="SpanComparison.OverNoAnswer"/>; and, for comparison, by raw logits (NaN
-/// when a run stored before both were measured).</summary>
-public sealed record RetrievedScore(int TopK, double ExactMatch, double F1, double ByLogitsExactMatch = double.NaN, double ByLogitsF1 = double.NaN);
+/// the answer chosen across them by logits (<see cref="SpanComparison.Logits"/>); and, for comparison, by
+/// <see cref="SpanComparison.OverNoAnswer"/> (NaN when a run stored before both were measured).</summary>
+public sealed record RetrievedScore(int TopK, double ExactMatch, double F1, double OverNoAnswerExactMatch = double.NaN, double OverNoAnswerF1 = double.NaN);
 
 /// <summary>Trains <see cref="BertForQuestionAnswering"/> from any Hugging Face BERT folder (the QA head starts random).</summary>
 public static class QaReaderTraining

@@ -44,7 +44,7 @@ public sealed class QaRunStore
                     Field<double>(e!, "exact_match"), Field<double>(e!, "f1"))).ToArray() ?? [],
                 RetrieveThenRead = json["retrieve_then_read"] is { } r
                     ? new RetrievedScore(Field<int>(r, "top_k"), Field<double>(r, "exact_match"), Field<double>(r, "f1"),
-                        r["by_logits"] is { } l ? Field<double>(l, "exact_match") : double.NaN, r["by_logits"] is { } m ? Field<double>(m, "f1") : double.NaN) : null,
+                        r["over_no_answer"] is { } l ? Field<double>(l, "exact_match") : double.NaN, r["over_no_answer"] is { } m ? Field<double>(m, "f1") : double.NaN) : null,
             };
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
@@ -71,7 +71,7 @@ public sealed class QaRunStore
             json["retrieve_then_read"] = new JsonObject
             {
                 ["top_k"] = r.TopK, ["exact_match"] = r.ExactMatch, ["f1"] = r.F1,
-                ["by_logits"] = double.IsNaN(r.ByLogitsF1) ? null : new JsonObject { ["exact_match"] = r.ByLogitsExactMatch, ["f1"] = r.ByLogitsF1 },
+                ["over_no_answer"] = double.IsNaN(r.OverNoAnswerF1) ? null : new JsonObject { ["exact_match"] = r.OverNoAnswerExactMatch, ["f1"] = r.OverNoAnswerF1 },
             };
         AtomicFile.WriteAllText(PathOf(name), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
