@@ -71,7 +71,11 @@ public static class MallocTuning
 
     /// <summary>Makes <see cref="Ensure"/> a no-op in this process (unless it already ran): for a host that runs the
     /// verbs in-process and must keep glibc's default, such as the test host (see the remarks above).</summary>
-    public static void HoldOff(string reason) { lock (Gate) _state ??= $"glibc default, held off: {reason}"; }
+    public static void HoldOff(string reason) { lock (Gate) _state ??= HeldOffPrefix + reason; }
+
+    /// <summary>True where <see cref="HoldOff"/> was called (and no setting was applied before it).</summary>
+    public static bool HeldOff { get { lock (Gate) return _state?.StartsWith(HeldOffPrefix, StringComparison.Ordinal) == true; } }
+    const string HeldOffPrefix = "glibc default, held off: ";
 
     static string? EnvironmentSetting()
     {

@@ -16,11 +16,11 @@ public static class ProcessMemory
     public const string SinceRunStart = "peak resident set (VmHWM) since run start";
     public const string SinceProcessStart = "peak working set since process start";
 
-    /// <summary>Releases what earlier runs dropped (<see cref="ReleaseDropped"/>), then resets the peak; returns what
-    /// <see cref="PeakBytes"/> will then measure.</summary>
+    /// <summary>Collects the tensors earlier runs dropped, then resets the peak; returns what <see cref="PeakBytes"/>
+    /// will then measure.</summary>
     public static string ResetPeak()
     {
-        ReleaseDropped();
+        CollectDropped();
         try
         {
             if (OperatingSystem.IsLinux() && File.Exists("/proc/self/clear_refs"))
@@ -35,13 +35,20 @@ public static class ProcessMemory
 
     /// <summary>Tensors that were only dropped, not disposed, are freed by their finalizers: collect them, then hand the
     /// C heap's free pages back to the system (glibc <c>malloc_trim</c>), so the next run does not start from this
-    /// one's high water and the resident set says what is still held.</summary>
+    /// one's high water and the resident set says what is still held. Not trimmed where <see cref="MallocTuning.HoldOff"/>
+    /// was called (the test host): returning freed pages turns a latent use-after-free of TorchSharp's finalizer race
+    /// into a crash there, as the training allocator setting did.</summary>
     public static void ReleaseDropped()
+    {
+        CollectDropped();
+        if (!MallocTuning.HeldOff) TrimCHeap();
+    }
+
+    static void CollectDropped()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        TrimCHeap();
     }
 
     public static long PeakBytes() => StatusBytes("VmHWM:") ?? Current(p => p.PeakWorkingSet64);
