@@ -71,11 +71,19 @@ public static class MallocTuning
 
     /// <summary>Makes <see cref="Ensure"/> a no-op in this process (unless it already ran): for a host that runs the
     /// verbs in-process and must keep glibc's default, such as the test host (see the remarks above).</summary>
-    public static void HoldOff(string reason) { lock (Gate) _state ??= HeldOffPrefix + reason; }
+    public static void HoldOff(string reason)
+    {
+        lock (Gate)
+        {
+            if (_state is not null) return;
+            _state = "glibc default, held off: " + reason;
+            _heldOff = true;
+        }
+    }
 
     /// <summary>True where <see cref="HoldOff"/> was called (and no setting was applied before it).</summary>
-    public static bool HeldOff { get { lock (Gate) return _state?.StartsWith(HeldOffPrefix, StringComparison.Ordinal) == true; } }
-    const string HeldOffPrefix = "glibc default, held off: ";
+    public static bool HeldOff { get { lock (Gate) return _heldOff; } }
+    static bool _heldOff;
 
     static string? EnvironmentSetting()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CourseKit.Native;
 
 namespace CourseKit.Tests.Native;
 
@@ -22,6 +23,15 @@ public sealed class MallocTuningTests
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return output;
+    }
+
+    [Fact]
+    public void The_test_host_holds_the_allocator_off_and_a_later_setting_does_not_replace_that()
+    {
+        Assert.True(MallocTuning.HeldOff);                                   // TestHostSetup's module initializer
+        Assert.StartsWith("glibc default, held off: the test host", MallocTuning.State);
+        MallocTuning.HoldOff("a second reason");
+        Assert.DoesNotContain("a second reason", MallocTuning.State);
     }
 
     [Fact]
