@@ -84,12 +84,17 @@ public static class RetrieverCrossValidation
         {
             using var encoder = SentenceEncoder.Load(encoderDir);
             int all = data.Paragraphs.Count;
-            return new UntunedRankings(ById(questions, ParagraphRetrieval.RankByEncoder(encoder, data, questions, all)),
-                ById(questions, ParagraphRetrieval.RankByBm25(data, questions, all)));
+            return new UntunedRankings(ByQuestion(questions, ParagraphRetrieval.RankByEncoder(encoder, data, questions, all)),
+                ByQuestion(questions, ParagraphRetrieval.RankByBm25(data, questions, all)));
         }
 
-        static Dictionary<SquadQuestion, IReadOnlyList<int>> ById(IReadOnlyList<SquadQuestion> questions, IReadOnlyList<IReadOnlyList<int>> rankings) =>
-            questions.Select((q, i) => (q, Ranking: rankings[i])).ToDictionary<(SquadQuestion q, IReadOnlyList<int> Ranking), SquadQuestion, IReadOnlyList<int>>(x => x.q, x => x.Ranking, ReferenceEqualityComparer.Instance);
+        /// <summary>Each question object's ranking (reference equality: two questions with equal fields stay two).</summary>
+        static Dictionary<SquadQuestion, IReadOnlyList<int>> ByQuestion(IReadOnlyList<SquadQuestion> questions, IReadOnlyList<IReadOnlyList<int>> rankings)
+        {
+            var byQuestion = new Dictionary<SquadQuestion, IReadOnlyList<int>>(ReferenceEqualityComparer.Instance);
+            for (int i = 0; i < questions.Count; i++) byQuestion[questions[i]] = rankings[i];
+            return byQuestion;
+        }
     }
 
     static RetrieverFoldResult Fold(string encoderDir, SquadDataset data, SquadFold fold, IReadOnlyList<SquadQuestion> test, UntunedRankings untuned,
