@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using CourseKit.Native;
 
 namespace CourseKit.Serving;
 
@@ -140,11 +141,7 @@ public static class ServeLoadTest
         {
             var (_, _, done, _) = await client.RunAsync(8, target - total, Math.Max(1, o.MemorySeconds - clock.Elapsed.TotalSeconds), i => (path, good[(total + i) % good.Length], true));
             total += done;
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            using var process = Process.GetCurrentProcess();
-            return new MemoryReading(total, process.WorkingSet64, GC.GetTotalMemory(false));
+            return new MemoryReading(total, ProcessMemory.ResidentAfterCollect(), GC.GetTotalMemory(false));
         }
         var first = await RunTo(o.MemoryFirstReading);
         var second = await RunTo(o.MemorySecondReading);

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CourseKit.Native;
 
 namespace CourseKit.Serving;
 
@@ -105,8 +105,7 @@ public sealed class ServingMetrics
         Gauge(text, "coursekit_inputs_total", "counter", "Inputs (texts) run through the model.", Interlocked.Read(ref _inputs));
         Gauge(text, "coursekit_inference_failures_total", "counter", "Forward passes that threw.", Interlocked.Read(ref _inferenceFailures));
         Gauge(text, "coursekit_queue_depth", "gauge", "Requests waiting for or in the inference thread.", QueueDepth);
-        using var process = Process.GetCurrentProcess();
-        Gauge(text, "process_resident_memory_bytes", "gauge", "Resident set size of the process.", process.WorkingSet64);
+        Gauge(text, "process_resident_memory_bytes", "gauge", "Resident set size of the process.", ProcessMemory.ResidentBytes());
         Gauge(text, "dotnet_gc_heap_bytes", "gauge", "Managed heap size.", GC.GetTotalMemory(false));
         return text.ToString();
     }

@@ -83,9 +83,11 @@ public sealed partial class NotebookRunner
         var (stdout, stderr, reporter) = (Console.Out, Console.Error, Reporter.Current);
         try
         {
-            var measure = ProcessMemory.ResetPeak();
+            var measure = ProcessMemory.ResetPeak(collectFirst: !_releasedAtLastEnd);   // one collection per notebook boundary
+            _releasedAtLastEnd = false;
             var result = await new Execution(notebook, _options, logPrefix, stdout).RunAsync(cancellationToken);
             result.Memory = MemoryAfter(measure);
+            _releasedAtLastEnd = true;
             _options.Log?.Invoke($"{logPrefix}{Path.GetFileName(result.NotebookPath)}: {result.Memory}");
             if (_options.OutputDirectory is { } outDir) WriteOutputs(result, outDir);
             return result;
@@ -98,6 +100,10 @@ public sealed partial class NotebookRunner
             OneAtATime.Release();
         }
     }
+
+    /// <summary>True when the last notebook's end released what it dropped (guarded by OneAtATime): the next start
+    /// need not collect again.</summary>
+    static bool _releasedAtLastEnd;
 
     /// <summary>The notebook's script state is unreachable once its execution returns: its tensors are collected
     /// here, not left to whichever later notebook triggers a collection.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CourseKit.Checkpoints;
 using CourseKit.Models;
+using CourseKit.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -55,6 +56,7 @@ public static class InferenceBenchmark
         if (o.Threads > 0) torch.set_num_threads(o.Threads);
         var config = BertConfig.Load(Path.Combine(modelDir, Pretrained.ConfigFile));
         var environmentBefore = BenchEnvironment.Capture();
+        string peakScope = ProcessMemory.ResetPeak();                 // the peak is this benchmark's, not the process's so far
         var backends = new List<IInferenceBackend>();
         var loadRss = new Dictionary<string, double>();
         try
@@ -70,8 +72,9 @@ public static class InferenceBenchmark
                 log?.WriteLine($"  loaded {name} (process resident set {loadRss[name]:F0} MB)");
             }
             var timings = o.Shapes.SelectMany(s => TimeShape(backends, config, s.Batch, s.Length, o, log)).ToList();
-            double peak = PeakRssMb();
+            double peak = ProcessMemory.PeakBytes() / 1048576.0;
             var json = ToJson(modelDir, config, o, timings, loadRss, peak);
+            json["peak_rss_scope"] = peakScope;
             json["environment_before"] = environmentBefore;
             json["environment_after"] = BenchEnvironment.Capture();
             return new InferenceBenchmarkResult(timings, loadRss, peak, json);
@@ -152,15 +155,7 @@ public static class InferenceBenchmark
 
     static double? MaxAbsDiff(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
 
-    /// <summary>Resident set after a full collection, so a managed heap that happens to be large does not count.</summary>
-    static double RssMb()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        using var p = Process.GetCurrentProcess();
-        return p.WorkingSet64 / 1048576.0;
-    }
-    static double PeakRssMb() { using var p = Process.GetCurrentProcess(); return p.PeakWorkingSet64 / 1048576.0; }
+    static double RssMb() => ProcessMemory.ResidentAfterCollect() / 1048576.0;
 
     static JsonObject ToJson(string modelDir, BertConfig config, InferenceBenchmarkOptions o, List<InferenceTiming> timings,
         Dictionary<string, double> loadRss, double peak) => new()

@@ -16,11 +16,12 @@ public static class ProcessMemory
     public const string SinceRunStart = "peak resident set (VmHWM) since run start";
     public const string SinceProcessStart = "peak working set since process start";
 
-    /// <summary>Collects the tensors earlier runs dropped, then resets the peak; returns what <see cref="PeakBytes"/>
-    /// will then measure.</summary>
-    public static string ResetPeak()
+    /// <summary>Collects the tensors earlier runs dropped (unless <paramref name="collectFirst"/> is false: the caller
+    /// has just called <see cref="ReleaseDropped"/>), then resets the peak; returns what <see cref="PeakBytes"/> will
+    /// then measure.</summary>
+    public static string ResetPeak(bool collectFirst = true)
     {
-        CollectDropped();
+        if (collectFirst) CollectDropped();
         try
         {
             if (OperatingSystem.IsLinux() && File.Exists("/proc/self/clear_refs"))
@@ -54,6 +55,14 @@ public static class ProcessMemory
     public static long PeakBytes() => StatusBytes("VmHWM:") ?? Current(p => p.PeakWorkingSet64);
 
     public static long ResidentBytes() => StatusBytes("VmRSS:") ?? Current(p => p.WorkingSet64);
+
+    /// <summary>The resident set after the tensors and objects already dropped are collected, so a managed heap or
+    /// finalizer queue that happens to be large at the moment of reading does not count.</summary>
+    public static long ResidentAfterCollect()
+    {
+        CollectDropped();
+        return ResidentBytes();
+    }
 
     static long? StatusBytes(string field)
     {

@@ -34,6 +34,10 @@ public sealed class InferenceBenchmarkTests(OnnxExportFixture fixture) : IClassF
         }
         Assert.True(File.Exists(Path.Combine(work, "encoder.int8.onnx")));
         Assert.Equal(InferenceBenchmarkOptions.AllBackends.Count, r.Json["timings"]!.AsArray().Count);
+        // The peak is this run's (reset at its start where the kernel allows): never below a resident set read during it.
+        Assert.Equal(OperatingSystem.IsLinux() ? CourseKit.Native.ProcessMemory.SinceRunStart : CourseKit.Native.ProcessMemory.SinceProcessStart,
+            (string?)r.Json["peak_rss_scope"]);
+        Assert.True(r.RssAfterLoadMb.Values.All(rss => rss > 0 && rss <= r.PeakRssMb), $"peak {r.PeakRssMb} MB, after load {string.Join(", ", r.RssAfterLoadMb)}");
     }
 
     [Fact]
