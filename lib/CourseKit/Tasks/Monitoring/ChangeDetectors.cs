@@ -6,9 +6,12 @@ namespace CourseKit.Tasks.Monitoring;
 public interface IChangeDetector
 {
     string Name { get; }
-    /// <summary>The statistic after the last update (what crosses the threshold).</summary>
+    /// <summary>The statistic after the last update (what crosses the threshold; 0 again after an alarm).</summary>
     double Statistic { get; }
-    /// <summary>The day the current run-up began (the last day the statistic was at its floor), for evidence.</summary>
+    /// <summary>The value that crossed the threshold at the last alarm (the statistic is reset right after it).</summary>
+    double AlarmStatistic { get; }
+    /// <summary>The first day of the current run-up: the day after the statistic was last at its floor (for the
+    /// evidence; it may be a day not yet seen when the floor is today).</summary>
     int RunStart { get; }
     bool Update(double z, int day);
     void Reset();
@@ -25,18 +28,20 @@ public sealed class CusumDetector(double k = 0.5, double h = 5) : IChangeDetecto
     public double K { get; } = k;
     public double H { get; } = h;
     public double Statistic { get; private set; }
+    public double AlarmStatistic { get; private set; }
     public int RunStart { get; private set; }
 
     public bool Update(double z, int day)
     {
-        if (Statistic <= 0) RunStart = day;
+        if (Statistic <= 0) RunStart = day;                 // at the floor: a rise starts with this day's update
         Statistic = Math.Max(0, Statistic + z - K);
         if (Statistic <= H) return false;
+        AlarmStatistic = Statistic;
         Statistic = 0;
         return true;
     }
 
-    public void Reset() { Statistic = 0; RunStart = 0; }
+    public void Reset() { Statistic = 0; AlarmStatistic = 0; RunStart = 0; }
 }
 
 /// <summary>
@@ -51,6 +56,7 @@ public sealed class PageHinkleyDetector(double delta = 0.5, double lambda = 5) :
 
     public string Name => $"page-hinkley(δ={delta:G3},λ={lambda:G3})";
     public double Statistic => _sum - _minimum;
+    public double AlarmStatistic { get; private set; }
     public int RunStart { get; private set; }
 
     public bool Update(double z, int day)
@@ -58,8 +64,9 @@ public sealed class PageHinkleyDetector(double delta = 0.5, double lambda = 5) :
         _count++;
         _mean += (z - _mean) / _count;
         _sum += z - _mean - delta;
-        if (_sum < _minimum || _count == 1) { _minimum = Math.Min(_minimum, _sum); RunStart = day; }
+        if (_sum < _minimum || _count == 1) { _minimum = Math.Min(_minimum, _sum); RunStart = day + 1; }   // today is the floor
         if (Statistic <= lambda) return false;
+        AlarmStatistic = Statistic;
         Reset();
         return true;
     }

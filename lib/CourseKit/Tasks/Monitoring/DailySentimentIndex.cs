@@ -52,11 +52,20 @@ public sealed class DailySentimentIndex(int evidencePerDay = 5)
     static DailySentiment Summarize(DateOnly date, Day d)
     {
         double mean = d.PolaritySum / d.Count;
-        double variance = d.Count > 1 ? Math.Max(0, (d.PolaritySquares - d.Count * mean * mean) / (d.Count - 1)) : 0;
-        double half = 1.96 * Math.Sqrt(variance / d.Count);
+        var (polarityLow, polarityHigh) = PolarityInterval(d.Count, mean, d.PolaritySquares);
         var (low, high) = Wilson(d.Negatives, d.Count);
-        return new DailySentiment(date, d.Count, d.Negatives, d.Positives, mean, mean - half, mean + half,
+        return new DailySentiment(date, d.Count, d.Negatives, d.Positives, mean, polarityLow, polarityHigh,
             d.Negatives / (double)d.Count, low, high, d.MaxSoftmaxSum / d.Count, d.OutOfDomain / (double)d.Count, d.Evidence.ToArray());
+    }
+
+    /// <summary>Normal 95 % interval of the mean polarity; one text says nothing about its spread, so its interval is the
+    /// whole range [−1, 1] (as the entity summary does), not a falsely exact point.</summary>
+    static (double Low, double High) PolarityInterval(int count, double mean, double sumOfSquares)
+    {
+        if (count < 2) return (-1, 1);
+        double variance = Math.Max(0, (sumOfSquares - count * mean * mean) / (count - 1));
+        double half = 1.96 * Math.Sqrt(variance / count);
+        return (mean - half, mean + half);
     }
 
     /// <summary>Wilson score interval of a binomial share (z = 1.96).</summary>

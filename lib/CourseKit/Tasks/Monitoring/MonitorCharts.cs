@@ -7,18 +7,20 @@ namespace CourseKit.Tasks.Monitoring;
 /// <summary>The chapter's charts (Plotly.NET through <see cref="Charts"/>), shared by the notebook and the dashboard.</summary>
 public static class MonitorCharts
 {
-    /// <summary>Daily negative share with its Wilson interval, the reference, and the change detector's statistic; alert days marked.</summary>
+    /// <summary>Daily negative share with its Wilson interval, the reference each day was compared with, and the change
+    /// detector's statistic; alert days marked. x is calendar days since the first day (days without text leave gaps).</summary>
     public static GenericChart DailyIndex(MonitorRun run, string title = "Daily sentiment index")
     {
-        var x = run.Days.Select((_, i) => (double)i).ToArray();
-        var alertDays = run.Alerts.Where(a => a.Kind == MonitorAlert.SentimentShift)
-            .Select(a => (double)run.Days.ToList().FindIndex(d => d.Day == a.Day)).ToArray();
-        return Charts.Lines($"{title} (day 0 = {run.Days.FirstOrDefault()?.Day:yyyy-MM-dd})", "day", "share / statistic",
+        var start = run.Days.FirstOrDefault()?.Day ?? default;
+        double DaysIn(DateOnly day) => day.DayNumber - start.DayNumber;
+        var x = run.Days.Select(d => DaysIn(d.Day)).ToArray();
+        var alertDays = run.Alerts.Where(a => a.Kind == MonitorAlert.SentimentShift).Select(a => DaysIn(a.Day)).ToArray();
+        return Charts.Lines($"{title} (day 0 = {run.Days.FirstOrDefault()?.Day:yyyy-MM-dd})", "calendar day", "share / statistic",
             ("negative share", x, run.Days.Select(d => d.NegativeShare).ToArray()),
             ("negative share, 95 % low", x, run.Days.Select(d => d.NegativeLow).ToArray()),
             ("negative share, 95 % high", x, run.Days.Select(d => d.NegativeHigh).ToArray()),
             ("mean polarity (P+ − P−)", x, run.Days.Select(d => d.MeanPolarity).ToArray()),
-            ("reference", x, x.Select(_ => run.Reference).ToArray()),
+            ("reference", x, run.ReferenceByDay.ToArray()),
             ("detector statistic / 10", x, run.DetectorStatistic.Select(s => s / 10).ToArray()),
             ("alert", alertDays, alertDays.Select(_ => 1.0).ToArray()));
     }

@@ -33,6 +33,7 @@ public static class MonitorDashboard
     {
         ["rows"] = run.Rows, ["days"] = run.Days.Count, ["seconds"] = Math.Round(run.Seconds, 2), ["rows_per_second"] = Math.Round(run.RowsPerSecond, 1),
         ["reference_negative_share"] = Math.Round(run.Reference, 4),
+        ["final_reference_negative_share"] = Math.Round(run.FinalReference, 4),
         ["alerts"] = new JsonArray(run.Alerts.Select(a => (JsonNode)new JsonObject
         {
             ["kind"] = a.Kind, ["day"] = a.Day.ToString("yyyy-MM-dd"), ["since"] = a.Since.ToString("yyyy-MM-dd"), ["detector"] = a.Detector,
@@ -51,7 +52,7 @@ public static class MonitorDashboard
         var page = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Financial sentiment monitor</title>\n");
         page.Append("<style>body{font-family:sans-serif;margin:2em;max-width:1100px}td,th{border-bottom:1px solid #ddd;padding:4px;text-align:left;vertical-align:top}.out-of-domain{color:#a60}.sentiment-shift{color:#b00}</style>\n");
         page.Append("<script type=\"text/javascript\">").Append(PlotlyJs.Value.Replace("</script", "<\\/script")).Append("</script>\n</head><body>\n");
-        page.Append($"<h1>Financial sentiment monitor</h1>\n<p>{run.Rows:N0} texts over {run.Days.Count} days, scored at {run.RowsPerSecond:N0} rows/s; reference negative share {run.Reference:P1}; {run.Alerts.Count} alert(s).</p>\n");
+        page.Append($"<h1>Financial sentiment monitor</h1>\n<p>{run.Rows:N0} texts over {run.Days.Count} days, scored at {run.RowsPerSecond:N0} rows/s; reference negative share {run.Reference:P1}{(run.FinalReference != run.Reference ? $" (moved by the alerts to {run.FinalReference:P1})" : "")}; {run.Alerts.Count} alert(s).</p>\n");
         for (int i = 0; i < charts.Count; i++)
         {
             var figure = JsonNode.Parse(Charts.ToFigureJson(charts[i]))!.AsObject();

@@ -32,7 +32,7 @@ public static class SentimentLabels
     public const int Negative = 0, Neutral = 1, Positive = 2;
 
     /// <summary>Calibrated scores: softmax(logits / T); energy = −T·log Σ exp(z/T) (Liu et al. 2020: lower for
-    /// in-distribution input; its negation is used as an out-of-domain score).</summary>
+    /// in-distribution input, so the energy itself is the out-of-domain score: higher = more foreign).</summary>
     public static SentimentScore[] Score(IReadOnlyList<float[]> logits, double temperature)
     {
         var probabilities = Metrics.TemperatureScaling.Softmax(logits, temperature);

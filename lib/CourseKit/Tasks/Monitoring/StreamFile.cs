@@ -15,10 +15,12 @@ public sealed record StreamRecord(DateTimeOffset Time, string Source, string Tex
 /// <summary>
 /// Reads a stream file lazily, one row at a time, so a file of any length is scored in flat memory:
 /// <list type="bullet">
-/// <item>CSV (<c>.csv</c>): a header <c>time,source,text</c>, then one row per text (RFC 4180 quoting for commas).</item>
+/// <item>CSV (<c>.csv</c>): a header <c>time,source,text</c>, then one row per line (RFC 4180 quoting for commas and
+/// quotes; a field cannot span lines, so <see cref="WriteCsv"/> writes a text's line breaks as spaces).</item>
 /// <item>JSON Lines (<c>.jsonl</c>, <c>.ndjson</c>): one object per line with string fields time, source, text.</item>
 /// </list>
-/// A bad row (a time that is not ISO 8601, an empty text, the wrong number of columns, a line that is not a JSON
+/// A bad row (a time that is not ISO 8601 — 2024-03-01, 2024-03-01T09:30, 2024-03-01 09:30:00Z, with seconds' fractions or
+/// an offset; 03/01/2024 is refused, being read as 1 March or 3 January depending on who wrote it —, an empty text, the wrong number of columns, a line that is not a JSON
 /// object) throws <see cref="DataFormatException"/> naming the file and line: a monitor that silently skips rows
 /// would report an index computed on data nobody looked at. Blank lines are skipped.
 /// </summary>
@@ -49,7 +51,7 @@ public static class StreamFile
                     throw new DataFormatException(path, 1, $"expected the header 'time,source,text', got '{LineReader.Shorten(line)}'.");
                 continue;
             }
-            if (line.Length == 0) continue;
+            if (string.IsNullOrWhiteSpace(line)) continue;
             var fields = CsvFields.Split(line, path, number);
             if (fields.Count != CsvColumns.Length)
                 throw new DataFormatException(path, number, $"expected 3 columns (time, source, text), got {fields.Count}: '{LineReader.Shorten(line)}'.");
@@ -96,10 +98,15 @@ public static class StreamFile
         return new StreamRecord(when, source.Trim(), text.Trim(), path, number);
     }
 
-    /// <summary>ISO 8601 dates and date-times; without an offset the time is taken as UTC.</summary>
+    /// <summary>ISO 8601 dates and date-times (T or a space between date and time; optional seconds, fractions and
+    /// offset or Z); without an offset the time is taken as UTC. Anything else is refused, not guessed.</summary>
     public static bool TryParseTime(string text, out DateTimeOffset time) =>
-        DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time)
-        && text.Trim().Length >= 10 && char.IsDigit(text.Trim()[0]);
+        DateTimeOffset.TryParseExact(text.Trim(), IsoFormats, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+
+    // "K" matches Z, an offset such as +02:00, or nothing.
+    static readonly string[] IsoFormats = ["yyyy-MM-dd", "yyyy-MM-ddK",
+        .. new[] { "T", " " }.SelectMany(separator => new[] { "HH:mm", "HH:mm:ss", "HH:mm:ss.FFFFFFF" }.Select(clock => $"yyyy-MM-dd'{separator}'{clock}K"))];
 
     /// <summary>Groups a lazy sequence into lists of <paramref name="size"/> (the last may be shorter), one list alive at a time.</summary>
     public static IEnumerable<IReadOnlyList<T>> Batches<T>(IEnumerable<T> items, int size)
@@ -124,8 +131,10 @@ public static class StreamFile
         using var writer = new StreamWriter(path);
         writer.WriteLine("time,source,text");
         foreach (var r in records)
-            writer.WriteLine($"{r.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)},{Quote(r.Source)},{Quote(r.Text)}");
+            writer.WriteLine($"{r.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)},{Quote(OneLine(r.Source))},{Quote(OneLine(r.Text))}");
     }
+
+    static string OneLine(string field) => field.ReplaceLineEndings(" ");
 
     static string Quote(string field) => field.IndexOfAny([',', '"']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 }

@@ -43,11 +43,16 @@ public sealed record MonitorAlert(string Kind, DateOnly Day, DateOnly Since, str
     public const string SentimentShift = "sentiment-shift", OutOfDomain = "out-of-domain";
 }
 
-/// <summary>A monitored stream: the daily index, the detector's statistic per day, the alerts, and the throughput.</summary>
+/// <summary>A monitored stream: the daily index, the detector's statistic per day, the alerts, and the throughput.
+/// <see cref="Reference"/> is the starting reference negative share (configured, or the warm-up days'); after each
+/// sentiment-shift alert the monitor moves it to the new level, so <see cref="ReferenceByDay"/> holds the one each day
+/// was compared with.</summary>
 public sealed record MonitorRun(IReadOnlyList<DailySentiment> Days, IReadOnlyList<double> DetectorStatistic, IReadOnlyList<MonitorAlert> Alerts,
-    double Reference, long Rows, double Seconds)
+    double Reference, IReadOnlyList<double> ReferenceByDay, long Rows, double Seconds)
 {
     public double RowsPerSecond => Seconds > 0 ? Rows / Seconds : 0;
+    /// <summary>The reference in force at the end of the stream.</summary>
+    public double FinalReference => ReferenceByDay.Count > 0 ? ReferenceByDay[^1] : Reference;
 }
 
 /// <summary>
@@ -79,9 +84,9 @@ public static class StreamMonitor
                 progress.Report(rows, $"{rows / Math.Max(1e-9, clock.Elapsed.TotalSeconds):F0} rows/s");
             }
         var days = index.Days();
-        var (statistic, alerts, reference) = Detect(days, settings);
+        var (statistic, alerts, referenceByDay, reference) = Detect(days, settings);
         if (outOfDomain is not null) alerts.AddRange(OutOfDomainAlerts(days, settings));
-        return new MonitorRun(days, statistic, alerts.OrderBy(a => a.Day).ToArray(), reference, rows, clock.Elapsed.TotalSeconds);
+        return new MonitorRun(days, statistic, alerts.OrderBy(a => a.Day).ToArray(), reference, referenceByDay, rows, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>A saved or freshly trained monitor on a stream; ORG entities are attributed into <paramref name="entities"/>
@@ -89,8 +94,11 @@ public static class StreamMonitor
     public static MonitorRun Run(IEnumerable<StreamRecord> records, MonitorModel model, EntitySentimentAggregator? entities = null, CancellationToken cancel = default) =>
         Run(records, model.Scorer, model.Settings, model.OutOfDomain, cancel, model.Tagger, entities);
 
-    /// <summary>The change detector over the days (in order); an alert carries the most negative sentences of its run-up.</summary>
-    public static (double[] Statistic, List<MonitorAlert> Alerts, double Reference) Detect(IReadOnlyList<DailySentiment> days, MonitorSettings settings)
+    /// <summary>The change detector over the days (in order); an alert carries the most negative sentences of its run-up.
+    /// Returns the statistic per day (on an alarm day, the value that crossed), the alerts, the reference each day was
+    /// compared with, and the starting reference.</summary>
+    public static (double[] Statistic, List<MonitorAlert> Alerts, double[] ReferenceByDay, double StartingReference) Detect(
+        IReadOnlyList<DailySentiment> days, MonitorSettings settings)
     {
         double reference = settings.ReferenceNegativeShare;
         int first = 0;
@@ -100,15 +108,18 @@ public static class StreamMonitor
             reference = warmup.Sum(d => d.Negatives) / (double)Math.Max(1, warmup.Sum(d => d.Count));
             first = warmup.Length;
         }
+        double starting = reference;
         var detector = settings.CreateDetector();
         var statistic = new double[days.Count];
+        var referenceByDay = Enumerable.Repeat(reference, days.Count).ToArray();
         var alerts = new List<MonitorAlert>();
         for (int d = first; d < days.Count; d++)
         {
             var day = days[d];
+            referenceByDay[d] = reference;
             if (day.Count < settings.MinDayCount) { statistic[d] = detector.Statistic; continue; }
             bool alarm = detector.Update(NegativeShareStatistic.Standardize(day.Negatives, day.Count, reference), d);
-            statistic[d] = alarm ? settings.DetectorThreshold : detector.Statistic;
+            statistic[d] = alarm ? detector.AlarmStatistic : detector.Statistic;
             if (!alarm) continue;
             int since = Math.Min(detector.RunStart, d);
             var runUp = days.Skip(since).Take(d - since + 1).ToArray();
@@ -119,13 +130,13 @@ public static class StreamMonitor
             // first days may still be before it).
             var recent = runUp.TakeLast(3).ToArray();
             double newLevel = recent.Sum(x => x.Negatives) / (double)recent.Sum(x => x.Count);
-            alerts.Add(new MonitorAlert(MonitorAlert.SentimentShift, day.Day, days[since].Day, detector.Name, settings.DetectorThreshold, day.NegativeShare, reference,
-                $"negative share {day.NegativeShare:P0} on {day.Day:yyyy-MM-dd} (reference {reference:P0}); {detector.Name} crossed {settings.DetectorThreshold:G3} after rising since {days[since].Day:yyyy-MM-dd}; the reference moves to {newLevel:P0}",
+            alerts.Add(new MonitorAlert(MonitorAlert.SentimentShift, day.Day, days[since].Day, detector.Name, detector.AlarmStatistic, day.NegativeShare, reference,
+                $"negative share {day.NegativeShare:P0} on {day.Day:yyyy-MM-dd} (reference {reference:P0}); {detector.Name} reached {detector.AlarmStatistic:G3} (threshold {settings.DetectorThreshold:G3}) after rising since {days[since].Day:yyyy-MM-dd}; the reference moves to {newLevel:P0}",
                 evidence));
             // Once told, the monitor takes the new level as normal: a lasting shift is one alert, not one every other day.
             reference = newLevel;
         }
-        return (statistic, alerts, reference);
+        return (statistic, alerts, referenceByDay, starting);
     }
 
     static IEnumerable<MonitorAlert> OutOfDomainAlerts(IReadOnlyList<DailySentiment> days, MonitorSettings settings) =>

@@ -13,6 +13,7 @@ public class ChangeDetectionTests
         var alarms = z.Select((v, day) => cusum.Update(v, day)).ToArray();
         Assert.Equal([false, false, false, false, true, false], alarms);
         Assert.Equal(0.0, cusum.Statistic);
+        Assert.Equal(7.5, cusum.AlarmStatistic);                    // what crossed h, kept after the reset
     }
 
     [Fact]

@@ -55,6 +55,36 @@ public class StreamFileTests : IDisposable
         Assert.Equal("feed", rows[1].Source);
     }
 
+    [Theory]
+    [InlineData("2024-03-01", "2024-03-01T00:00:00Z")]
+    [InlineData("2024-03-01T09:30", "2024-03-01T09:30:00Z")]
+    [InlineData("2024-03-01 09:30:15", "2024-03-01T09:30:15Z")]
+    [InlineData("2024-03-01T09:30:15.250Z", "2024-03-01T09:30:15.25Z")]
+    [InlineData("2024-03-01T09:30:00+02:00", "2024-03-01T07:30:00Z")]
+    [InlineData("2024-03-01T09:30:00.0000000+00:00", "2024-03-01T09:30:00Z")]     // DateTimeOffset's "O"
+    public void Iso_8601_times_are_read_as_utc(string text, string utc)
+    {
+        Assert.True(StreamFile.TryParseTime(text, out var time), text);
+        Assert.Equal(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), time);
+        Assert.Equal(TimeSpan.Zero, time.Offset);
+    }
+
+    [Theory]
+    [InlineData("03/01/2024")]            // 1 March or 3 January: not guessed
+    [InlineData("12/03/2024 09:30")]
+    [InlineData("10:30:00 AM")]           // no date: would land on today
+    [InlineData("2024-3-1")]
+    [InlineData("1 March 2024")]
+    [InlineData("2024-03-01T25:00")]
+    public void Times_that_are_not_iso_8601_are_refused(string text) => Assert.False(StreamFile.TryParseTime(text, out _), text);
+
+    [Fact]
+    public void Whitespace_only_lines_are_skipped_like_blank_ones()
+    {
+        var path = Write("gaps.csv", "time,source,text\n2024-03-01,wire,Profit rose.\n   \n\t\n2024-03-02,wire,Sales fell.\n");
+        Assert.Equal([2, 5], StreamFile.Read(path).Select(r => r.Line).ToArray());
+    }
+
     [Fact]
     public void Batches_keep_order_and_end_with_the_rest()
     {
@@ -66,10 +96,16 @@ public class StreamFileTests : IDisposable
     [Fact]
     public void A_written_stream_reads_back()
     {
-        var records = new[] { new StreamRecord(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero), "s,1", "He said \"up\", twice") };
+        var records = new[]
+        {
+            new StreamRecord(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero), "s,1", "He said \"up\", twice"),
+            new StreamRecord(new DateTimeOffset(2024, 1, 3, 0, 0, 0, TimeSpan.Zero), "wire", "Profit fell.\nShares down\r\nagain"),
+        };
         var path = Path.Combine(_dir, "back.csv");
         StreamFile.WriteCsv(path, records);
-        var back = StreamFile.Read(path).Single();
-        Assert.Equal((records[0].Time, records[0].Source, records[0].Text), (back.Time, back.Source, back.Text));
+        var back = StreamFile.Read(path).ToArray();
+        Assert.Equal(2, back.Length);
+        Assert.Equal((records[0].Time, records[0].Source, records[0].Text), (back[0].Time, back[0].Source, back[0].Text));
+        Assert.Equal("Profit fell. Shares down again", back[1].Text);     // a field cannot span lines: breaks become spaces
     }
 }

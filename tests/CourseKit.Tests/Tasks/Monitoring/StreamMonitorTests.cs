@@ -49,7 +49,16 @@ public class StreamMonitorTests : IDisposable
         Assert.Equal(MonitorAlert.SentimentShift, alert.Kind);
         Assert.Equal(new DateOnly(2024, 1, 22), alert.Day); // day 20 (Jan 21): z = 4.47, S = 3.97; day 21: S = 7.94 > 5
         Assert.StartsWith("cusum(k=0.5,h=5)", alert.Detector);
-        Assert.Contains("cusum(k=0.5,h=5) crossed 5", alert.Message);
+        Assert.Contains("cusum(k=0.5,h=5) reached 7.94 (threshold 5)", alert.Message);
+        Assert.Equal(7.944, alert.Statistic, 3);                                // what crossed h, not h
+        Assert.Equal(new DateOnly(2024, 1, 21), alert.Since);                  // the rise starts on day 20
+        // After the alert the days are compared with the new level (the last three days of the run-up: 40 %).
+        Assert.All(run.ReferenceByDay.Take(22), r => Assert.Equal(0.10, r));
+        Assert.All(run.ReferenceByDay.Skip(22), r => Assert.Equal(0.40, r, 9));
+        Assert.Equal(0.10, run.Reference);
+        Assert.Equal(0.40, run.FinalReference, 9);
+        var json = MonitorDashboard.AlertsJson(run);
+        Assert.Equal((0.1, 0.4), ((double)json["reference_negative_share"]!, (double)json["final_reference_negative_share"]!));
         Assert.Equal(5, alert.Evidence.Count);
         Assert.Equal(5, alert.Evidence.Select(e => e.Text).Distinct().Count());
         Assert.All(alert.Evidence, e => Assert.Contains("loss", e.Text));
@@ -132,7 +141,9 @@ public class StreamMonitorTests : IDisposable
         Assert.StartsWith("page-hinkley(δ=0.5,λ=5)", alert.Detector);
         Assert.Equal(0.0, run.DetectorStatistic[19], 9);
         Assert.Equal(3.759, run.DetectorStatistic[20], 3);
-        Assert.Equal(5.0, run.DetectorStatistic[21]);             // the alarm day shows the threshold
+        Assert.Equal(7.325, run.DetectorStatistic[21], 3);        // the alarm day shows the value that crossed, not λ
+        Assert.Equal(7.325, alert.Statistic, 3);
+        Assert.Equal(new DateOnly(2024, 1, 21), alert.Since);      // day 20, the first day of the rise (day 19 was the floor)
     }
 
     [Fact]
