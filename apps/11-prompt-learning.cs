@@ -94,7 +94,7 @@ if (threads > 0) torch.set_num_threads(threads);
 var chapterClock = Stopwatch.StartNew();
 var options = PromptLearningOptions.For(Profiles.Parse(profile)) with { Seed = seed };
 var promptTask = task == "sst2" ? PromptTask.Sst2 : PromptTask.PhraseBank;
-var data = PromptTaskData.Load(promptTask).WithEvaluationSubset(options.EvaluationSize, seed);
+var data = PromptTaskData.Load(promptTask).WithEvaluationSubset(options.EvaluationSize);   // a fixed subset: the seed moves the draws, not the yardstick
 var encoderDir = ImportedEncoders.EnsureDefault();
 Console.WriteLine($"{data.Name}: pool {data.Pool.Count:N0} labelled training sentences, evaluation: {data.EvaluationName}, {data.Evaluation.Count} sentences");
 

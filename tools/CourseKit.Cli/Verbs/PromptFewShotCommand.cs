@@ -37,7 +37,7 @@ static class PromptFewShotCommand
                     : options with { VerbalizerWords = w.Split('|', StringSplitOptions.TrimEntries) };
             var methods = parse.GetValue(method)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             FewShotMethods.Validate(methods);
-            var data = PromptTaskData.Load(parse.GetValue(task)).WithEvaluationSubset(options.EvaluationSize, options.Seed);
+            var data = PromptTaskData.Load(parse.GetValue(task)).WithEvaluationSubset(options.EvaluationSize);   // fixed subset: --seed moves the draws, not the yardstick
             var result = FewShotExperiment.Run(data, methods, options, FewShotExperiment.KnownCeiling(data.Task));
             output.WriteLine($"{data.EvaluationName}: {data.Evaluation.Count} sentences; {FewShotExperiment.Protocol}");
             if (result.MaskedLmHead is { } head) output.WriteLine($"MLM head on the frozen encoder: held-out loss {head["held_out_loss_before"]} → {head["held_out_loss_after"]}");

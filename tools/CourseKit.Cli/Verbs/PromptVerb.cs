@@ -33,7 +33,7 @@ public static class PromptVerb
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
             var options = PromptLearningOptions.For(parse.GetValue(run.Profile)) with { Seed = parse.GetValue(run.Seed) };
-            var data = PromptTaskData.Load(parse.GetValue(task)).WithEvaluationSubset(options.EvaluationSize, options.Seed);
+            var data = PromptTaskData.Load(parse.GetValue(task)).WithEvaluationSubset(options.EvaluationSize);   // fixed subset: --seed moves the draws, not the yardstick
             var phrasings = LabelPhrasings.For(data.Task).ToList();
             if (parse.GetValue(labels) is { } spec) phrasings.Insert(0, LabelPhrasing.Parse(spec, data.Labels.Count));
             using var encoderScope = TorchSharp.torch.NewDisposeScope();

@@ -73,6 +73,7 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
     /// <summary>Rows of <paramref name="forward"/> over the sentences in batches, without gradients, in eval mode.</summary>
     float[][] Evaluate(IReadOnlyList<string> sentences, int batchSize, Func<IReadOnlyList<string>, Tensor> forward)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         bool wasTraining = Model.training;
         Model.eval();
         try
@@ -95,6 +96,8 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
     /// (AdamW, constant learning rate, shuffled batches, seeded). Returns each epoch's mean training loss.</summary>
     public IReadOnlyList<double> FineTune(IReadOnlyList<LabeledText> examples, int epochs, double learningRate, int batchSize, int seed)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (examples.Count == 0) throw new ArgumentException("cloze fine-tuning needs at least one labelled example", nameof(examples));
         torch.manual_seed(seed);
         var rng = new Random(seed);
         using var optimizer = optim.AdamW(Model.parameters().Where(p => p.requires_grad), learningRate, weight_decay: 0.01);

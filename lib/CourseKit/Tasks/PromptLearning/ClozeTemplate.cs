@@ -27,7 +27,10 @@ public sealed record ClozeTemplate
             throw new ClozeTemplateException($"template \"{text}\" has no {MaskMarker}: a cloze template needs exactly one {MaskMarker} for the masked LM to fill (e.g. \"{SentenceMarker} It was {MaskMarker}.\")");
         if (text.IndexOf(MaskMarker, mask + MaskMarker.Length, StringComparison.Ordinal) >= 0)
             throw new ClozeTemplateException($"template \"{text}\" has more than one {MaskMarker}; exactly one is read");
-        Text = text.Contains(SentenceMarker, StringComparison.Ordinal) ? text : SentenceMarker + " " + text;
+        int sentence = text.IndexOf(SentenceMarker, StringComparison.Ordinal);
+        if (sentence >= 0 && text.IndexOf(SentenceMarker, sentence + SentenceMarker.Length, StringComparison.Ordinal) >= 0)
+            throw new ClozeTemplateException($"template \"{text}\" has more than one {SentenceMarker}; the sentence goes in once (its room is counted for one copy)");
+        Text = sentence >= 0 ? text : SentenceMarker + " " + text;
         _parts = System.Text.RegularExpressions.Regex.Split(Text, @"(\{sentence\}|\[MASK\])").Where(p => p.Length > 0).ToArray();
     }
 

@@ -19,6 +19,7 @@ public static class FewShotExperiment
     public static FewShotResult Run(PromptTaskData data, IReadOnlyList<string> methods, PromptLearningOptions o, JsonObject? ceiling = null)
     {
         FewShotMethods.Validate(methods);
+        methods = methods.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();   // "setfit,SETFIT" is one method: its seeds counted once
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string encoderDir = o.EncoderDir ?? ImportedEncoders.EnsureDefault();
         var references = new List<JsonObject> { ZeroShotReference(data, encoderDir) };

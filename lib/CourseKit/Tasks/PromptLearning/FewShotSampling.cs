@@ -8,8 +8,8 @@ public sealed record FewShotSample(int K, int Seed, IReadOnlyList<LabeledText> T
 
 /// <summary>
 /// Draws few-shot samples: exactly K examples of every class, seeded (the same seed gives the same examples), and
-/// disjoint from the evaluation set both by id and by text (SST-2's train holds phrases that also occur as dev
-/// sentences; such a text is never drawn).
+/// disjoint from the evaluation set by text (SST-2's train holds phrases that also occur as dev sentences; such a text
+/// is never drawn). Not by id: the pool's and the evaluation set's ids index different files.
 /// </summary>
 public static class FewShotSampling
 {

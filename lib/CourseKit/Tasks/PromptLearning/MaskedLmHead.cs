@@ -30,11 +30,13 @@ public sealed record MaskedLmHeadResult(string ModelDir, int Steps, MaskedLmEval
 /// </summary>
 public static class MaskedLmHead
 {
-    /// <summary>The trained folder for <paramref name="encoderDir"/> and <paramref name="steps"/>, trained and saved
-    /// under artifacts/prompt/ the first time (a later call with the same steps reuses it).</summary>
+    /// <summary>The trained folder for <paramref name="encoderDir"/>, <paramref name="steps"/>, seed and batch size,
+    /// trained and saved under artifacts/prompt/ the first time (a later call with the same four reuses it; another
+    /// seed trains its own head rather than silently reusing one).</summary>
     public static (string Dir, MaskedLmHeadResult? Trained) Ensure(string encoderDir, int steps, int seed = 42, int batchSize = 16)
     {
-        var dir = Path.Combine(CoursePaths.Artifacts, "prompt", $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir))}-mlm-head-{steps}");
+        var name = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir))}-mlm-head-{steps}-s{seed}-b{batchSize}";
+        var dir = Path.Combine(CoursePaths.Artifacts, "prompt", name);
         if (File.Exists(Path.Combine(dir, Pretrained.WeightsFile))) return (dir, null);
         var result = Train(encoderDir, dir, steps, seed, batchSize);
         return (dir, result);

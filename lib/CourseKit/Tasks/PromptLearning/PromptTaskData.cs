@@ -24,6 +24,16 @@ public sealed record PromptTaskData(PromptTask Task, string Name, IReadOnlyList<
 
     public static FineTuneTask ToFineTuneTask(PromptTask task) => task == PromptTask.Sst2 ? FineTuneTask.Sst2 : FineTuneTask.PhraseBank;
 
+    /// <summary><paramref name="size"/> pool sentences in a seeded shuffle, for choosing phrasings and ensembles: never a
+    /// text of the evaluation set (SST-2's train holds phrases that are also dev sentences). The shuffle keys are drawn
+    /// over the whole pool, so an overlapping text leaves the draw without moving the others.</summary>
+    public LabeledText[] TuningSentences(int size, int seed)
+    {
+        var rng = new Random(seed);
+        var evaluationTexts = new HashSet<string>(Evaluation.Select(e => e.Text), StringComparer.Ordinal);
+        return Pool.OrderBy(_ => rng.Next()).Where(e => !evaluationTexts.Contains(e.Text)).Take(size).ToArray();
+    }
+
     /// <summary>At most <paramref name="size"/> evaluation examples, a seeded shuffle (the quick profile's subset);
     /// 0 or more than there are = all of them, in file order.</summary>
     public PromptTaskData WithEvaluationSubset(int size, int seed = 42)

@@ -42,6 +42,7 @@ public static class SetFit
     /// <summary>One epoch over the pairs; returns the mean loss of each step (for a curve).</summary>
     public static IReadOnlyList<double> TrainContrastive(SentenceEncoder encoder, IReadOnlyList<ContrastivePair> pairs, double learningRate, int batchSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var model = encoder.Model;
         using var optimizer = optim.AdamW(model.parameters(), learningRate, weight_decay: 0.01);
         var losses = new List<double>();

@@ -62,8 +62,9 @@ public sealed class ZeroShotClassifier(SentenceEncoder encoder)
     }
 
     /// <summary>Each label's mean score over unlabelled sentences: what <see cref="Calibrate"/> subtracts.</summary>
-    public static float[] LabelBias(float[][] scores) =>
-        Enumerable.Range(0, scores[0].Length).Select(c => scores.Average(row => row[c])).Select(v => (float)v).ToArray();
+    public static float[] LabelBias(float[][] scores) => scores.Length == 0
+        ? throw new ArgumentException("label bias: no tuning sentences to estimate it on (a tuning size of at least 1 is needed to calibrate)")
+        : Enumerable.Range(0, scores[0].Length).Select(c => scores.Average(row => row[c])).Select(v => (float)v).ToArray();
 
     public static float[][] Calibrate(float[][] scores, float[] bias) =>
         scores.Select(row => row.Select((v, c) => v - bias[c]).ToArray()).ToArray();

@@ -44,8 +44,7 @@ public static class ZeroShotExperiment
         int tuningSize, int seed = 42)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var rng = new Random(seed);
-        var tuning = data.Pool.OrderBy(_ => rng.Next()).Take(tuningSize).ToArray();
+        var tuning = data.TuningSentences(tuningSize, seed);
         var tuningEmbeddings = classifier.Embed(tuning.Select(e => e.Text).ToArray());
         var evalEmbeddings = classifier.Embed(data.Evaluation.Select(e => e.Text).ToArray());
 

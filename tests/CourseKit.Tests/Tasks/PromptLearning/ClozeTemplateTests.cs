@@ -19,6 +19,10 @@ public class ClozeTemplateTests(TinyBertFixture tiny) : IClassFixture<TinyBertFi
     }
 
     [Fact]
+    public void A_template_with_the_sentence_twice_is_refused() =>
+        Assert.Contains("more than one {sentence}", Assert.Throws<ClozeTemplateException>(() => new ClozeTemplate("{sentence} It was [MASK]: {sentence}")).Message);
+
+    [Fact]
     public void A_template_with_two_masks_is_refused() =>
         Assert.Contains("more than one [MASK]", Assert.Throws<ClozeTemplateException>(() => new ClozeTemplate("[MASK] {sentence} [MASK]")).Message);
 

@@ -40,6 +40,26 @@ public class ZeroShotScoringTests
     }
 
     [Fact]
+    public void Calibration_without_tuning_sentences_is_refused_with_a_reason() =>
+        Assert.Contains("no tuning sentences", Assert.Throws<ArgumentException>(() => ZeroShotClassifier.LabelBias([])).Message);
+
+    [Fact]
+    public void Tuning_sentences_are_seeded_and_never_an_evaluation_text()
+    {
+        var pool = Enumerable.Range(0, 50).Select(i => new LabeledText(i, $"pool sentence {i}", i % 2)).ToList();
+        pool.Add(new LabeledText(50, "a dev sentence", 1));                 // SST-2's train holds dev sentences as phrases
+        var data = new PromptTaskData(PromptTask.Sst2, "t", ["negative", "positive"], pool, [new LabeledText(0, "a dev sentence", 1)], "dev");
+        var all = data.TuningSentences(100, seed: 3);
+        Assert.Equal(50, all.Length);
+        Assert.DoesNotContain(all, e => e.Text == "a dev sentence");
+        Assert.Equal(data.TuningSentences(10, 3).Select(e => e.Id), data.TuningSentences(10, 3).Select(e => e.Id));
+        Assert.NotEqual(data.TuningSentences(10, 3).Select(e => e.Id), data.TuningSentences(10, 4).Select(e => e.Id));
+        // Leaving the overlapping text out does not move the rest of the draw.
+        var without = data with { Evaluation = [new LabeledText(0, "another dev sentence", 1)] };
+        Assert.Equal(all.Select(e => e.Id), without.TuningSentences(100, 3).Where(e => e.Id != 50).Select(e => e.Id));
+    }
+
+    [Fact]
     public void Report_counts_against_gold_labels()
     {
         var report = ZeroShotClassifier.Report(ZeroShotClassifier.Score(Sentences, [PhrasingA]),
