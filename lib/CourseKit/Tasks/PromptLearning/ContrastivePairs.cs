@@ -19,7 +19,8 @@ public static class ContrastivePairs
         if (iterations <= 0) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "iterations must be positive");
         var byLabel = examples.GroupBy(e => e.Label).ToDictionary(g => g.Key, g => g.ToArray());
         if (byLabel.Count < 2) throw new ArgumentException("contrastive pairs need examples of at least two classes");
-        if (byLabel.Values.Any(g => g.Length < 2)) throw new ArgumentException("contrastive pairs need at least two examples per class (a positive partner)");
+        // Counted as distinct objects: the same example listed twice is still one, and would have no partner but itself.
+        if (byLabel.Values.Any(g => g.Distinct(ReferenceEqualityComparer.Instance).Count() < 2)) throw new ArgumentException("contrastive pairs need at least two examples per class (a positive partner)");
         var rng = new Random(seed);
         var pairs = new List<ContrastivePair>(2 * iterations * examples.Count);
         for (int r = 0; r < iterations; r++)

@@ -28,6 +28,10 @@ public class ContrastivePairsTests
         Assert.Equal(ContrastivePairs.Build(Examples, 2, 3).Select(p => (p.First.Id, p.Second.Id)), ContrastivePairs.Build(Examples, 2, 3).Select(p => (p.First.Id, p.Second.Id)));
 
     [Fact]
-    public void A_class_with_one_example_has_no_positive_partner() =>
+    public void A_class_with_one_example_has_no_positive_partner()
+    {
         Assert.Throws<ArgumentException>(() => ContrastivePairs.Build([new(0, "a", 0), new(1, "b", 1), new(2, "c", 1)], 1, 0));
+        var once = new LabeledText(0, "a", 0);
+        Assert.Throws<ArgumentException>(() => ContrastivePairs.Build([once, once, new(1, "b", 1), new(2, "c", 1)], 1, 0));   // listed twice: still one
+    }
 }
