@@ -10,7 +10,8 @@ public sealed record BadRequest(string Name, string Path, byte[] Body, int Expec
 /// <summary>
 /// One request of every class of bad input a client can send (the load test mixes them into good traffic; the
 /// tests send each once): bytes that are not UTF-8 or not JSON, JSON of the wrong shape or types, empty and
-/// oversized texts, too many texts, a body over the limit, a lone surrogate, another task's path.
+/// oversized texts, too many texts, a body over the limit, a lone surrogate, a question too long for a window,
+/// another task's path.
 /// </summary>
 public static class BadRequests
 {
@@ -34,6 +35,13 @@ public static class BadRequests
             new("oversized-text", path, Utf8(qa ? Json(new { question = "what?", context = longText }) : Json(new { text = longText })), 413),
             new("body-too-large", path, Utf8(Json(new { text = new string('b', limits.MaxBodyBytes) })), 413),
         };
+        int questionWords = (limits.MaxTextChars - 1) / 4;
+        if (qa && questionWords >= (limits.MaxSequenceLength ?? 512))
+        {
+            // Within the text limit, but more tokens than a window (BERT's at most 512) holds: no room for context.
+            var longQuestion = string.Concat(Enumerable.Repeat("why ", questionWords));
+            list.Add(new("question-too-long", path, Utf8(Json(new { question = longQuestion, context = "Ada wrote it." })), 413));
+        }
         if (!qa)
         {
             list.Add(new("texts-not-array", path, Utf8("{\"texts\": \"one string\"}"), 422));

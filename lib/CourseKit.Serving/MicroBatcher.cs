@@ -41,15 +41,31 @@ public sealed class MicroBatcher : IAsyncDisposable
     public Task<IReadOnlyList<object>> SubmitAsync(IReadOnlyList<ServingInput> inputs, CancellationToken cancel)
     {
         var done = new TaskCompletionSource<IReadOnlyList<object>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new WorkItem(inputs, done, cancel, Stopwatch.GetTimestamp())))
-            throw new ServingRequestException(503, "the service is overloaded or stopping (request queue full); retry later");
-        _metrics.QueueEntered();
-        return done.Task;
+        _metrics.QueueEntered();                     // before the write: the inference thread may answer it at once
+        if (_queue.Writer.TryWrite(new WorkItem(inputs, done, cancel, Stopwatch.GetTimestamp()))) return done.Task;
+        _metrics.QueueLeft();
+        throw new ServingRequestException(503, "the service is overloaded or stopping (request queue full); retry later");
     }
 
     void Loop()
     {
-        _onInferenceThreadStart?.Invoke();
+        try
+        {
+            _onInferenceThreadStart?.Invoke();
+            Serve();
+        }
+        catch (Exception e)
+        {
+            // The inference thread is gone (its start hook threw): no queued or later request can be answered; each
+            // gets a 503 saying why instead of waiting for its timeout, and the process lives on.
+            _queue.Writer.TryComplete();
+            var gone = new ServingRequestException(503, $"the inference thread stopped: {e.GetType().Name}: {e.Message}");
+            while (_queue.Reader.TryRead(out var item)) { item.Done.TrySetException(gone); _metrics.QueueLeft(); }
+        }
+    }
+
+    void Serve()
+    {
         var reader = _queue.Reader;
         WorkItem? carried = null;                    // a request that did not fit the last batch goes first in the next
         var batch = new List<WorkItem>();
@@ -95,27 +111,39 @@ public sealed class MicroBatcher : IAsyncDisposable
         var live = batch.Where(i => !i.Cancel.IsCancellationRequested).ToList();
         foreach (var item in batch.Where(i => i.Cancel.IsCancellationRequested)) item.Done.TrySetCanceled(item.Cancel);
         if (live.Count == 0) return;
-        var inputs = live.SelectMany(i => i.Inputs).ToArray();
-        try
+        try { Answer(live); }
+        catch (Exception) when (live.Count > 1)
         {
-            long started = Stopwatch.GetTimestamp();
-            var results = _backend.Run(inputs);
-            _metrics.BatchDuration.Observe((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency);
-            if (results.Count != inputs.Length)
-                throw new InvalidOperationException($"the backend returned {results.Count} results for {inputs.Length} inputs");
-            _metrics.CountBatch(inputs.Length);
-            int offset = 0;
+            // One bad input must not fail the requests it was batched with: each is run again alone.
             foreach (var item in live)
-            {
-                item.Done.TrySetResult(results.Skip(offset).Take(item.Inputs.Count).ToArray());
-                offset += item.Inputs.Count;
-            }
+                try { Answer([item]); }
+                catch (Exception e) { Fail(item, e); }
         }
-        catch (Exception e)
+        catch (Exception e) { Fail(live[0], e); }
+    }
+
+    /// <summary>A client's error (a <see cref="ServingRequestException"/>, e.g. a question too long for a window)
+    /// answers with its status; anything else is a failed inference (a 500). The thread lives on either way.</summary>
+    void Fail(WorkItem item, Exception e)
+    {
+        if (e is not ServingRequestException) _metrics.CountInferenceFailure();
+        item.Done.TrySetException(e);
+    }
+
+    void Answer(List<WorkItem> live)
+    {
+        var inputs = live.SelectMany(i => i.Inputs).ToArray();
+        long started = Stopwatch.GetTimestamp();
+        var results = _backend.Run(inputs);
+        _metrics.BatchDuration.Observe((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency);
+        if (results.Count != inputs.Length)
+            throw new InvalidOperationException($"the backend returned {results.Count} results for {inputs.Length} inputs");
+        _metrics.CountBatch(inputs.Length);
+        int offset = 0;
+        foreach (var item in live)
         {
-            // The thread lives on: one failed forward pass fails its requests (a 500 each), not the service.
-            _metrics.CountInferenceFailure();
-            foreach (var item in live) item.Done.TrySetException(e);
+            item.Done.TrySetResult(results.Skip(offset).Take(item.Inputs.Count).ToArray());
+            offset += item.Inputs.Count;
         }
     }
 

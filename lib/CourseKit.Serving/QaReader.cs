@@ -36,11 +36,23 @@ abstract class QaReader : IServingBackend
 
     public virtual IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs)
     {
-        var features = inputs.SelectMany((input, i) => QaFeatures.ForText(Tokenizer, i.ToString(), input.Question ?? "", input.Text, Qa.MaxLength, Qa.Stride)).ToArray();
+        var features = inputs.SelectMany((input, i) => Windows(input, i)).ToArray();
         var answers = QaSpans.BestPerQuestion(features, WindowLogits(features), Qa.NBest, Qa.MaxAnswerLength);
         return inputs.Select((_, i) => answers.TryGetValue(i.ToString(), out var a) && a.WindowIndex >= 0
             ? (object)new QaResult(a.Text, a.CharStart, a.CharEnd, a.Score)
             : new QaResult("", 0, 0, 0)).ToArray();           // no span in any window
+    }
+
+    /// <summary>The input's windows; a question that leaves a window too little room for context (or for the stride) is
+    /// the client's error (413), not a failed inference.</summary>
+    IReadOnlyList<QaFeature> Windows(ServingInput input, int index)
+    {
+        try { return QaFeatures.ForText(Tokenizer, index.ToString(), input.Question ?? "", input.Text, Qa.MaxLength, Qa.Stride); }
+        catch (ArgumentException e)
+        {
+            throw new ServingRequestException(413, $"the question is too long: a window holds {Qa.MaxLength} tokens and shares {Qa.Stride} " +
+                $"with its neighbour, so the question must leave more than that for the context ({e.Message})");
+        }
     }
 
     public abstract void Dispose();

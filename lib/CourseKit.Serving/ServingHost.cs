@@ -118,11 +118,12 @@ public sealed class ServingHost : IAsyncDisposable
         catch (ServingRequestException e) { status = e.StatusCode; await Error(context, e.StatusCode, e.Message); }
         catch (BadHttpRequestException e) { status = e.StatusCode; await Error(context, e.StatusCode, e.Message); }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { status = 499; }   // the client left
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested) { status = 499; }   // e.g. a connection reset mid-upload: not a server error
         catch (Exception e) { status = 500; await Error(context, 500, $"inference failed: {e.GetType().Name}: {e.Message}"); }
         finally
         {
             if (arriving) Metrics.ArrivalEnded();
-            Metrics.CountRequest(context.Request.Path, status);
+            Metrics.CountRequest(ServingNames.Path(Options.Task), status);   // not the client's spelling (/CLASSIFY/): one series per endpoint
             Metrics.Latency.Observe((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency);
         }
     }

@@ -8,7 +8,8 @@ namespace CourseKit.Serving;
 
 /// <summary>
 /// NER over raw text, whatever runs the model: the text is split into words with their character offsets (BERT's
-/// split: runs of non-space, non-punctuation characters, and each punctuation character alone), the words are
+/// split: runs of non-space, non-punctuation characters, each punctuation character alone, and each CJK ideograph
+/// alone, as BERT's basic tokenizer spaces them), the words are
 /// aligned to windows, a backend scores the windows' tokens (<see cref="WordLogProbs"/>: TorchSharp or ONNX Runtime,
 /// both through <see cref="TokenClassificationPredictor.WordLogProbs"/>), each word takes its argmax tag, and IOB2
 /// runs (B-X I-X ...) become entities whose offsets index the original text. One implementation, so the two
@@ -33,18 +34,24 @@ abstract partial class TextTagger : IServingBackend
     /// <summary>Each word's label log-probabilities, per input ([input][word][label]).</summary>
     protected abstract float[][][] WordLogProbs(IReadOnlyList<WordWindow> windows);
 
-    [GeneratedRegex(@"[\p{P}$+<=>^`|~]|[^\s\p{P}$+<=>^`|~]+")]
+    [GeneratedRegex(@"[\p{P}$+<=>^`|~]|[\p{IsCJKUnifiedIdeographs}\p{IsCJKUnifiedIdeographsExtensionA}\p{IsCJKCompatibilityIdeographs}]|[^\s\p{P}$+<=>^`|~\p{IsCJKUnifiedIdeographs}\p{IsCJKUnifiedIdeographsExtensionA}\p{IsCJKCompatibilityIdeographs}]+")]
     private static partial Regex Word();
 
     public virtual IReadOnlyList<object> Run(IReadOnlyList<ServingInput> inputs)
     {
         var words = inputs.Select(i => Word().Matches(i.Text).ToArray()).ToArray();
-        var windows = WordAlignment.AlignAll(Tokenizer, words.Select(w => (IReadOnlyList<string>)w.Select(m => m.Value).ToArray()).ToArray(),
-            null, Options.Alignment(Labels));
+        var windows = Align(words);
         var logProbs = WordLogProbs(windows);
         var tags = TokenClassificationPredictor.Decode(logProbs, TagDecoding.Argmax);
-        // A text with no words (only spaces) has no window and so no row.
-        return inputs.Select((input, s) => (object)new NerResult(s < tags.Length ? Entities(input.Text, words[s], tags[s], logProbs[s]) : [])).ToArray();
+        return inputs.Select((input, s) => (object)new NerResult(Entities(input.Text, words[s], tags[s], logProbs[s]))).ToArray();   // one row per text, an empty one included
+    }
+
+    /// <summary>The texts' words in windows; a word longer than a window (a run of characters each its own token) is
+    /// the client's error (413), not a failed inference.</summary>
+    IReadOnlyList<WordWindow> Align(Match[][] words)
+    {
+        try { return WordAlignment.AlignAll(Tokenizer, words.Select(w => (IReadOnlyList<string>)w.Select(m => m.Value).ToArray()).ToArray(), null, Options.Alignment(Labels)); }
+        catch (ArgumentException e) { throw new ServingRequestException(413, $"the text cannot be tagged in windows of {Options.MaxLength} tokens: {e.Message}"); }
     }
 
     /// <summary>IOB2 runs as entities; an I-X that does not continue an X starts one (as seqeval reads IOB2 leniently).</summary>

@@ -111,7 +111,7 @@ public sealed class OnnxTaggerQaTests(ServingModelsFixture models) : IClassFixtu
     [InlineData(ServingTask.Qa)]
     public async Task Bad_requests_get_their_4xx_from_the_onnx_service_too(ServingTask task)
     {
-        var options = new ServingOptions { Task = task, Backend = ServingBackend.Onnx, Port = 0, OnnxThreads = 1, MaxTextChars = 200, MaxBodyBytes = 4096, MaxTextsPerRequest = 4 };
+        var options = new ServingOptions { Task = task, Backend = ServingBackend.Onnx, Port = 0, OnnxThreads = 1, MaxTextChars = 200, MaxBodyBytes = 4096, MaxTextsPerRequest = 4, MaxSequenceLength = 32 };
         await using var host = ServingHost.Load(models.Dirs[task], options);
         await host.StartAsync();
         using var http = ServingClient.For(host);

@@ -7,7 +7,8 @@ namespace CourseKit.Tests.Serving;
 /// passes.</summary>
 public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClassFixture<ServingModelsFixture>
 {
-    static readonly ServingOptions SmallLimits = new() { Port = 0, MaxTextChars = 200, MaxBodyBytes = 4096, MaxTextsPerRequest = 4 };
+    // Windows of 32 tokens, so a question within the 200-character limit can still be too long for one.
+    static readonly ServingOptions SmallLimits = new() { Port = 0, MaxTextChars = 200, MaxBodyBytes = 4096, MaxTextsPerRequest = 4, MaxSequenceLength = 32 };
 
     async Task<(ServingHost Host, SlowBackend Backend)> StartSlow(ServingTask task, TimeSpan delay, ServingOptions options)
     {
@@ -28,6 +29,7 @@ public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClass
         using var http = ServingClient.For(host);
         var bad = BadRequests.For(task, SmallLimits);
         Assert.True(bad.Count >= 10);
+        Assert.Equal(task == ServingTask.Qa, bad.Any(b => b.Name == "question-too-long"));
         foreach (var request in bad)
         {
             var (status, body) = await ServingClient.PostBytesAsync(http, request.Path, request.Body);
@@ -48,6 +50,60 @@ public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClass
         using var http = ServingClient.For(host);
         Assert.Equal(500, (await ServingClient.PostAsync(http, "/embed", new { text = "boom" })).Status);
         Assert.Equal(200, (await ServingClient.PostAsync(http, "/embed", new { text = "fine" })).Status);
+    }
+
+    [Fact]
+    public async Task A_bad_input_batched_with_good_ones_fails_alone()
+    {
+        // The first request holds the inference thread; the next two queue behind it and share a forward pass, which
+        // the long question fails: each is then run alone, so only the bad one gets its 413.
+        var (host, backend) = await StartSlow(ServingTask.Qa, TimeSpan.FromMilliseconds(300), new ServingOptions { MaxBatch = 8, MaxWaitMs = 200 });
+        await using var _host = host;
+        using var http = ServingClient.For(host);
+        var first = ServingClient.PostAsync(http, "/qa", new { question = "Who?", context = "Ada wrote it." });
+        while (backend.BatchSizes.Count == 0) await Task.Delay(5);
+        var bad = ServingClient.PostAsync(http, "/qa", new { question = string.Concat(Enumerable.Repeat("why ", 400)), context = "Ada wrote it." });
+        var good = ServingClient.PostAsync(http, "/qa", new { question = "Who wrote it?", context = "Ada wrote it." });
+        Assert.Equal(200, (await first).Status);
+        var (badStatus, badBody) = await bad;
+        Assert.Equal(413, badStatus);
+        Assert.Contains("question is too long", badBody.GetProperty("error").GetString());
+        Assert.Equal(200, (await good).Status);
+        Assert.Contains(2, backend.BatchSizes);                           // they did share a forward pass
+        Assert.Equal(0, host.Metrics.Requests(s => s >= 500));
+    }
+
+    [Fact]
+    public async Task A_long_run_of_cjk_characters_is_tagged_one_character_a_word()
+    {
+        var (host, _) = await StartSlow(ServingTask.Ner, TimeSpan.Zero, new ServingOptions());
+        await using var _host = host;
+        using var http = ServingClient.For(host);
+        var (status, body) = await ServingClient.PostAsync(http, "/ner", new { text = "Ada 在 " + new string('中', 600) });
+        Assert.True(status == 200, body.ToString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, body.GetProperty("entities").ValueKind);
+    }
+
+    [Fact]
+    public async Task Requests_are_counted_under_the_endpoint_not_the_clients_spelling()
+    {
+        var (host, _) = await StartSlow(ServingTask.Embed, TimeSpan.Zero, new ServingOptions());
+        await using var _host = host;
+        using var http = ServingClient.For(host);
+        Assert.Equal(200, (await ServingClient.PostAsync(http, "EMBED", new { text = "shouting" })).Status);
+        var metrics = await http.GetStringAsync("metrics");
+        Assert.Contains("coursekit_requests_total{path=\"/embed\",status=\"200\"} 1", metrics);
+        Assert.DoesNotContain("EMBED", metrics);
+    }
+
+    [Fact]
+    public async Task An_inference_thread_that_cannot_start_answers_503_instead_of_hanging()
+    {
+        var options = new ServingOptions { Task = ServingTask.Embed };
+        using var backend = InferenceBackends.Load(models.Dirs[ServingTask.Embed], options);
+        await using var batcher = new MicroBatcher(backend, options, new ServingMetrics(), () => throw new InvalidOperationException("no threads today"));
+        var e = await Assert.ThrowsAsync<ServingRequestException>(() => batcher.SubmitAsync([new ServingInput("hello")], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(503, e.StatusCode);
     }
 
     [Fact]

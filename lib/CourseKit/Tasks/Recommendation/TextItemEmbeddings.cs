@@ -7,7 +7,8 @@ namespace CourseKit.Tasks.Recommendation;
 /// <summary>
 /// Each movie as one sentence — title, genres, and the tags users gave it — embedded by a sentence encoder
 /// (all-MiniLM-L6-v2): [N+1, D] L2-normalised rows, row 0 (padding) zero. The vectors are cached in a file keyed by
-/// the encoder folder's name and the item count, since encoding 9,724 texts takes a minute on one CPU core.
+/// the encoder folder's name, the item count and a hash of the texts (another template, tag cap or data copy is
+/// encoded afresh), since encoding 9,724 texts takes a minute on one CPU core.
 /// </summary>
 public static class TextItemEmbeddings
 {
@@ -30,13 +31,15 @@ public static class TextItemEmbeddings
 
     public static Tensor Compute(MovieLensData data, LeaveOneOutSplit split, string encoderDir, string? cacheDir = null, int batchSize = 64)
     {
-        var cache = cacheDir is null ? null : Path.Combine(cacheDir, $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir))}-{split.ItemCount}-48tok.f32");
+        var texts = Texts(data, split);
+        var textsHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', texts))))[..12];
+        var cache = cacheDir is null ? null
+            : Path.Combine(cacheDir, $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir))}-{split.ItemCount}-48tok-{textsHash}.f32");
         if (cache is not null && File.Exists(cache)) return Read(cache, split.ItemCount + 1);
         // 48 tokens hold a title, its genres and most tag lists; longer texts are cut. Texts are encoded shortest
         // first so a batch pads little, then put back in item order.
         using var encoder = SentenceEncoder.Load(encoderDir, maxLength: 48);
         using var _ = no_grad();
-        var texts = Texts(data, split);
         var order = Enumerable.Range(0, texts.Length).OrderBy(i => texts[i].Length).ThenBy(i => i).ToArray();
         using var sorted = encoder.Encode(order.Select(i => texts[i]).ToList(), batchSize);   // [N, D] in length order
         using var inverse = tensor(order.Select((item, position) => (item, position)).OrderBy(p => p.item).Select(p => (long)p.position).ToArray());
@@ -48,7 +51,7 @@ public static class TextItemEmbeddings
             var floats = withPadding.contiguous().data<float>().ToArray();
             var bytes = new byte[floats.Length * sizeof(float)];
             Buffer.BlockCopy(floats, 0, bytes, 0, bytes.Length);
-            File.WriteAllBytes(cache, bytes);
+            CourseKit.Checkpoints.AtomicFile.WriteAllBytes(cache, bytes);                 // a cut-off write never becomes the cache
         }
         return withPadding;
     }
