@@ -51,8 +51,20 @@ public static class SquadReader
                 var title = article.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : $"article {articles.Count}";
                 articles.Add(new SquadArticle(title, paragraphs, articles.Count));
             }
+            RequireUniqueIds(articles, source);
             return new SquadDataset(source, articles);
         }
+    }
+
+    /// <summary>Predictions and scores are matched by question id (as the official script does): a repeated id would
+    /// merge two questions' windows into one answer.</summary>
+    static void RequireUniqueIds(IReadOnlyList<SquadArticle> articles, string source)
+    {
+        var seen = new Dictionary<string, SquadQuestion>(StringComparer.Ordinal);
+        foreach (var question in articles.SelectMany(a => a.Paragraphs).SelectMany(p => p.Questions))
+            if (!seen.TryAdd(question.Id, question))
+                throw new SquadFormatException(source, question.Id, $"the id is used twice (paragraphs {seen[question.Id].ParagraphIndex} and " +
+                    $"{question.ParagraphIndex}): question ids must be unique, answers are matched to questions by id");
     }
 
     static SquadParagraph ReadParagraph(JsonElement paragraph, string source, int articleIndex, int paragraphIndex)

@@ -32,6 +32,7 @@ public class SquadReaderTests : IDisposable
     [InlineData("\"answer_start\": 15", "\"answer_start\": \"15\"", "q-1", "answer_start")]
     [InlineData("\"id\": \"q-1\", ", "", null, "missing string field \"id\"")]
     [InlineData("}]}]}]}", "}]}]}", null, "not valid JSON")]
+    [InlineData("]}]}]}", "]}]}, {\"context\": \"Paris is on the Seine.\", \"qas\": [{\"id\": \"q-1\", \"question\": \"Which river?\", \"answers\": [{\"text\": \"Seine\", \"answer_start\": 16}]}]}]}", "q-1", "used twice (paragraphs 0 and 1)")]
     public void Refuses_malformed_files_naming_file_and_question(string from, string to, string? id, string problem)
     {
         Assert.Contains(from, Good);

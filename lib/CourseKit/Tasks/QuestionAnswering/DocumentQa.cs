@@ -38,6 +38,7 @@ public static partial class DocumentQa
     public static DocumentAnswer Ask(string question, IReadOnlyList<DocumentPassage> passages, SentenceEncoder encoder,
         BertForQuestionAnswering? reader = null, BertTextTokenizer? readerTokenizer = null, QuestionAnsweringOptions? options = null, int topK = 3)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         options ??= new QuestionAnsweringOptions();
         using var scope = NewDisposeScope();
         var passageVectors = encoder.Encode(passages.Select(p => p.Text).ToArray());

@@ -59,6 +59,7 @@ public static class ParagraphRetrieval
 
     public static RetrievalRecall Recall(string retriever, SquadDataset data, IReadOnlyList<SquadQuestion> questions, IReadOnlyList<IReadOnlyList<int>> rankings)
     {
+        if (questions.Count == 0) throw new ArgumentException($"{data.Source}: no questions to measure {retriever} recall on (every paragraph's \"qas\" is empty)", nameof(questions));
         var position = data.Paragraphs.Select((p, i) => (p.Index, i)).ToDictionary(x => x.Index, x => x.i);
         var recall = Ks.ToDictionary(k => k, k => questions.Select((q, i) => rankings[i].Take(k).Contains(position[q.ParagraphIndex]) ? 1.0 : 0.0).Average());
         return new RetrievalRecall(retriever, questions.Count, data.Paragraphs.Count, recall);

@@ -39,6 +39,7 @@ public static class QaEvaluation
     public static QaEvaluationResult Run(BertForQuestionAnswering reader, BertTextTokenizer tokenizer, SentenceEncoder encoder, SquadDataset data,
         IReadOnlyList<SquadQuestion> questions, QuestionAnsweringOptions options, int topK = 3)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         var (oracle, oracleAnswers) = QuestionAnsweringTask.Evaluate(reader, tokenizer, data, questions, options);
         var (dense, bm25, rankings) = Rankings(encoder, data, questions, topK);
         var endToEnd = ReadRetrieved(reader, tokenizer, data, questions, rankings, options, topK);

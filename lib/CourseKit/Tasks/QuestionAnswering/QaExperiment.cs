@@ -64,7 +64,7 @@ public static class QaExperiment
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(outputDir);
-        var store = new QaRunStore(outputDir, modelDir, options);
+        var store = new QaRunStore(outputDir, modelDir, options, data);
         var folds = SquadSplits.KFoldByArticle(data, options.Folds, options.SplitSeed);
         var fresh = new Dictionary<string, QaRun>();                        // trained here: these keep per-question scores
         // One encoder serves the sentence baseline and retrieval, loaded only when a run that needs it is not stored yet.

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CourseKit.Checkpoints;
+using CourseKit.Data;
 
 namespace CourseKit.Tasks.QuestionAnswering;
 
@@ -17,10 +18,10 @@ public sealed class QaRunStore
     readonly string _dir;
     readonly string _recipe;
 
-    public QaRunStore(string outputDir, string modelDir, QuestionAnsweringOptions options)
+    public QaRunStore(string outputDir, string modelDir, QuestionAnsweringOptions options, SquadDataset data)
     {
         _dir = Path.Combine(outputDir, FolderName);
-        _recipe = Recipe(modelDir, options);
+        _recipe = Recipe(modelDir, options, data);
     }
 
     public string PathOf(string name) => Path.Combine(_dir, name + ".json");
@@ -76,8 +77,11 @@ public sealed class QaRunStore
         AtomicFile.WriteAllText(PathOf(name), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
-    /// <summary>Every setting that changes a reader's score; the training seed included, the fold selection not.</summary>
-    static string Recipe(string modelDir, QuestionAnsweringOptions o) => string.Join("; ",
+    /// <summary>Every setting that changes a reader's score or what its run holds (the data, post-processing, the
+    /// per-epoch curve, retrieve-then-read's k); the training seed included, the fold selection not.</summary>
+    static string Recipe(string modelDir, QuestionAnsweringOptions o, SquadDataset data) => string.Join("; ",
+        $"data {(File.Exists(data.Source) ? Path.GetFullPath(data.Source) : data.Source)} ({data.Articles.Count} articles, {data.Questions.Count} questions)",
+        $"n-best {o.NBest}", $"max answer {o.MaxAnswerLength}", $"each epoch {o.EvalEachEpoch}", $"retrieve top {o.RetrieveTopK}",
         $"model {Path.GetFullPath(modelDir)}", $"profile {o.ProfileName}", $"seed {o.Seed}", $"split seed {o.SplitSeed}",
         $"folds {o.Folds}", $"train questions {o.TrainQuestions?.ToString() ?? "all"}", $"test questions {o.TestQuestions?.ToString() ?? "all"}",
         $"max length {o.MaxLength}", $"stride {o.Stride}", $"lr {o.LearningRate:R}", $"epochs {o.Epochs}", $"min steps {o.MinSteps}",

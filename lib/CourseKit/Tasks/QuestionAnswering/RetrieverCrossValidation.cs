@@ -51,7 +51,7 @@ public static class RetrieverCrossValidation
         foreach (int k in folds)
         {
             var path = Path.Combine(outputDir, "runs", $"retriever-fold-{k}.json");
-            var key = $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir))}|{options}|{foldCount}|{splitSeed}|{trainQuestions}|{testQuestions}";
+            var key = $"{Path.GetFullPath(encoderDir)}|{(File.Exists(data.Source) ? Path.GetFullPath(data.Source) : data.Source)}|{data.Questions.Count}|{options}|{foldCount}|{splitSeed}|{trainQuestions}|{testQuestions}";
             var kept = TryLoad(path, key);
             var result = kept ?? Fold(encoderDir, data, splits[k], TestOf(splits[k]), untuned.Value, options, trainQuestions);
             if (kept is null)
@@ -76,8 +76,8 @@ public static class RetrieverCrossValidation
         return losses;
     }
 
-    /// <summary>Every held-out question's ranking of all paragraphs by the untuned encoder and by BM25 (keyed by the
-    /// question object: ids need not be unique in a user's file).</summary>
+    /// <summary>Every held-out question's ranking of all paragraphs by the untuned encoder and by BM25, keyed by the
+    /// question object (the fold's own objects: no id lookups).</summary>
     sealed record UntunedRankings(IReadOnlyDictionary<SquadQuestion, IReadOnlyList<int>> Encoder, IReadOnlyDictionary<SquadQuestion, IReadOnlyList<int>> Bm25)
     {
         public static UntunedRankings Compute(string encoderDir, SquadDataset data, IReadOnlyList<SquadQuestion> questions)

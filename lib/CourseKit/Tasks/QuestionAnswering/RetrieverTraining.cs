@@ -8,8 +8,9 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tasks.QuestionAnswering;
 
-/// <summary>How a retriever is fine-tuned: sentence-transformers' MultipleNegativesRankingLoss defaults (scale 20,
-/// AdamW, warm-up-free constant rate) over batches of question–paragraph pairs.</summary>
+/// <summary>How a retriever is fine-tuned: sentence-transformers' MultipleNegativesRankingLoss (scale 20) with AdamW
+/// over batches of question–paragraph pairs, at a constant rate without warm-up (sentence-transformers' fit decays
+/// its rate linearly instead).</summary>
 public sealed record RetrieverTrainingOptions
 {
     public int Epochs { get; init; } = 1;

@@ -74,7 +74,7 @@ public sealed class QaExperimentResumeTests : IDisposable
         Assert.Contains("no fold", Assert.Throws<ArgumentException>(() => Options().SelectedFolds()).Message);
 
         var outDir = Path.Combine(_root, "broken");
-        var store = new QaRunStore(outDir, _model, Options(0));
+        var store = new QaRunStore(outDir, _model, Options(0), QaTestSupport.XquadEn);
         Directory.CreateDirectory(Path.GetDirectoryName(store.PathOf("fold-0"))!);
         File.WriteAllText(store.PathOf("fold-0"), "{ not json");
         var e = Assert.Throws<InvalidDataException>(() => store.TryLoad("fold-0"));
@@ -96,8 +96,8 @@ public sealed class QaExperimentResumeTests : IDisposable
         Assert.True(double.IsFinite(run.F1) && run.Steps >= 2, $"F1 {run.F1}, {run.Steps} steps");
         using (var reader = CourseKit.Models.BertForQuestionAnswering.FromPretrained(Path.Combine(outDir, "model")))
             Assert.All(reader.parameters(), p => Assert.Equal(TorchSharp.torch.ScalarType.Float32, p.dtype));
-        Assert.NotNull(new QaRunStore(outDir, _model, bf16).TryLoad("fold-0"));
-        Assert.Null(new QaRunStore(outDir, _model, bf16 with { Precision = Precision.Fp32 }).TryLoad("fold-0"));
+        Assert.NotNull(new QaRunStore(outDir, _model, bf16, QaTestSupport.XquadEn).TryLoad("fold-0"));
+        Assert.Null(new QaRunStore(outDir, _model, bf16 with { Precision = Precision.Fp32 }, QaTestSupport.XquadEn).TryLoad("fold-0"));
     }
 
     [Fact]
@@ -120,7 +120,13 @@ public sealed class QaExperimentResumeTests : IDisposable
             Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(Path.Combine(curvedDir, "model", Path.GetFileName(file))));
 
         Assert.Equal(2, fold.RetrieveThenRead!.TopK);
-        var stored = new QaRunStore(curvedDir, _model, options).TryLoad(QaExperiment.FoldName(0))!;
+        var curvedOptions = options with { EvalEachEpoch = true, RetrieveTopK = 2 };
+        var stored = new QaRunStore(curvedDir, _model, curvedOptions, data).TryLoad(QaExperiment.FoldName(0))!;
+        // A run is reused only for the same data and the same run contents: another file, no curve or another k is another recipe.
+        var otherData = new SquadDataset("other.json", data.Articles);
+        Assert.Null(new QaRunStore(curvedDir, _model, curvedOptions, otherData).TryLoad(QaExperiment.FoldName(0)));
+        Assert.Null(new QaRunStore(curvedDir, _model, options with { RetrieveTopK = 2 }, data).TryLoad(QaExperiment.FoldName(0)));
+        Assert.Null(new QaRunStore(curvedDir, _model, curvedOptions with { RetrieveTopK = 3 }, data).TryLoad(QaExperiment.FoldName(0)));
         Assert.Equal(fold.ByEpoch, stored.ByEpoch);
         Assert.Equal(fold.RetrieveThenRead, stored.RetrieveThenRead);
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(curvedDir, "metrics.json")))!;
