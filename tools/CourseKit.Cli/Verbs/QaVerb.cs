@@ -158,6 +158,9 @@ public static class QaVerb
             var result = QaEvaluation.Run(reader, Pretrained.LoadTokenizer(parse.GetValue(model)!), encoder, dataset, questions, options, parse.GetValue(topK));
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"retriever: {Path.GetFileName(Path.TrimEndingDirectorySeparator(retrieverDir))}" + (encoder.QueryPrompt.Length > 0 ? $" (query prompt \"{encoder.QueryPrompt}\")" : ""));
+            bool retrieverSawTheseQuestions = RetrieverCrossValidation.WasTrainedOn(retrieverDir, dataset);
+            if (retrieverSawTheseQuestions)
+                output.WriteLine($"warning: this retriever was fine-tuned on every question of {dataset.Source} (qa retriever --save-model): its recall and the retrieve-then-read score are not held-out figures; use the cross-validated ones of qa retriever");
             output.WriteLine($"gold paragraph:        EM {result.Oracle.ExactMatch:F1}  F1 {result.Oracle.F1:F1}  ({result.Questions} questions)");
             output.WriteLine($"retrieve top {result.TopK} (hybrid), read: EM {result.RetrieveThenRead.ExactMatch:F1}  F1 {result.RetrieveThenRead.F1:F1}" +
                              $"  (chosen over the no-answer score: EM {result.Retrieved.OverNoAnswer.ExactMatch:F1}  F1 {result.Retrieved.OverNoAnswer.F1:F1})");
@@ -165,7 +168,9 @@ public static class QaVerb
                 output.WriteLine($"recall {r.Retriever,-17} " + string.Join("  ", r.RecallAt.Select(kv => $"@{kv.Key} {kv.Value:F3}")));
             var dir = run.OutDir(parse);
             Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "metrics.json"), result.ToJson() + "\n");
+            var metrics = System.Text.Json.Nodes.JsonNode.Parse(result.ToJson())!.AsObject();
+            metrics["retriever_trained_on_these_questions"] = retrieverSawTheseQuestions;
+            File.WriteAllText(Path.Combine(dir, "metrics.json"), metrics.ToJsonString() + "\n");
             SquadMetric.SavePredictions(result.Predictions, Path.Combine(dir, "predictions.json"));
             output.WriteLine($"wrote {Path.Combine(dir, "metrics.json")} and predictions.json");
         }));

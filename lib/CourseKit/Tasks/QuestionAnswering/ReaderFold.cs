@@ -10,17 +10,23 @@ namespace CourseKit.Tasks.QuestionAnswering;
 /// reader), and <c>qa eval</c> scores that reader on those articles only. A reader trained on XQuAD and scored on all of
 /// XQuAD would be graded partly on its own training questions.
 /// </summary>
-public sealed record ReaderFold(int Fold, int Folds, int SplitSeed, IReadOnlyList<int> HeldOutArticles)
+/// <param name="HeldOutTitles">the held-out articles' titles, in index order (null in files written before they were
+/// kept): indices alone would accept another file with as many articles.</param>
+public sealed record ReaderFold(int Fold, int Folds, int SplitSeed, IReadOnlyList<int> HeldOutArticles, IReadOnlyList<string>? HeldOutTitles = null)
 {
     public const string FileName = "qa_fold.json";
 
-    public static ReaderFold Of(SquadFold fold, int folds, int splitSeed) =>
-        new(fold.Index, folds, splitSeed, fold.Test.Articles.Select(a => a.Index).ToList());
+    public static ReaderFold Of(SquadFold fold, int folds, int splitSeed)
+    {
+        var articles = fold.Test.Articles.OrderBy(a => a.Index).ToList();
+        return new(fold.Index, folds, splitSeed, articles.Select(a => a.Index).ToList(), articles.Select(a => a.Title).ToList());
+    }
 
     public void Save(string modelDir) => AtomicFile.WriteAllText(Path.Combine(modelDir, FileName), new JsonObject
     {
         ["fold"] = Fold, ["folds"] = Folds, ["split_seed"] = SplitSeed,
         ["held_out_articles"] = new JsonArray(HeldOutArticles.Select(a => (JsonNode)a).ToArray()),
+        ["held_out_titles"] = HeldOutTitles is null ? null : new JsonArray(HeldOutTitles.Select(t => (JsonNode)t).ToArray()),
         ["note"] = "articles (by index in the data set) this reader never trained on; qa eval scores it on these",
     }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
@@ -35,7 +41,8 @@ public sealed record ReaderFold(int Fold, int Folds, int SplitSeed, IReadOnlyLis
             int Field(string name) => j[name]?.GetValue<int>() ?? throw new InvalidDataException($"missing field '{name}'");
             var articles = j["held_out_articles"]?.AsArray().Select(a => a!.GetValue<int>()).ToList()
                            ?? throw new InvalidDataException("missing field 'held_out_articles'");
-            return new ReaderFold(Field("fold"), Field("folds"), Field("split_seed"), articles);
+            var titles = j["held_out_titles"]?.AsArray().Select(t => t!.GetValue<string>()).ToList();
+            return new ReaderFold(Field("fold"), Field("folds"), Field("split_seed"), articles, titles);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidDataException)
         {
@@ -52,12 +59,16 @@ public sealed record ReaderFold(int Fold, int Folds, int SplitSeed, IReadOnlyLis
     }
 
     /// <summary>This reader's held-out questions in <paramref name="data"/>; refuses data whose split differs from the one
-    /// it was trained on (other articles, or a different number of them).</summary>
+    /// it was trained on (other articles, a different number of them, or, where the file keeps them, other titles).</summary>
     public IReadOnlyList<SquadQuestion> HeldOutQuestions(SquadDataset data)
     {
         var test = SquadSplits.KFoldByArticle(data, Folds, SplitSeed)[Fold].Test;
-        if (!test.Articles.Select(a => a.Index).Order().SequenceEqual(HeldOutArticles.Order()))
+        var articles = test.Articles.OrderBy(a => a.Index).ToList();
+        if (!articles.Select(a => a.Index).SequenceEqual(HeldOutArticles.Order()))
             throw new InvalidDataException($"{FileName}: fold {Fold} of {data.Source} is not the split this reader was trained with (held-out articles differ)");
+        if (HeldOutTitles is not null && !articles.Select(a => a.Title).SequenceEqual(HeldOutTitles))
+            throw new InvalidDataException($"{FileName}: fold {Fold} of {data.Source} holds other articles than this reader's held-out ones " +
+                $"(titles differ: '{articles.Select(a => a.Title).Except(HeldOutTitles).FirstOrDefault()}' was not held out): the reader may have trained on them");
         return test.Questions;
     }
 }

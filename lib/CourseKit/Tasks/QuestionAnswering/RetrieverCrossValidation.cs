@@ -51,7 +51,7 @@ public static class RetrieverCrossValidation
         foreach (int k in folds)
         {
             var path = Path.Combine(outputDir, "runs", $"retriever-fold-{k}.json");
-            var key = $"{Path.GetFullPath(encoderDir)}|{(File.Exists(data.Source) ? Path.GetFullPath(data.Source) : data.Source)}|{data.Questions.Count}|{options}|{foldCount}|{splitSeed}|{trainQuestions}|{testQuestions}";
+            var key = $"{Path.GetFullPath(encoderDir)}|{DataKey(data)}|{data.Questions.Count}|{options}|{foldCount}|{splitSeed}|{trainQuestions}|{testQuestions}";
             var kept = TryLoad(path, key);
             var result = kept ?? Fold(encoderDir, data, splits[k], TestOf(splits[k]), untuned.Value, options, trainQuestions);
             if (kept is null)
@@ -73,8 +73,27 @@ public static class RetrieverCrossValidation
         using var encoder = SentenceEncoder.Load(encoderDir);
         var losses = RetrieverTraining.Train(encoder, data, data.Questions, options);
         encoder.Save(modelDir);
+        AtomicFile.WriteAllText(Path.Combine(modelDir, TrainedOnFile), new System.Text.Json.Nodes.JsonObject
+        {
+            ["data"] = DataKey(data), ["questions"] = data.Questions.Count,
+            ["note"] = "fine-tuned on every question of this file: recall measured on it is not a held-out figure",
+        }.ToJsonString() + "\n");
         return losses;
     }
+
+    public const string TrainedOnFile = "retriever_trained_on.json";
+
+    /// <summary>True when <paramref name="retrieverDir"/> was fine-tuned (by <see cref="TrainAndSave"/>) on the questions of
+    /// <paramref name="data"/>: scoring retrieval on them would grade the retriever on its own training questions.</summary>
+    public static bool WasTrainedOn(string retrieverDir, SquadDataset data)
+    {
+        var path = Path.Combine(retrieverDir, TrainedOnFile);
+        if (!File.Exists(path)) return false;
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path));
+        return json?["data"]?.GetValue<string>() == DataKey(data);
+    }
+
+    static string DataKey(SquadDataset data) => File.Exists(data.Source) ? Path.GetFullPath(data.Source) : data.Source;
 
     /// <summary>Every held-out question's ranking of all paragraphs by the untuned encoder and by BM25, keyed by the
     /// question object (the fold's own objects: no id lookups).</summary>

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using CourseKit.Cli.Verbs;
+using CourseKit.Tasks.QuestionAnswering;
+using CourseKit.Data;
 using CourseKit.Models;
 
 namespace CourseKit.Tests.Tasks.QuestionAnswering;
@@ -46,6 +48,10 @@ public class QaRetrieverCliTests : IDisposable
         var written = File.GetLastWriteTimeUtc(fold);
         using (var saved = SentenceEncoder.Load(Path.Combine(outDir, "model")))
             Assert.Equal((SentencePooling.Mean, 256), (saved.Pooling, saved.MaxLength));
+        // It trained on every question of this file: qa eval is told so for this file, not for another.
+        var trainedOn = SquadReader.Load(data);
+        Assert.True(RetrieverCrossValidation.WasTrainedOn(Path.Combine(outDir, "model"), trainedOn));
+        Assert.False(RetrieverCrossValidation.WasTrainedOn(Path.Combine(outDir, "model"), new SquadDataset(Path.Combine(_dir, "elsewhere.json"), trainedOn.Articles)));
 
         // A rerun with the same settings reads the fold back instead of training it again.
         var (again, text2, error2) = Run("--profile", "quick", "--data", data, "--out", outDir, "--threads", "1");

@@ -37,6 +37,23 @@ public class ReaderFoldTests
     }
 
     [Fact]
+    public void Another_file_with_as_many_articles_is_refused_by_title_and_an_older_fold_file_still_loads()
+    {
+        var data = Data();
+        var dir = TestPaths.NewTempDir();
+        ReaderFold.Of(SquadSplits.KFoldByArticle(data, 5, 42)[0], 5, 42).Save(dir);
+        var renamed = new SquadDataset("other.json", data.Articles.Select(a => a with { Title = a.Title + " (another edition)" }).ToArray());
+        Assert.Contains("titles differ", Assert.Throws<InvalidDataException>(() => ReaderFold.Load(dir)!.HeldOutQuestions(renamed)).Message);
+
+        var older = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ReaderFold.FileName)))!.AsObject();
+        older.Remove("held_out_titles");
+        File.WriteAllText(Path.Combine(dir, ReaderFold.FileName), older.ToJsonString());
+        var loaded = ReaderFold.Load(dir)!;
+        Assert.Null(loaded.HeldOutTitles);
+        Assert.NotEmpty(loaded.HeldOutQuestions(data));
+    }
+
+    [Fact]
     public void A_split_other_than_the_training_one_is_refused()
     {
         var data = Data();
