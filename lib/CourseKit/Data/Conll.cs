@@ -51,7 +51,8 @@ public static class Conll
             {
                 if (words.Count > 0)
                     throw new DataFormatException(source, number, "-DOCSTART- inside a sentence: a blank line must end the sentence before it.");
-                document++;
+                // Sentences before the first -DOCSTART- (a file that does not open with one) are document 0 of their own.
+                document = document < 0 && sentences.Count > 0 ? 1 : document + 1;
                 continue;
             }
             if (fields.Length != 4)

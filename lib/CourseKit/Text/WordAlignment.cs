@@ -51,8 +51,10 @@ public static class WordAlignment
             while (end < words.Count && start[end + 1] - start[first] <= budget) end++;
             spans.Add((first, end));
             if (end >= words.Count) break;
+            // The overlap: the longest run of whole words ending this window within Stride tokens that still leaves the
+            // next window room for word `end` (else it would add no new word and the same words repeat window after window).
             int next = end;
-            while (next - 1 > first && start[end] - start[next - 1] <= options.Stride) next--;
+            while (next - 1 > first && start[end] - start[next - 1] <= options.Stride && start[end + 1] - start[next - 1] <= budget) next--;
             first = next;
         }
 

@@ -159,6 +159,14 @@ public class ConllTests(SharedDataFixture shared) : IClassFixture<SharedDataFixt
     }
 
     [Fact]
+    public void Sentences_before_the_first_docstart_are_a_document_of_their_own()
+    {
+        var text = "EU NNP B-NP B-ORG\n\n-DOCSTART- -X- -X- O\n\nPeter NNP B-NP B-PER\n\n-DOCSTART- -X- -X- O\n\nBonn NNP B-NP B-LOC\n";
+        Assert.Equal([0, 1, 2], Conll.ParseText(text, "no-leading-docstart.txt").Select(s => s.DocumentIndex));
+        Assert.Equal([0, 1], Conll.ParseText(text[text.IndexOf("-DOCSTART-")..], "leading-docstart.txt").Select(s => s.DocumentIndex));
+    }
+
+    [Fact]
     public void Unknown_split_is_refused()
     {
         var ex = Assert.Throws<ArgumentException>(() => Conll2003.Load("dev2", registry: shared.With("conll2003")));

@@ -111,6 +111,20 @@ public class AlignmentTests
     }
 
     [Fact]
+    public void Every_window_after_the_first_adds_a_word_even_when_the_overlap_would_leave_no_room()
+    {
+        // Windows of 10 tokens sharing up to 8: ten 1-piece words, then a 5-piece word. Overlapping by 8 would leave the
+        // next window no room for the long word (the windows (2,10), (3,10), (4,10) repeated the same words).
+        string[] words = [.. Enumerable.Repeat("the", 10), "中中中中中"];
+        Assert.Equal(5, Cased.EncodeWords(["中中中中中"], new EncodeOptions { AddSpecialTokens = false, Truncation = false }).WordIds.Count);
+        var windows = WordAlignment.Align(Cased, words, null, new WordAlignmentOptions { MaxLength = 12, Stride = 8 });
+        var lastWords = windows.Select(w => w.SentenceWordIds.Where(i => i is not null).Max()!.Value).ToArray();
+        Assert.Equal(lastWords.Distinct().Count(), lastWords.Length);                 // each window ends further on
+        Assert.Equal(10, lastWords[^1]);
+        Assert.Equal(2, windows.Count);
+    }
+
+    [Fact]
     public void Round_trip_labels_to_tokens_and_back_equals_the_tags_with_multi_piece_words_and_windows()
     {
         // The real sentence repeated to need windows; continuation and special tokens get junk that must be ignored.

@@ -5,7 +5,8 @@ namespace CourseKit.Tasks.TokenClassification;
 
 /// <summary>
 /// Sentences ready for token classification: the words, their gold tags, and the aligned windows (WordPiece tokens with
-/// one label per token: the word's label on its first piece, -100 on continuation pieces, [CLS], [SEP] and padding).
+/// one label per token: the word's label on its first piece, -100 on [CLS], [SEP], padding and, with the default
+/// FirstSubword labelling, continuation pieces; AllSubwords gives those the word's inside label instead).
 /// </summary>
 public sealed class TokenClassificationData
 {

@@ -25,6 +25,9 @@ public static class TokenClassificationTask
         options ??= new TokenClassificationOptions();
         if (model.Config.NumLabels != train.Labels.Count)
             throw new ArgumentException($"the model has {model.Config.NumLabels} labels but the data has {train.Labels.Count} ({string.Join(", ", train.Labels)}).", nameof(model));
+        if (validation is not null && !validation.Labels.SequenceEqual(train.Labels))
+            throw new ArgumentException($"validation labels ({string.Join(", ", validation.Labels)}) differ from training labels ({string.Join(", ", train.Labels)}): " +
+                "predicted ids would be named wrongly and entity F1 computed on the wrong tags", nameof(validation));
         return new TrainingTask<WordWindow>
         {
             Model = model,
