@@ -47,6 +47,9 @@ public sealed class IA3Layer : MergeableAdapterLayer
     /// <summary>W ← W·diag(l) (feed-forward) or diag(l)·W and b ← l⊙b.</summary>
     protected override void FoldIntoBase()
     {
+        // Unmerging divides by l: a zero scale would make the base weights inf/NaN, so it is refused before any change.
+        using (var zero = ia3_l.eq(0).any())
+            if (zero.item<bool>()) throw new InvalidOperationException($"{Name}: an IA3 scale is exactly 0, so the merge could not be undone; not merged");
         Base.weight.mul_(ia3_l);                                       // [out, in] ⊙ [1, in] or [out, 1]
         if (!IsFeedforward) Base.bias?.mul_(ia3_l.flatten());
     }

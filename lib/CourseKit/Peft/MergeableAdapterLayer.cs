@@ -18,7 +18,7 @@ public abstract class MergeableAdapterLayer(string name, Linear baseLayer) : Lin
     /// <summary>Adds the adapter's update to <see cref="LinearAdapterLayer.Base"/>'s weights (runs without gradients).</summary>
     protected abstract void FoldIntoBase();
 
-    /// <summary>Exactly undoes <see cref="FoldIntoBase"/> (runs without gradients).</summary>
+    /// <summary>Undoes <see cref="FoldIntoBase"/> up to floating-point rounding (runs without gradients).</summary>
     protected abstract void UnfoldFromBase();
 
     public void Merge()

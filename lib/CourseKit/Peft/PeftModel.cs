@@ -173,7 +173,18 @@ public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptim
     {
         Directory.CreateDirectory(dir);
         Config.Save(Path.Combine(dir, PeftConfig.FileName));
-        SafeTensorsFile.Save(Path.Combine(dir, WeightsFile), AdapterStateDict(), new Dictionary<string, string> { ["format"] = "pt" });
+        var tensors = AdapterStateDict();
+        try { SafeTensorsFile.Save(Path.Combine(dir, WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" }); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }      // detached handles (and prefix tuning's computed prefixes): every checkpoint made them
+    }
+
+    /// <summary>Refuses to load weights into an adapter merged into its base: the forward would keep the merged update,
+    /// and a later Unmerge would subtract the loaded one from the base weights.</summary>
+    internal void RequireUnmerged(string path)
+    {
+        var merged = Tuner.Layers.OfType<MergeableAdapterLayer>().Where(l => l.Merged).Select(l => l.Name).ToList();
+        if (merged.Count > 0)
+            throw new InvalidOperationException($"{path}: cannot load {Config.PeftType} weights while the adapter is merged into the base ({merged.Count} layers, e.g. {merged[0]}); Unmerge() first");
     }
 
     /// <summary>Attaches a saved adapter to <paramref name="model"/> (a base checkpoint loaded with FromPretrained and
@@ -195,6 +206,7 @@ public sealed class PeftModel : nn.Module<Tensor, ClassifierOutput>, IAfterOptim
     {
         var path = Path.Combine(dir, WeightsFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: missing adapter weights", path);
+        RequireUnmerged(path);
         var byName = Model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         var targets = SavedParameterNames.ToDictionary(n => SavedPrefix + n, n => byName[n]);
         foreach (var (name, t) in Tuner.ExtraTensorsToLoad()) targets.Add(name, t);

@@ -27,6 +27,7 @@ public sealed class PeftModelStore : IModelStore
         var peft = AsPeft(model);
         var path = Path.Combine(dir, TrainingStateFile);
         if (!File.Exists(path)) { peft.LoadAdapterWeights(dir); return; } // an exported adapter folder
+        peft.RequireUnmerged(path);
         var saved = SafeTensorsFile.Load(path);
         try
         {

@@ -56,6 +56,27 @@ public class MergeTests
     }
 
     [Fact]
+    public void Weights_are_not_loaded_into_a_merged_adapter_and_a_zero_ia3_scale_is_not_merged()
+    {
+        var dir = TestPaths.NewTempDir("coursekit-merged-load");
+        var peft = PeftModel.Create(Base(Head.Sequence), Config("lora"));
+        Perturb(peft, std: 0.2);
+        peft.Save(dir);
+        peft.Merge();
+        var e = Assert.Throws<InvalidOperationException>(() => peft.LoadAdapterWeights(dir));
+        Assert.Contains("Unmerge() first", e.Message);
+        peft.Unmerge();
+        peft.LoadAdapterWeights(dir);                                      // unmerged: loads
+
+        var ia3 = PeftModel.Create(Base(Head.Sequence), Config("ia3"));
+        var layer = (IA3Layer)ia3.Tuner.Layers[0];
+        var before = layer.Base.weight!.detach().clone();
+        using (no_grad()) layer.ia3_l[0].fill_(0f);
+        Assert.Contains("exactly 0", Assert.Throws<InvalidOperationException>(() => ia3.Merge()).Message);
+        Assert.Equal(0f, MaxAbsDiff(before, layer.Base.weight!));          // refused before any change
+    }
+
+    [Fact]
     public void Lora_delta_is_alpha_over_r_times_B_A()
     {
         var peft = PeftModel.Create(Base(Head.Sequence), new LoraConfig { R = 2, LoraAlpha = 6, TargetModules = TargetModules.Of("bert.encoder.layer.1.attention.self.value") });

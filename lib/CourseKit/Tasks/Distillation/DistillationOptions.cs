@@ -113,6 +113,9 @@ public sealed record DistillationOptions : IOptimizationOptions
         if (Alpha is < 0 or > 1) throw new ArgumentException($"alpha must be in [0, 1], got {Alpha}");
         if (Students.Count == 0) throw new ArgumentException("no students to train");
         foreach (var s in Students) StudentFactory.Parse(s);
+        // Said before the teacher trains: found at the kit student's turn, it cost every finished run (nothing was written).
+        if ((Losses & (DistillationLoss.Hidden | DistillationLoss.Attention)) != 0 && Students.Any(s => StudentFactory.Parse(s).Init == StudentInit.KitBert))
+            throw new ArgumentException("the kit student has its own vocabulary: the hidden-state and attention losses compare tokens one to one with the teacher's; use soft or cosine for it");
         if (LearningRate <= 0 || Epochs < 1 || BatchSize < 1) throw new ArgumentException("learning rate, epochs and batch size must be positive");
         if (TrainSize < 0 || ValidationSize < 0 || TestSize < 0 || TransferSize < 0) throw new ArgumentException("sizes must be >= 0");
         if (BenchmarkRepeats < 1) throw new ArgumentException($"benchmark repeats must be >= 1, got {BenchmarkRepeats}");

@@ -8,7 +8,8 @@ namespace CourseKit.Tasks.Distillation;
 /// <summary>How a student's weights start.</summary>
 public enum StudentInit
 {
-    /// <summary>Embeddings, every other encoder layer, pooler and classifier copied from the teacher (DistilBERT).</summary>
+    /// <summary>Embeddings, evenly spaced encoder layers (<see cref="StudentFactory.EveryOtherLayer"/>), pooler and
+    /// classifier copied from the teacher (after DistilBERT).</summary>
     TeacherLayers,
     /// <summary>The same shape, drawn at random: what the teacher's layers are worth.</summary>
     Random,
@@ -48,7 +49,8 @@ public static class StudentFactory
     }
 
     /// <summary>Which teacher layer each student layer starts from: evenly spaced from the bottom (6 → 3: 0, 2, 4;
-    /// 6 → 2: 0, 3; DistilBERT's 12 → 6 takes one in two the same way).</summary>
+    /// 6 → 2: 0, 3), so the teacher's top layer is not copied. DistilBERT's extraction (12 → 6) keeps 0, 2, 4, 7, 9, 11,
+    /// top layer included; here the pooler and classifier copied on top were trained above the teacher's last layer.</summary>
     public static int[] EveryOtherLayer(int teacherLayers, int studentLayers)
     {
         if (studentLayers < 1 || studentLayers > teacherLayers)

@@ -27,6 +27,11 @@ public class DistillationTrainingTests(TinyTeacherFixture tiny) : IClassFixture<
     }
 
     [Fact]
+    public void The_kit_student_with_token_losses_is_refused_before_any_training() =>
+        Assert.Contains("own vocabulary", Assert.Throws<ArgumentException>(() =>
+            (Options with { Students = ["2L", "kit"], Losses = DistillationLoss.Soft | DistillationLoss.Hidden }).Validate()).Message);
+
+    [Fact]
     public void Every_loss_together_falls_on_a_tiny_task()
     {
         var data = SyntheticSentiment.Data(train: 128, validation: 32, test: 32);
