@@ -37,6 +37,7 @@ public static class FineTuneVerb
         public readonly Option<int?> ValidationSize = new("--val-size") { Description = "Validation examples (default: quick 100, full all)." };
         public readonly Option<int?> TestSize = new("--test-size") { Description = "Test examples (default: quick 100, full: PhraseBank 10 %, SST-2 872 held out from train)." };
         public readonly Option<string?> Split = new("--split") { Description = "Reuse a recorded split.json instead of making one." };
+        public readonly Option<int?> TestFold = new("--test-fold") { Description = TestFoldHelp };
         public readonly Option<string> Device = new("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
 
         public readonly Option<Training.Precision> Precision = PrecisionOption.Create();
@@ -53,7 +54,7 @@ public static class FineTuneVerb
 
         public void AddTo(Command cmd)
         {
-            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, HeadLearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, Device, Precision, KeepZeros, AgreementTargets })
+            foreach (var o in new Option[] { Task, Agreement, Method, Model, LearningRate, HeadLearningRate, Epochs, BatchSize, MaxLength, Freeze, FreezeLayers, OnlyHead, TrainSize, ValidationSize, TestSize, Split, TestFold, Device, Precision, KeepZeros, AgreementTargets })
                 cmd.Options.Add(o);
             Run.AddTo(cmd);
         }
@@ -92,6 +93,9 @@ public static class FineTuneVerb
     }
 
     /// <summary>The profile's options (<see cref="FineTuneOptions.For"/>), with what the command line gave on top.</summary>
+    /// <summary>The help of <c>--test-fold</c> (finetune and monitor train).</summary>
+    public const string TestFoldHelp = "PhraseBank cross-validation: test on tenth K (0-9) of every class, validate on tenth K+1, train on the other eight (default: the recorded 80/10/10 split). Runs over several K test on disjoint sentences.";
+
     static FineTuneOptions Bind(ParseResult parse, Arguments args, DataRegistry? registry)
     {
         var profile = FineTuneOptions.For(parse.GetValue(args.Run.Profile), parse.GetValue(args.Task), parse.GetValue(args.Model));
@@ -107,6 +111,7 @@ public static class FineTuneVerb
             ValidationSize = parse.GetValue(args.ValidationSize) ?? profile.ValidationSize,
             TestSize = parse.GetValue(args.TestSize) ?? profile.TestSize,
             SplitFile = parse.GetValue(args.Split),
+            TestFold = parse.GetValue(args.TestFold),
             Seed = parse.GetValue(args.Run.Seed),
             HeadLearningRate = parse.GetValue(args.HeadLearningRate),
             Precision = parse.GetValue(args.Precision),

@@ -6,9 +6,9 @@ using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Cli.Verbs;
 
-/// <summary><c>course monitor train|run</c>: chapter 09's financial sentiment monitor (CourseKit.Tasks.Monitoring does
+/// <summary><c>course monitor train|run|folds</c>: chapter 09's financial sentiment monitor (CourseKit.Tasks.Monitoring does
 /// the work). train: fine-tune, calibrate, simulate the detector, measure drift AUROC, attribute entities, write
-/// &lt;out&gt;/model and metrics.json; run: score a stream file and write alerts.json, index.csv and dashboard.html.</summary>
+/// &lt;out&gt;/model and metrics.json; folds: pool train runs over disjoint test folds; run: score a stream file and write alerts.json, index.csv and dashboard.html.</summary>
 public static class MonitorVerb
 {
     public static Command Create()
@@ -16,6 +16,7 @@ public static class MonitorVerb
         var cmd = new Command("monitor", "Financial sentiment monitoring: a calibrated classifier on a stream, with entities, change alerts and drift alerts.");
         cmd.Subcommands.Add(CreateTrain());
         cmd.Subcommands.Add(CreateRun());
+        cmd.Subcommands.Add(CreateFolds());
         return cmd;
     }
 
@@ -25,7 +26,8 @@ public static class MonitorVerb
         var ner = new Option<string?>("--ner") { Description = "A saved NER model folder (e.g. <out>/model of `course reproduce conll`) instead of a short CoNLL training run." };
         var noEntities = new Option<bool>("--no-entities") { Description = "Skip the NER model and the per-company table." };
         var oneHot = new Option<bool>("--one-hot") { Description = "Train the classifier towards the majority labels alone (default: soft targets from annotator agreement, see `finetune --agreement-targets`)." };
-        var cmd = new Command("train", "Fine-tune on PhraseBank 50Agree and measure: accuracy per agreement level, ECE before/after temperature scaling, detector simulation, drift AUROC, entities.") { ner, noEntities, oneHot };
+        var testFold = new Option<int?>("--test-fold") { Description = FineTuneVerb.TestFoldHelp + " `monitor folds` pools such runs." };
+        var cmd = new Command("train", "Fine-tune on PhraseBank 50Agree and measure: accuracy per agreement level, ECE before/after temperature scaling, detector simulation, drift AUROC, entities.") { ner, noEntities, oneHot, testFold };
         run.AddTo(cmd);
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
@@ -37,9 +39,30 @@ public static class MonitorVerb
                 Entities = !parse.GetValue(noEntities),
             };
             if (parse.GetValue(oneHot)) options = options with { FineTune = options.FineTune with { AgreementTargets = false } };
+            if (parse.GetValue(testFold) is { } fold) options = options with { FineTune = options.FineTune with { TestFold = fold } };
             var result = MonitorTraining.Run(options);
             output.WriteLine(result.Summary());
             output.WriteLine($"wrote {result.ModelDir} and {Path.Combine(options.OutputDir, MonitorTraining.MetricsFile)} in {result.WallSeconds:F0} s");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    static Command CreateFolds()
+    {
+        var runs = new Option<string>("--runs") { Description = "The --out folders of `monitor train --test-fold K` runs, comma-separated.", Required = true };
+        var json = new Option<string?>("--json") { Description = "Also write the figures to this JSON file." };
+        var cmd = new Command("folds", "Pool monitor train runs over disjoint test folds: accuracy mean ± sd, and accuracy and ECE on all their test sentences together.") { runs, json };
+        cmd.SetAction(parse => VerbActions.Run(parse, output =>
+        {
+            var dirs = parse.GetValue(runs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath).ToArray();
+            var summary = MonitorFolds.Pool(dirs);
+            output.WriteLine(summary.Summary());
+            if (parse.GetValue(json) is { Length: > 0 } file)
+            {
+                Checkpoints.AtomicFile.WriteAllText(Path.GetFullPath(file), summary.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                output.WriteLine($"wrote {Path.GetFullPath(file)}");
+            }
             return 0;
         }));
         return cmd;

@@ -10,7 +10,8 @@ namespace CourseKit.Tasks.Monitoring;
 
 /// <summary>
 /// Builds a monitor and measures it: fine-tunes the sentiment classifier (chapter 04's <see cref="FineTuning"/>),
-/// scores it per agreement level, fits a temperature on validation and measures calibration on test, runs the
+/// scores it per agreement level, fits a temperature on validation and measures calibration on test (writing the
+/// test probabilities for <see cref="MonitorFolds"/>), runs the
 /// detector simulation on held-out sentences, measures out-of-domain AUROC against SST-2 and WikiText, trains or loads
 /// a chapter-06 NER model and attributes held-out sentiment to ORG entities; writes model/ and metrics.json.
 /// </summary>
@@ -37,6 +38,9 @@ public static class MonitorTraining
 
         var agreement = AgreementScores(data.Test, test.Logits, o.Registry);
         var calibration = Calibrate(validation, test, data);
+        new TestProbabilities(data.Test.Select(e => e.Id).ToArray(), data.Test.Select(e => e.Label).ToArray(),
+            TemperatureScaling.Softmax(test.Logits), TemperatureScaling.Softmax(test.Logits, calibration.Temperature))
+            .Save(Path.Combine(o.OutputDir, TestProbabilities.FileName));
         double reference = validation.Logits.Count(z => Calibration.Top(z).Predicted == SentimentLabels.Negative) / (double)validation.Logits.Length;
         Lap("calibration");
 

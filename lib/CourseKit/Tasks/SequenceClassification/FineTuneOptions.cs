@@ -118,6 +118,10 @@ public sealed record FineTuneOptions : IOptimizationOptions
     public string? SplitFile { get; init; }
     /// <summary>Seed of the split (null = <see cref="FineTuningData.DefaultSplitSeed"/>: the same split whatever the training seed).</summary>
     public int? SplitSeed { get; init; }
+    /// <summary>Cross-validation instead of the 80/10/10 split (PhraseBank, whole data only): every class cut into
+    /// <see cref="FineTuningData.CrossValidationFolds"/> seeded tenths; this one is the test part, the next one (mod 10)
+    /// validation, the other eight train. Runs over folds 0, 1, … test on disjoint sentences (null = the usual split).</summary>
+    public int? TestFold { get; init; }
 
     public int Seed { get; init; } = 42;
     /// <summary>Continue from the newest trainer checkpoint under <see cref="OutputDir"/>/trainer (an interrupted run
@@ -148,6 +152,7 @@ public sealed record FineTuneOptions : IOptimizationOptions
         if (TrainSize < 0 || ValidationSize < 0 || TestSize < 0) throw new ArgumentException("split sizes must be >= 0");
         if (FreezeLowerLayers < 0) throw new ArgumentException($"FreezeLowerLayers must be >= 0, got {FreezeLowerLayers}");
         if (Task == FineTuneTask.Custom && CustomData is null) throw new ArgumentException("Task Custom needs CustomData");
+        if (TestFold is not null && Task != FineTuneTask.PhraseBank) throw new ArgumentException($"a test fold is for PhraseBank (it has no official split), not {Task}");
         if (Resume && OutputDir is null) throw new ArgumentException("Resume needs an OutputDir (the interrupted run's folder)");
     }
 }

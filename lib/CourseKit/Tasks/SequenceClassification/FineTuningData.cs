@@ -52,6 +52,7 @@ public static class FineTuningData
         int n = rows.Count;
         var split = LoadOrMake(o, sources, () =>
         {
+            if (o.TestFold is { } fold) return FoldSplit(o, fold, labels, source);
             bool subset = o.TrainSize + o.ValidationSize + o.TestSize > 0;
             (string, double)[] parts = subset
                 ? [("train", Fraction(o.TrainSize, 0.8, n)), ("validation", Fraction(o.ValidationSize, 0.1, n)), ("test", Fraction(o.TestSize, 0.1, n))]
@@ -62,6 +63,38 @@ public static class FineTuningData
         var texts = new Dictionary<string, IReadOnlyList<string>> { [source] = rows.Select(r => r.Sentence).ToArray() };
         var data = Build($"phrasebank-{AgreementName(o.Agreement)}", split, texts, sources, null);
         return o.AgreementTargets ? AgreementTargets.Apply(data, o.Registry) : data;
+    }
+
+    /// <summary>Folds of the cross-validation split (<see cref="FineTuneOptions.TestFold"/>): tenths, so that each
+    /// fold's train/validation/test sizes are the usual split's 80/10/10 %. Each tenth takes round(n / 10) rows of a
+    /// class and the last one the rest, so fold 9 can hold up to 5 rows of a class more or fewer than the others.</summary>
+    public const int CrossValidationFolds = 10;
+
+    static DataSplit FoldSplit(FineTuneOptions o, int fold, int[] labels, string source)
+    {
+        if (fold < 0 || fold >= CrossValidationFolds)
+            throw new ArgumentOutOfRangeException(nameof(o), fold, $"test fold {fold} does not exist: the folds are 0 to {CrossValidationFolds - 1}");
+        var tenths = StratifiedSplit.Split(labels, PhraseBankLabels, SplitSeed(o), source,
+            Enumerable.Range(0, CrossValidationFolds).Select(k => ($"fold{k}", 1.0 / CrossValidationFolds)).ToArray());
+        int validation = (fold + 1) % CrossValidationFolds;
+        var train = tenths.Where((_, k) => k != fold && k != validation).SelectMany(p => p.Ids).Order().ToArray();
+        SplitPart Named(string name, int[] ids, int size)
+        {
+            var kept = Subset(ids, size, labels, SplitSeed(o), source);
+            return new(name, source, kept, StratifiedSplit.CountClasses(kept, labels, PhraseBankLabels));
+        }
+        return new DataSplit($"financial-phrasebank {AgreementName(o.Agreement)} fold {fold}", SplitSeed(o),
+            $"{CrossValidationFolds} stratified folds per class, seeded; test fold {fold}, validation fold {validation}, train the other {CrossValidationFolds - 2}"
+            + (o.TrainSize + o.ValidationSize + o.TestSize > 0 ? "; parts cut to the sizes asked for (stratified, seeded)" : ""),
+            PhraseBankLabels, [Named("train", train, o.TrainSize), Named("validation", tenths[validation].Ids, o.ValidationSize), Named("test", tenths[fold].Ids, o.TestSize)]);
+    }
+
+    /// <summary>A stratified, seeded subset of <paramref name="size"/> of the rows <paramref name="ids"/> (all of them for 0 or more).</summary>
+    static int[] Subset(int[] ids, int size, int[] labels, int seed, string source)
+    {
+        if (size <= 0 || size >= ids.Length) return ids;
+        var part = StratifiedSplit.Split(ids.Select(i => labels[i]).ToArray(), PhraseBankLabels, seed, source, ("subset", size / (double)ids.Length))[0];
+        return part.Ids.Select(k => ids[k]).Order().ToArray();
     }
 
     static ClassificationData LoadSst2(FineTuneOptions o)
