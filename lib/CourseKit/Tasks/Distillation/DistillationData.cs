@@ -62,9 +62,11 @@ public static class DistillationData
     }
 
     /// <summary>The labelled sentences (gold labels) followed by the transfer sentences (the teacher's argmax as their
-    /// label), each with the teacher's logits.</summary>
+    /// label), each with the teacher's logits. <paramref name="teacherLogitsByText"/>, when given, keeps the teacher's
+    /// logits of every sentence it has read, so that the students of one experiment (same teacher, same maximum
+    /// length) do not run the teacher over the same sentences again.</summary>
     public static DistillExample[] Build(BertForSequenceClassification teacher, BertTextTokenizer teacherTokenizer, BertTextTokenizer studentTokenizer,
-        IReadOnlyList<LabeledText> labelled, IReadOnlyList<string> transfer, int maxLength)
+        IReadOnlyList<LabeledText> labelled, IReadOnlyList<string> transfer, int maxLength, Dictionary<string, float[]>? teacherLogitsByText = null)
     {
         var texts = labelled.Select(e => e.Text).Concat(transfer).ToArray();
         var options = new EncodeOptions { MaxLength = maxLength, Truncation = true };
@@ -72,13 +74,23 @@ public static class DistillationData
         var studentIds = ReferenceEquals(teacherTokenizer, studentTokenizer)
             ? teacherIds
             : texts.Select(t => studentTokenizer.Encode(t, options).InputIds.ToArray()).ToArray();
-        var logits = TeacherLogits(teacher, teacherIds, teacherTokenizer.PadId);
+        var logits = CachedTeacherLogits(teacher, texts, teacherIds, teacherTokenizer.PadId, teacherLogitsByText ?? new(StringComparer.Ordinal));
         return texts.Select((_, i) =>
         {
             bool gold = i < labelled.Count;
             int label = gold ? labelled[i].Label : SequenceClassificationBatches.ArgMax(logits[i]);
             return new DistillExample(new EncodedExample(studentIds[i], label), teacherIds[i], logits[i], gold);
         }).ToArray();
+    }
+
+    /// <summary>The teacher's logits of <paramref name="texts"/>: those in <paramref name="cache"/> from there, the
+    /// others computed (in one pass) and added to it.</summary>
+    static float[][] CachedTeacherLogits(BertForSequenceClassification teacher, string[] texts, int[][] teacherIds, int padId, Dictionary<string, float[]> cache)
+    {
+        var missing = Enumerable.Range(0, texts.Length).Where(i => !cache.ContainsKey(texts[i])).DistinctBy(i => texts[i]).ToArray();
+        var computed = TeacherLogits(teacher, missing.Select(i => teacherIds[i]).ToArray(), padId);
+        for (int k = 0; k < missing.Length; k++) cache[texts[missing[k]]] = computed[k];
+        return texts.Select(t => cache[t]).ToArray();
     }
 
     /// <summary>Share of <paramref name="examples"/> whose gold label the teacher's logits agree with.</summary>

@@ -43,13 +43,14 @@ public static class DistillationExperiment
         Reporter.Show($"distillation on {data.Name}: {data.Train.Count} labelled + {transfer.Count} transfer sentences, teacher {teacherDir}");
 
         var students = new List<DistilledStudent>();
+        var teacherLogitsByText = new Dictionary<string, float[]>(StringComparer.Ordinal);   // the teacher reads each sentence once
         foreach (var kind in o.Students)
             foreach (var run in Runs(o))
             {
                 cancel.ThrowIfCancellationRequested();
                 var student = StudentFactory.Create(kind, teacherModel, teacher.Tokenizer, o.Seed);
                 var name = $"{student.Spec.Name} {run.Name}";
-                var train = DistillationData.Build(teacherModel, teacher.Tokenizer, student.Tokenizer, data.Train, run.Transfer ? transfer : [], o.MaxLength);
+                var train = DistillationData.Build(teacherModel, teacher.Tokenizer, student.Tokenizer, data.Train, run.Transfer ? transfer : [], o.MaxLength, teacherLogitsByText);
                 var (validation, test) = (Encode(student.Tokenizer, data.Validation, o.MaxLength), Encode(student.Tokenizer, data.Test, o.MaxLength));
                 var workDir = Path.Combine(outDir, "work", FolderName(name));
                 var trained = DistillationTraining.Train(name, student, teacher, run.Losses, train, validation, test, o, workDir, cancel);

@@ -48,6 +48,24 @@ public class DistillationTrainingTests(TinyTeacherFixture tiny) : IClassFixture<
     }
 
     [Fact]
+    public void The_teacher_reads_a_sentence_once_across_students_when_given_a_cache()
+    {
+        var data = SyntheticSentiment.Data(train: 16, validation: 4, test: 4);
+        var cache = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        string[] transfer = ["an unlabelled sentence", "another unlabelled sentence"];
+        var first = DistillationData.Build(tiny.Teacher, tiny.Tokenizer, tiny.Tokenizer, data.Train, transfer, Options.MaxLength, cache);
+        Assert.Equal(data.Train.Select(e => e.Text).Concat(transfer).Distinct().Count(), cache.Count);
+        var uncached = DistillationData.Build(tiny.Teacher, tiny.Tokenizer, tiny.Tokenizer, data.Train, transfer, Options.MaxLength);
+        Assert.Equal(uncached.Select(e => e.TeacherLogits), first.Select(e => e.TeacherLogits));
+
+        // A marked entry comes back as it is: the second student's data was read from the cache, not from the teacher.
+        cache[transfer[1]] = [42f, -42f];
+        var second = DistillationData.Build(tiny.Teacher, tiny.Tokenizer, tiny.Tokenizer, data.Train, transfer, Options.MaxLength, cache);
+        Assert.Equal([42f, -42f], second[^1].TeacherLogits);
+        Assert.Equal(0, second[^1].Student.Label);
+    }
+
+    [Fact]
     public void The_token_losses_refuse_a_student_with_its_own_vocabulary()
     {
         var other = CourseKit.Text.BertTextTokenizer.Cased(TestPaths.InRepo("datasets", "bert-vocab", "bert-base-cased-vocab.txt"));
