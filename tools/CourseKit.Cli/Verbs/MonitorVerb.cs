@@ -56,7 +56,8 @@ public static class MonitorVerb
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
             var dirs = parse.GetValue(runs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath).ToArray();
-            var summary = MonitorFolds.Pool(dirs);
+            // Broken down by agreement level where the PhraseBank files are already in the cache (monitor train put them there).
+            var summary = MonitorFolds.Pool(dirs, DataRegistry.Default.IsAvailable("financial-phrasebank") ? DataRegistry.Default : null);
             output.WriteLine(summary.Summary());
             if (parse.GetValue(json) is { Length: > 0 } file)
             {

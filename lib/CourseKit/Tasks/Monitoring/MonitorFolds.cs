@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CourseKit.Checkpoints;
+using CourseKit.Data;
 using CourseKit.Metrics;
+using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Tasks.Monitoring;
 
@@ -53,7 +55,9 @@ public sealed record FoldRun(string Dir, int Count, double Accuracy50, double Ma
 public sealed record MonitorFoldsSummary(IReadOnlyList<FoldRun> Runs, int Sentences, double PooledAccuracy, double PooledMacroF1,
     double EceBefore, double EceAfter, Interval EceAfterInterval, EceFloor EceFloorAfter)
 {
-    public static double Mean(IEnumerable<double> v) => v.Average();
+    /// <summary>Pooled accuracy and macro-F1 per agreement level (empty when PhraseBank's files were not given).</summary>
+    public IReadOnlyList<AgreementScore> Levels { get; init; } = [];
+
     public static double Sd(IReadOnlyList<double> v) => v.Count < 2 ? 0 : Math.Sqrt(v.Sum(x => (x - v.Average()) * (x - v.Average())) / (v.Count - 1));
 
     public JsonObject ToJson()
@@ -72,6 +76,8 @@ public sealed record MonitorFoldsSummary(IReadOnlyList<FoldRun> Runs, int Senten
             ["accuracy_allagree_mean"] = all.Length > 0 ? R(all.Average()) : null, ["accuracy_allagree_sd"] = all.Length > 0 ? R(Sd(all)) : null,
             ["pooled"] = new JsonObject
             {
+                ["levels"] = new JsonArray(Levels.Select(l => (JsonNode)new JsonObject
+                    { ["level"] = l.Level, ["count"] = l.Count, ["accuracy"] = R(l.Accuracy), ["macro_f1"] = R(l.MacroF1) }).ToArray()),
                 ["sentences"] = Sentences, ["accuracy"] = R(PooledAccuracy), ["macro_f1"] = R(PooledMacroF1), ["ece_before"] = R(EceBefore), ["ece_after"] = R(EceAfter),
                 ["ece_after_interval"] = new JsonArray(R(EceAfterInterval.Low), R(EceAfterInterval.High)),
                 ["ece_floor_after"] = new JsonObject { ["mean"] = R(EceFloorAfter.Mean), ["p95"] = R(EceFloorAfter.Upper95) },
@@ -85,6 +91,7 @@ public sealed record MonitorFoldsSummary(IReadOnlyList<FoldRun> Runs, int Senten
         var all = Runs.Where(r => r.AccuracyAll is not null).Select(r => r.AccuracyAll!.Value).ToArray();
         var lines = Runs.Select(r => $"{r.Dir}: 50Agree accuracy {r.Accuracy50:F3} ({r.Count} sentences), AllAgree {r.AccuracyAll:F3}, T {r.Temperature:F3}, ECE after {r.EceAfter:F4}").ToList();
         lines.Add($"50Agree accuracy over {Runs.Count} runs {acc.Average():F3} ± {Sd(acc):F3}" + (all.Length > 0 ? $"; AllAgree {all.Average():F3} ± {Sd(all):F3}" : ""));
+        lines.AddRange(Levels.Select(l => $"pooled {l.Level}: accuracy {l.Accuracy:F3}, macro-F1 {l.MacroF1:F3} ({l.Count} sentences)"));
         lines.Add($"pooled over {Sentences} distinct test sentences: accuracy {PooledAccuracy:F3}, macro-F1 {PooledMacroF1:F3}, ECE (15 bins) {EceBefore:F4} -> {EceAfter:F4}"
             + $" after scaling, 95 % bootstrap interval [{EceAfterInterval.Low:F4}, {EceAfterInterval.High:F4}]; a perfectly calibrated model would show {EceFloorAfter.Mean:F4} (95th percentile {EceFloorAfter.Upper95:F4})");
         return string.Join("\n", lines);
@@ -99,7 +106,9 @@ public sealed record MonitorFoldsSummary(IReadOnlyList<FoldRun> Runs, int Senten
 /// </summary>
 public static class MonitorFolds
 {
-    public static MonitorFoldsSummary Pool(IReadOnlyList<string> runDirs)
+    /// <param name="registry">where PhraseBank's agreement files are: given, the pooled figures are also broken down
+    /// by agreement level (the ids are rows of the 50Agree file)</param>
+    public static MonitorFoldsSummary Pool(IReadOnlyList<string> runDirs, DataRegistry? registry = null)
     {
         if (runDirs.Count == 0) throw new ArgumentException("no run folder given");
         var runs = new List<FoldRun>();
@@ -115,10 +124,20 @@ public static class MonitorFolds
             ids.AddRange(probabilities.Ids); gold.AddRange(probabilities.Gold); before.AddRange(probabilities.Before); after.AddRange(probabilities.After);
         }
         var predicted = after.Select(p => Calibration.Top(p).Predicted).ToArray();
-        var report = ClassificationReport.Compute(gold.ToArray(), predicted, Tasks.SequenceClassification.FineTuningData.PhraseBankLabels);
+        var report = ClassificationReport.Compute(gold.ToArray(), predicted, FineTuningData.PhraseBankLabels);
         return new MonitorFoldsSummary(runs, ids.Count, report.Accuracy, report.MacroF1,
             Calibration.ExpectedCalibrationError(before, gold), Calibration.ExpectedCalibrationError(after, gold),
-            EceSampling.Interval(after, gold), EceSampling.PerfectCalibrationFloor(after));
+            EceSampling.Interval(after, gold), EceSampling.PerfectCalibrationFloor(after))
+        { Levels = registry is null ? [] : ByLevel(ids, gold, after, registry) };
+    }
+
+    static IReadOnlyList<AgreementScore> ByLevel(List<int> ids, List<int> gold, List<float[]> after, DataRegistry registry)
+    {
+        var rows = FinancialPhraseBank.Load(PhraseBankAgreement.AtLeast50, registry);
+        var test = ids.Select((id, i) => id >= 0 && id < rows.Count
+            ? new LabeledText(id, rows[id].Sentence, gold[i])
+            : throw new InvalidDataException($"sentence id {id} is not a row of the 50Agree file ({rows.Count} rows)")).ToArray();
+        return MonitorTraining.AgreementScores(test, after.ToArray(), registry);
     }
 
     static FoldRun ReadRun(string dir, int count)

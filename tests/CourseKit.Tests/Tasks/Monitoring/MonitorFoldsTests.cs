@@ -1,9 +1,11 @@
+using CourseKit.Data;
 using CourseKit.Tasks.Monitoring;
+using CourseKit.Tests.Data;
 
 namespace CourseKit.Tests.Tasks.Monitoring;
 
 /// <summary>Pooling <c>monitor train --test-fold K</c> runs: hand-worked figures, overlapping runs and bad files refused.</summary>
-public class MonitorFoldsTests
+public class MonitorFoldsTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>
 {
     static string Run(string root, string name, double accuracy, TestProbabilities probabilities)
     {
@@ -36,6 +38,35 @@ public class MonitorFoldsTests
         Assert.Equal(0.75, summary.ToJson()["accuracy_50agree_mean"]!.GetValue<double>(), 6);
         Assert.Equal(Math.Sqrt(0.125), MonitorFoldsSummary.Sd([0.5, 1.0]), 6);
         Assert.Contains("pooled over 4 distinct test sentences: accuracy 0.750", summary.Summary());
+    }
+
+    [Fact]
+    public void Given_the_phrasebank_files_the_pooled_figures_are_broken_down_by_agreement_level()
+    {
+        var registry = shared.With("financial-phrasebank");
+        var rows = FinancialPhraseBank.Load(PhraseBankAgreement.AtLeast50, registry);
+        var unanimous = FinancialPhraseBank.Load(PhraseBankAgreement.All, registry).Select(e => e.Sentence).ToHashSet(StringComparer.Ordinal);
+        // The first 40 rows: right on the unanimous ones, wrong (class + 1) on the others.
+        var ids = Enumerable.Range(0, 40).ToArray();
+        var gold = ids.Select(i => (int)rows[i].Label).ToArray();
+        var after = ids.Select(i =>
+        {
+            int said = unanimous.Contains(rows[i].Sentence) ? gold[i] : (gold[i] + 1) % 3;
+            var p = new float[3]; p[said] = 0.8f; p[(said + 1) % 3] = 0.1f; p[(said + 2) % 3] = 0.1f;
+            return p;
+        }).ToArray();
+        var root = TestPaths.NewTempDir("coursekit-folds");
+        var a = Run(root, "a", 0.5, Probabilities(ids, gold, after));
+        var summary = MonitorFolds.Pool([a], registry);
+        var all = summary.Levels.Single(l => l.Level == "AllAgree");
+        var fifty = summary.Levels.Single(l => l.Level == "50Agree");
+        int unanimousCount = ids.Count(i => unanimous.Contains(rows[i].Sentence));
+        Assert.InRange(unanimousCount, 1, 39);
+        Assert.Equal(unanimousCount, all.Count);
+        Assert.Equal(1.0, all.Accuracy, 6);
+        Assert.Equal(40, fifty.Count);
+        Assert.Equal(unanimousCount / 40.0, fifty.Accuracy, 6);
+        Assert.Empty(MonitorFolds.Pool([a]).Levels);
     }
 
     [Fact]
