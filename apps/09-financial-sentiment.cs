@@ -166,6 +166,15 @@ display(MonitorCharts.Reliability(cal));
 // than half the time. The measured 0.039 lies within the range of a perfect model. On the quick profile's 99 sentences
 // the floor is near 0.09.
 //
+// **Over 6 cross-validation folds (2026-12-03).** One split is one draw. `monitor train --test-fold K` cuts every class
+// into ten seeded tenths and tests on tenth K (validation K+1, training the other eight); `monitor folds` pools runs
+// whose test tenths are disjoint. Over folds 0–5 the 50Agree test accuracy is 0.851, 0.845, 0.866, 0.816, 0.860, 0.818
+// (**0.843 ± 0.021**): the single split's 0.846 is one draw from this spread. Pooled over all 2,904 test sentences the
+// accuracy is 0.843, 0.7 points under the 0.85 target (a binomial 95 % interval of about ±1.3 points), AllAgree 0.960 on
+// 1,358. Pooled, ECE after scaling is **0.016** (before 0.028); on this many sentences a perfectly calibrated model
+// shows 0.014 (95th percentile 0.020), so the 0.03 target can be tested here, and it is met. The per-fold figures
+// (0.024–0.058) scatter around the 486-sentence floor, as the floor predicts.
+//
 // With calibrated confidence, a monitor can **abstain**: answer only above a threshold and send the rest to a person.
 // Each point is a threshold: the share of sentences still answered (coverage) against the accuracy on them.
 
