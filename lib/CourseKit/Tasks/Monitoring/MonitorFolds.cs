@@ -58,13 +58,15 @@ public sealed record MonitorFoldsSummary(IReadOnlyList<FoldRun> Runs, int Senten
     /// <summary>Pooled accuracy and macro-F1 per agreement level (empty when PhraseBank's files were not given).</summary>
     public IReadOnlyList<AgreementScore> Levels { get; init; } = [];
 
-    public static double Sd(IReadOnlyList<double> v) => v.Count < 2 ? 0 : Math.Sqrt(v.Sum(x => (x - v.Average()) * (x - v.Average())) / (v.Count - 1));
+    /// <summary>50Agree test accuracy over the runs.</summary>
+    public MeanSd Accuracy50 => MeanSd.Of(Runs.Select(r => r.Accuracy50).ToArray());
+    /// <summary>AllAgree test accuracy over the runs that reported it (null when none did).</summary>
+    public MeanSd? AccuracyAll => Runs.Where(r => r.AccuracyAll is not null).Select(r => r.AccuracyAll!.Value).ToArray() is { Length: > 0 } all ? MeanSd.Of(all) : null;
 
     public JsonObject ToJson()
     {
         static JsonNode R(double v) => Math.Round(v, 4);
-        var acc = Runs.Select(r => r.Accuracy50).ToArray();
-        var all = Runs.Where(r => r.AccuracyAll is not null).Select(r => r.AccuracyAll!.Value).ToArray();
+        var (acc, all) = (Accuracy50, AccuracyAll);
         return new JsonObject
         {
             ["runs"] = new JsonArray(Runs.Select(r => (JsonNode)new JsonObject
@@ -72,8 +74,8 @@ public sealed record MonitorFoldsSummary(IReadOnlyList<FoldRun> Runs, int Senten
                 ["dir"] = r.Dir, ["test_sentences"] = r.Count, ["accuracy_50agree"] = R(r.Accuracy50), ["macro_f1_50agree"] = R(r.MacroF1_50),
                 ["accuracy_allagree"] = r.AccuracyAll is { } a ? R(a) : null, ["temperature"] = R(r.Temperature), ["ece_after"] = R(r.EceAfter),
             }).ToArray()),
-            ["accuracy_50agree_mean"] = R(acc.Average()), ["accuracy_50agree_sd"] = R(Sd(acc)),
-            ["accuracy_allagree_mean"] = all.Length > 0 ? R(all.Average()) : null, ["accuracy_allagree_sd"] = all.Length > 0 ? R(Sd(all)) : null,
+            ["accuracy_50agree_mean"] = R(acc.Mean), ["accuracy_50agree_sd"] = R(acc.Sd),
+            ["accuracy_allagree_mean"] = all is { } a ? R(a.Mean) : null, ["accuracy_allagree_sd"] = all is { } b ? R(b.Sd) : null,
             ["pooled"] = new JsonObject
             {
                 ["levels"] = new JsonArray(Levels.Select(l => (JsonNode)new JsonObject
@@ -87,10 +89,9 @@ public sealed record MonitorFoldsSummary(IReadOnlyList<FoldRun> Runs, int Senten
 
     public string Summary()
     {
-        var acc = Runs.Select(r => r.Accuracy50).ToArray();
-        var all = Runs.Where(r => r.AccuracyAll is not null).Select(r => r.AccuracyAll!.Value).ToArray();
+        var (acc, all) = (Accuracy50, AccuracyAll);
         var lines = Runs.Select(r => $"{r.Dir}: 50Agree accuracy {r.Accuracy50:F3} ({r.Count} sentences), AllAgree {r.AccuracyAll:F3}, T {r.Temperature:F3}, ECE after {r.EceAfter:F4}").ToList();
-        lines.Add($"50Agree accuracy over {Runs.Count} runs {acc.Average():F3} ± {Sd(acc):F3}" + (all.Length > 0 ? $"; AllAgree {all.Average():F3} ± {Sd(all):F3}" : ""));
+        lines.Add($"50Agree accuracy over {Runs.Count} runs {acc.Mean:F3} ± {acc.Sd:F3}" + (all is { } a ? $"; AllAgree {a.Mean:F3} ± {a.Sd:F3}" : ""));
         lines.AddRange(Levels.Select(l => $"pooled {l.Level}: accuracy {l.Accuracy:F3}, macro-F1 {l.MacroF1:F3} ({l.Count} sentences)"));
         lines.Add($"pooled over {Sentences} distinct test sentences: accuracy {PooledAccuracy:F3}, macro-F1 {PooledMacroF1:F3}, ECE (15 bins) {EceBefore:F4} -> {EceAfter:F4}"
             + $" after scaling, 95 % bootstrap interval [{EceAfterInterval.Low:F4}, {EceAfterInterval.High:F4}]; a perfectly calibrated model would show {EceFloorAfter.Mean:F4} (95th percentile {EceFloorAfter.Upper95:F4})");

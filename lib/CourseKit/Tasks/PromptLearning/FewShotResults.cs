@@ -29,12 +29,7 @@ public sealed record FewShotSummary(string Method, int K, int Runs, double Accur
         }).ToArray();
 
     /// <summary>Sample standard deviation (n − 1); 0 for a single run.</summary>
-    public static double Sd(IReadOnlyList<double> values)
-    {
-        if (values.Count < 2) return 0;
-        double mean = values.Average();
-        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-    }
+    public static double Sd(IReadOnlyList<double> values) => MeanSd.SampleSd(values);
 }
 
 /// <summary>Everything a few-shot experiment measured, with the reference rows (zero-shot, full-data ceiling).</summary>

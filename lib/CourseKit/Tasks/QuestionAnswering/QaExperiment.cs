@@ -8,19 +8,6 @@ using CourseKit.Text;
 
 namespace CourseKit.Tasks.QuestionAnswering;
 
-/// <summary>Mean and sample standard deviation of a figure over folds.</summary>
-public sealed record MeanSd(double Mean, double Sd)
-{
-    public static MeanSd Of(IReadOnlyList<double> values)
-    {
-        double mean = values.Average();
-        double sd = values.Count < 2 ? 0 : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-        return new MeanSd(mean, sd);
-    }
-
-    public override string ToString() => $"{Mean:F1} ± {Sd:F1}";
-}
-
 /// <summary>The chapter's figures: cross-validated readers, the learning curve, and the zero-training baseline.</summary>
 public sealed record QaExperimentResult(string ModelDir, string Profile, IReadOnlyList<QaRun> Folds, MeanSd ExactMatch, MeanSd F1,
     IReadOnlyList<QaRun> LearningCurve, IReadOnlyList<QaRun> SentenceBaseline, double WallSeconds)

@@ -36,7 +36,7 @@ public class MonitorFoldsTests(SharedDataFixture shared) : IClassFixture<SharedD
         Assert.Equal(0.3, summary.EceAfter, 5);
         Assert.Equal([0.5, 1.0], summary.Runs.Select(r => r.Accuracy50).ToArray());
         Assert.Equal(0.75, summary.ToJson()["accuracy_50agree_mean"]!.GetValue<double>(), 6);
-        Assert.Equal(Math.Sqrt(0.125), MonitorFoldsSummary.Sd([0.5, 1.0]), 6);
+        Assert.Equal(Math.Sqrt(0.125), summary.Accuracy50.Sd, 6);
         Assert.Contains("pooled over 4 distinct test sentences: accuracy 0.750", summary.Summary());
     }
 
