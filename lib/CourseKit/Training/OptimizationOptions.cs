@@ -33,7 +33,7 @@ public static class OptimizationOptions
     /// <summary>The trainer recipe of a fine-tuning run: AdamW at <paramref name="learningRate"/> with linear warm-up
     /// and decay, gradients clipped at 1, evaluation every epoch, early stopping and the best checkpoint on
     /// <paramref name="metricForBest"/> (greater is better), one recent checkpoint kept besides the best.</summary>
-    public static TrainerOptions ToTrainerOptions(this IOptimizationOptions o, double learningRate, string metricForBest, string outputDir,
+    public static TrainerOptions ToTrainerOptions(this IOptimizationOptions o, double learningRate, string metricForBest, string? outputDir,
         long logEverySteps = 10) => new()
     {
         Epochs = o.Epochs,

@@ -26,6 +26,7 @@ sealed class TrainingRun<T>
     int _stepsSinceLog;
     bool _stoppedEarly;
     IReadOnlyDictionary<string, double>? _lastEval;
+    Dictionary<string, Tensor>? _bestInMemory;      // the best evaluation's weights when there is no folder to save them in
 
     public TrainingRun(TrainingTask<T> task, TrainerOptions o)
     {
@@ -52,10 +53,12 @@ sealed class TrainingRun<T>
     {
         // However the loop ends (finished, stopped early, cancelled, diverged), the caller's model is fp32 again.
         try { TrainSteps(cancel); }
+        catch { DisposeBestInMemory(); throw; }
         finally { _optimizer.Finish(); }
         var bestPath = Trainer.BestPath(_o, _state);
         if (_o.LoadBestAtEnd && bestPath is { } bestDir && Directory.Exists(bestDir))
             _task.Store.Load(_model, bestDir);
+        RestoreBestInMemory();
         _model.eval();
         return new TrainingResult(_state.GlobalStep, Epoch, _lastEval, _state.BestMetric, bestPath, _lastCheckpoint, _stoppedEarly,
             _clock.Elapsed.TotalSeconds, TokensPerSecond, _log.Entries.ToList());
@@ -74,7 +77,9 @@ sealed class TrainingRun<T>
             if (_state.BatchInEpoch >= _batchesPerEpoch) _state = _state with { Epoch = _state.Epoch + 1, BatchInEpoch = 0 };
             if (orderEpoch != _state.Epoch)
             {
-                order = Trainer.EpochOrder(_task.TrainSet.Count, _o.Seed, _state.Epoch, _task.Shuffle);
+                order = _task.LengthOf is { } lengthOf && _task.Shuffle
+                    ? LengthGroupedOrder.Of(_task.TrainSet.Select(lengthOf).ToArray(), _task.BatchSize, _o.Seed, _state.Epoch)
+                    : Trainer.EpochOrder(_task.TrainSet.Count, _o.Seed, _state.Epoch, _task.Shuffle);
                 orderEpoch = _state.Epoch;
             }
             var (stepLoss, lr) = OptimizerStep(order!, cancel);
@@ -183,9 +188,38 @@ sealed class TrainingRun<T>
         return better;
     }
 
-    /// <summary>A checkpoint every SaveEverySteps (else at every evaluation), at a new best, at the end and when stopping early.</summary>
+    /// <summary>Without an output folder, a run that loads its best weights at the end keeps a copy of them in memory
+    /// at each new best (one model's size; a checkpoint on disk would also write the optimizer's two moments).</summary>
+    void KeepBestInMemory()
+    {
+        _optimizer.AtFullPrecision(() =>
+        {
+            DisposeBestInMemory();
+            using var noGrad = torch.no_grad();
+            _bestInMemory = _model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+        });
+    }
+
+    void RestoreBestInMemory()
+    {
+        if (_bestInMemory is null) return;
+        using (torch.no_grad())
+            foreach (var (name, value) in _model.state_dict())
+                value.copy_(_bestInMemory[name]);
+        DisposeBestInMemory();
+    }
+
+    void DisposeBestInMemory()
+    {
+        if (_bestInMemory is { } best) foreach (var t in best.Values) t.Dispose();
+        _bestInMemory = null;
+    }
+
+    /// <summary>A checkpoint every SaveEverySteps (else at every evaluation), at a new best, at the end and when stopping
+    /// early; with no output folder, the best weights in memory (<see cref="KeepBestInMemory"/>).</summary>
     void SaveIfDue(bool evaluated, bool newBest)
     {
+        if (newBest && _o.OutputDir is null && _o.LoadBestAtEnd) KeepBestInMemory();
         long step = _state.GlobalStep;
         bool save = _o.OutputDir is not null &&
                     ((_o.SaveEverySteps > 0 ? step % _o.SaveEverySteps == 0 : evaluated) || newBest || IsLastStep || _stoppedEarly);

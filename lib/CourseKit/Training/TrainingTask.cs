@@ -19,6 +19,9 @@ public sealed class TrainingTask<TExample>
     public IModelStore Store { get; init; } = new StateDictStore();
     /// <summary>Shuffle the training set every epoch (in an order fixed by the seed and the epoch).</summary>
     public bool Shuffle { get; init; } = true;
+    /// <summary>An example's length in tokens: when set (and <see cref="Shuffle"/> is on), batches are grouped by length
+    /// (<see cref="LengthGroupedOrder"/>), so little of a batch is padding.</summary>
+    public Func<TExample, int>? LengthOf { get; init; }
     /// <summary>Weights that stay zero through training (retraining a pruned model); the caller owns and disposes it.</summary>
     public ZeroMask? HoldZeros { get; init; }
 }

@@ -144,6 +144,40 @@ public class TrainerTests
         Assert.True(Directory.Exists(result.BestCheckpoint), "the best checkpoint is kept by pruning");
     }
 
+    /// <summary>A run whose made-up metric peaks at the second of four evaluations, recording fc2's weight at each.</summary>
+    static (TrainingResult Result, float[] Final, List<float[]> AtEvaluations) PeakAtSecondEvaluation(string? dir)
+    {
+        var model = new TinyClassifier(4);
+        var metrics = new Queue<double>([0.5, 0.9, 0.7, 0.6]);
+        var seen = new List<float[]>();
+        var t = Task(model, Data(64, 1), Data(16, 2));
+        var task = new TrainingTask<Example>
+        {
+            Model = model, TrainSet = t.TrainSet, BatchSize = 8, Loss = t.Loss,
+            Evaluate = () =>
+            {
+                seen.Add(model.state_dict()["fc2.weight"].data<float>().ToArray());
+                return new Dictionary<string, double> { ["accuracy"] = metrics.Dequeue() };
+            },
+        };
+        var result = Trainer.Run(task, Options(dir, epochs: 4) with { EvalEverySteps = 8, SaveEverySteps = 0 });
+        return (result, model.state_dict()["fc2.weight"].data<float>().ToArray(), seen);
+    }
+
+    [Fact]
+    public void Without_a_folder_the_best_weights_come_back_from_memory_as_from_a_checkpoint()
+    {
+        var (inMemory, final, atEvaluations) = PeakAtSecondEvaluation(null);
+        Assert.Equal(4, atEvaluations.Count);
+        Assert.Equal(0.9, inMemory.BestMetric);
+        Assert.Null(inMemory.BestCheckpoint);
+        Assert.Equal(atEvaluations[1], final);                            // the second evaluation's weights, not the last ones
+        Assert.NotEqual(atEvaluations[3], final);
+        var (onDisk, diskFinal, _) = PeakAtSecondEvaluation(TestPaths.NewTempDir());
+        Assert.EndsWith("step-0000016", onDisk.BestCheckpoint);
+        Assert.Equal(diskFinal, final);
+    }
+
     [Fact]
     public void Checkpoints_are_pruned_to_the_last_ones_and_the_best()
     {

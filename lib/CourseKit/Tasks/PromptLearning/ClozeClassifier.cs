@@ -79,13 +79,15 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
         try
         {
             using var noGrad = no_grad();
-            var rows = new List<float[]>();
-            for (int start = 0; start < sentences.Count; start += batchSize)
+            var rows = new float[sentences.Count][];
+            // Batches of similar length (characters stand in for tokens): a batch is padded to its longest sentence.
+            foreach (var ids in Enumerable.Range(0, sentences.Count).OrderBy(i => sentences[i].Length).Chunk(batchSize))
             {
                 using var scope = NewDisposeScope();
-                rows.AddRange(ZeroShotClassifier.Rows(forward(sentences.Skip(start).Take(batchSize).ToArray())));
+                var batchRows = ZeroShotClassifier.Rows(forward(ids.Select(i => sentences[i]).ToArray()));
+                for (int k = 0; k < ids.Length; k++) rows[ids[k]] = batchRows[k];
             }
-            return rows.ToArray();
+            return rows;
         }
         finally { Model.train(wasTraining); }
     }

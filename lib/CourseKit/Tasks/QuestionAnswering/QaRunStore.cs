@@ -85,7 +85,7 @@ public sealed class QaRunStore
         $"model {Path.GetFullPath(modelDir)}", $"profile {o.ProfileName}", $"seed {o.Seed}", $"split seed {o.SplitSeed}",
         $"folds {o.Folds}", $"train questions {o.TrainQuestions?.ToString() ?? "all"}", $"test questions {o.TestQuestions?.ToString() ?? "all"}",
         $"max length {o.MaxLength}", $"stride {o.Stride}", $"lr {o.LearningRate:R}", $"epochs {o.Epochs}", $"min steps {o.MinSteps}",
-        $"batch {o.BatchSize}", $"precision {o.Precision}".ToLowerInvariant());
+        $"batch {o.BatchSize}", $"precision {o.Precision}".ToLowerInvariant(), o.GroupByLength ? "batches by length" : "random batches");
 
     static T Field<T>(JsonNode json, string name) =>
         (json[name] ?? throw new InvalidOperationException($"missing field '{name}'")).GetValue<T>();

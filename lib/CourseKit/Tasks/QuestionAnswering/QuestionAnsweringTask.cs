@@ -31,6 +31,7 @@ public static class QuestionAnsweringTask
             return model.forward(inputs.InputIds, inputs.AttentionMask, inputs.TokenTypeIds, starts, ends).Loss!;
         },
         CountTokens = batch => batch.Sum(f => (long)f.Encoding.Length),
+        LengthOf = options.GroupByLength ? f => f.Encoding.Length : null,
         Store = store ?? new HuggingFaceModelStore(tokenizer, options.MaxLength),
     };
 

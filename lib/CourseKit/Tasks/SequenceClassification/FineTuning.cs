@@ -51,7 +51,9 @@ public static class FineTuning
         var (workDir, splitFile) = PrepareWorkDir(o, data);
         try
         {
-            var trainerOptions = o.ToTrainerOptions(o.EffectiveLearningRate, o.MetricForBest, Path.Combine(workDir, "trainer"),
+            // Without an output folder nothing can resume: the trainer keeps the best weights in memory instead of writing a
+            // checkpoint (model and optimizer, ~3× the model) at every epoch (the few-shot chapter's 30-epoch runs).
+            var trainerOptions = o.ToTrainerOptions(o.EffectiveLearningRate, o.MetricForBest, o.OutputDir is null ? null : Path.Combine(workDir, "trainer"),
                 logEverySteps: Math.Max(1, Math.Min(10, train.Length / o.BatchSize / 4))) with { ModuleLearningRates = o.ModuleLearningRates };
             var trained = Trainer.Run(TrainingTaskFor(o, method, prepared, data.Labels, train, validation, pad, holdZeros), trainerOptions, cancel);
 
@@ -59,7 +61,7 @@ public static class FineTuning
             var (testReport, _) = SequenceClassificationBatches.Evaluate(prepared.Module, prepared.Forward, test, data.Labels, pad, device: o.Device);
             long peak = ProcessMemory.PeakBytes();
             var (bestModelDir, checkpointBytes) = SaveBestModel(prepared, workDir);
-            if (!o.KeepCheckpoints) DeleteQuietly(TrainerCheckpoint.Root(trainerOptions.OutputDir!));
+            if (!o.KeepCheckpoints && trainerOptions.OutputDir is { } trainerDir) DeleteQuietly(TrainerCheckpoint.Root(trainerDir));
 
             var result = new FineTuneResult
             {

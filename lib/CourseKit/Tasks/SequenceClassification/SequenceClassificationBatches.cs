@@ -61,7 +61,9 @@ public static class SequenceClassificationBatches
             On(tensor(batch.Select(e => (long)e.Label).ToArray())));
     }
 
-    /// <summary>Class probabilities [N, C] (softmax of the logits) in eval mode without gradients, and the mean loss.</summary>
+    /// <summary>Class probabilities [N, C] (softmax of the logits, in the order given) in eval mode without gradients,
+    /// and the mean loss. Batches hold examples of similar length (a batch is padded to its longest: in arrival order
+    /// SST-2's batches of 64 would be about half padding).</summary>
     public static (float[][] Probabilities, double Loss) Predict(nn.Module module, ClassifierForward forward, IReadOnlyList<EncodedExample> examples,
         int padId, int batchSize = 64, Device? device = null)
     {
@@ -70,21 +72,21 @@ public static class SequenceClassificationBatches
         try
         {
             using var noGrad = no_grad();
-            var probabilities = new List<float[]>(examples.Count);
+            var probabilities = new float[examples.Count][];
+            var byLength = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].InputIds.Length).ToArray();   // stable sort
             double lossSum = 0;
-            for (int start = 0; start < examples.Count; start += batchSize)
+            foreach (var ids in byLength.Chunk(batchSize))
             {
                 using var scope = NewDisposeScope();
-                var batch = examples.Skip(start).Take(batchSize).ToArray();
-                var (ids, mask, types, labels) = Collate(batch, padId, device);
-                var output = forward(ids, mask, types, labels);
-                lossSum += output.Loss!.item<float>() * batch.Length;
+                var (inputIds, mask, types, labels) = Collate(ids.Select(i => examples[i]).ToArray(), padId, device);
+                var output = forward(inputIds, mask, types, labels);
+                lossSum += output.Loss!.item<float>() * ids.Length;
                 var p = nn.functional.softmax(output.Logits.to_type(ScalarType.Float32), -1).cpu();
                 int classes = (int)p.shape[1];
                 var flat = p.data<float>().ToArray();
-                for (int i = 0; i < batch.Length; i++) probabilities.Add(flat.AsSpan(i * classes, classes).ToArray());
+                for (int k = 0; k < ids.Length; k++) probabilities[ids[k]] = flat.AsSpan(k * classes, classes).ToArray();
             }
-            return (probabilities.ToArray(), examples.Count == 0 ? 0 : lossSum / examples.Count);
+            return (probabilities, examples.Count == 0 ? 0 : lossSum / examples.Count);
         }
         finally { if (wasTraining) module.train(); }
     }
