@@ -20,14 +20,21 @@ static class PromptFewShotCommand
         var words = new Option<string?>("--verbalizer") { Description = "Cloze label words in label order, \"terrible|great\" (default: SST-2 terrible|great, PhraseBank bad|okay|good), or \"auto\": searched on each few-shot draw (LM-BFF's automatic label words)." };
         var seeds = new Option<int?>("--seeds") { Description = "Few-shot draws per K (default: quick 2, full 5)." };
         var clozeModel = new Option<string?>("--cloze-model") { Description = "A BERT folder with an MLM head for cloze (e.g. artifacts/pretrain/bert/model); default: all-MiniLM-L6-v2 with an MLM head trained on its frozen encoder." };
+        var grouped = new Option<bool>("--group-by-length")
+        {
+            Description = "Train on batches of sentences of similar length (less padding; other batches than the recorded figures' plain shuffle).",
+        };
         var cmd = new Command("few-shot", "Few-shot classification: K examples per class, several seeds, mean ± sd against zero-shot (and the full-data ceiling where measured); writes few-shot.json.");
         run.AddTo(cmd);
-        foreach (var o in new Option[] { task, k, method, template, words, seeds, clozeModel }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { task, k, method, template, words, seeds, clozeModel, grouped }) cmd.Options.Add(o);
         cmd.SetAction(parse => VerbActions.Run(parse, output =>
         {
             TorchRuntime.Initialize();
             run.ApplyThreads(parse);
-            var options = PromptLearningOptions.For(parse.GetValue(run.Profile)) with { Seed = parse.GetValue(run.Seed), ClozeModelDir = parse.GetValue(clozeModel) };
+            var options = PromptLearningOptions.For(parse.GetValue(run.Profile)) with
+            {
+                Seed = parse.GetValue(run.Seed), ClozeModelDir = parse.GetValue(clozeModel), GroupByLength = parse.GetValue(grouped),
+            };
             if (parse.GetValue(k) is { } shots) options = options with { Shots = shots.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ParseK).ToArray() };
             if (parse.GetValue(seeds) is { } n) options = options with { Seeds = n > 0 ? n : throw new ArgumentException($"--seeds must be positive, got {n}") };
             if (parse.GetValue(template) is { } t) options = options with { Template = new ClozeTemplate(t).Text };

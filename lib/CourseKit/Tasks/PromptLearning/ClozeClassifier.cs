@@ -1,6 +1,7 @@
 using CourseKit.Models;
 using CourseKit.Tasks.SequenceClassification;
 using CourseKit.Text;
+using CourseKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -95,8 +96,10 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
     public int[] Predict(IReadOnlyList<string> sentences) => ZeroShotClassifier.Predict(Scores(sentences));
 
     /// <summary>Prompt-based fine-tuning: every weight trains through cross-entropy over the verbalizer logits
-    /// (AdamW, constant learning rate, shuffled batches, seeded). Returns each epoch's mean training loss.</summary>
-    public IReadOnlyList<double> FineTune(IReadOnlyList<LabeledText> examples, int epochs, double learningRate, int batchSize, int seed)
+    /// (AdamW, constant learning rate, shuffled batches, seeded; <paramref name="groupByLength"/>: batches of similar
+    /// length, <see cref="LengthGroupedOrder"/>). Returns each epoch's mean training loss.</summary>
+    public IReadOnlyList<double> FineTune(IReadOnlyList<LabeledText> examples, int epochs, double learningRate, int batchSize, int seed,
+        bool groupByLength = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (examples.Count == 0) throw new ArgumentException("cloze fine-tuning needs at least one labelled example", nameof(examples));
@@ -110,7 +113,9 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
             for (int epoch = 0; epoch < epochs; epoch++)
             {
                 var order = examples.ToArray();
-                FewShotSampling.Shuffle(order, rng);
+                if (groupByLength)
+                    order = LengthGroupedOrder.Of(order.Select(e => e.Text.Length).ToArray(), batchSize, seed, epoch).Select(i => examples[i]).ToArray();
+                else FewShotSampling.Shuffle(order, rng);
                 double sum = 0;
                 for (int start = 0; start < order.Length; start += batchSize)
                 {

@@ -1,4 +1,5 @@
 using CourseKit.Tasks.SequenceClassification;
+using CourseKit.Training;
 
 namespace CourseKit.Tasks.PromptLearning;
 
@@ -36,4 +37,11 @@ public static class ContrastivePairs
         FewShotSampling.Shuffle(pairs, rng);
         return pairs;
     }
+
+    /// <summary>The same pairs in batches of similar length (<see cref="LengthGroupedOrder"/>, by each pair's longer text in
+    /// characters): both sides of a batch are padded to their longest, so mixing a 3-word phrase with a 50-word review
+    /// costs a review's worth of compute.</summary>
+    public static IReadOnlyList<ContrastivePair> GroupedByLength(IReadOnlyList<ContrastivePair> pairs, int batchSize, int seed) =>
+        LengthGroupedOrder.Of(pairs.Select(p => Math.Max(p.First.Text.Length, p.Second.Text.Length)).ToArray(), batchSize, seed, epoch: 0)
+            .Select(i => pairs[i]).ToArray();
 }

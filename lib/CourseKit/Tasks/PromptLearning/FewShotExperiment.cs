@@ -53,7 +53,8 @@ public static class FewShotExperiment
                 }
             }
         var summary = FewShotSummary.Summarize(runs);
-        return new FewShotResult(data.Name, data.EvaluationName, data.Evaluation.Count, runs, summary, references, mlmHead, Protocol, clock.Elapsed.TotalSeconds);
+        return new FewShotResult(data.Name, data.EvaluationName, data.Evaluation.Count, runs, summary, references, mlmHead,
+            o.GroupByLength ? Protocol + "; training batches grouped by length" : Protocol, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>The cloze model: the given folder, or all-MiniLM-L6-v2 with an MLM head trained on its frozen encoder.</summary>

@@ -51,6 +51,7 @@ public static class FewShotMethods
         {
             Task = FineTuneTask.Custom, CustomData = custom, ModelDir = encoderDir, Method = method, LearningRate = learningRate,
             Epochs = o.HeadEpochs, BatchSize = Math.Min(o.BatchSize, 8), MaxLength = o.MaxLength, EarlyStoppingPatience = 0, Seed = sample.Seed,
+            GroupByLength = o.GroupByLength,
         };
         var result = FineTuning.Run(options);
         (result.Classifier?.Module as IDisposable)?.Dispose();
@@ -61,7 +62,7 @@ public static class FewShotMethods
     {
         using var loaded = LoadCloze(clozeDir, data.Task, o);
         var (classifier, detail) = o.SearchVerbalizer ? SearchedVerbalizer(loaded, data, sample, o) : (loaded, null);   // shares loaded's model
-        classifier.FineTune(sample.Train, o.ClozeEpochs, o.ClozeLearningRate, Math.Min(o.BatchSize, 8), sample.Seed);
+        classifier.FineTune(sample.Train, o.ClozeEpochs, o.ClozeLearningRate, Math.Min(o.BatchSize, 8), sample.Seed, o.GroupByLength);
         var predicted = classifier.Predict(data.Evaluation.Select(e => e.Text).ToArray());
         return new(ClassificationReport.Compute(data.Evaluation.Select(e => e.Label).ToArray(), predicted, data.Labels), detail);
     }

@@ -48,4 +48,7 @@ public sealed record PromptLearningOptions
     public double PromptTuningLearningRate { get; init; } = 1e-2;
     public double PrefixTuningLearningRate { get; init; } = 1e-2;
     public int BatchSize { get; init; } = 16;
+    /// <summary>Train every method on batches of sentences of similar length (<see cref="Training.LengthGroupedOrder"/>;
+    /// SetFit's pairs by their longer sentence): less padding, other batches than the plain shuffle the recorded figures used.</summary>
+    public bool GroupByLength { get; init; }
 }

@@ -33,6 +33,7 @@ public static class SetFit
         torch.manual_seed(seed);
         var encoder = SentenceEncoder.Load(encoderDir, maxLength: o.MaxLength);
         var pairs = ContrastivePairs.Build(examples, o.SetFitIterations, seed);
+        if (o.GroupByLength) pairs = ContrastivePairs.GroupedByLength(pairs, o.BatchSize, seed);
         TrainContrastive(encoder, pairs, o.SetFitLearningRate, o.BatchSize);
         using var embeddings = encoder.Encode(examples.Select(e => e.Text).ToArray());
         var head = LogisticRegressionHead.Fit(ZeroShotClassifier.Rows(embeddings), examples.Select(e => e.Label).ToArray(), classCount, seed: seed);

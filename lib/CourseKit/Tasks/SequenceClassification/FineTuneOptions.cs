@@ -134,6 +134,9 @@ public sealed record FineTuneOptions : IOptimizationOptions
     public Device? Device { get; init; }
     /// <summary>fp32, or bf16 with fp32 master weights (<see cref="Bf16MasterWeights"/>; evaluation runs on the masters).</summary>
     public Precision Precision { get; init; } = Precision.Fp32;
+    /// <summary>Training batches of sentences of similar length (<see cref="Training.LengthGroupedOrder"/>) instead of a
+    /// plain shuffle: less padding, other batches (so other figures than the plain order's).</summary>
+    public bool GroupByLength { get; init; }
     /// <summary>Retraining a pruned model: the encoder weights that are zero in <see cref="ModelDir"/> stay zero
     /// (<see cref="ZeroMask"/>), so the retrained model keeps the sparsity it was pruned to.</summary>
     public bool KeepZeros { get; init; }

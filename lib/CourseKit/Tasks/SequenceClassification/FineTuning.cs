@@ -135,6 +135,7 @@ public static class FineTuning
         BatchSize = o.BatchSize,
         Store = prepared.Store,
         CountTokens = batch => batch.Sum(e => (long)e.InputIds.Length),
+        LengthOf = o.GroupByLength ? e => e.InputIds.Length : null,
         Loss = batch =>
         {
             var (ids, mask, types, labels) = SequenceClassificationBatches.Collate(batch, pad, o.Device);

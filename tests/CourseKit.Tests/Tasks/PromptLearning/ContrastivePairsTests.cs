@@ -34,4 +34,18 @@ public class ContrastivePairsTests
         var once = new LabeledText(0, "a", 0);
         Assert.Throws<ArgumentException>(() => ContrastivePairs.Build([once, once, new(1, "b", 1), new(2, "c", 1)], 1, 0));   // listed twice: still one
     }
+
+    [Fact]
+    public void Grouped_by_length_keeps_every_pair_and_batches_texts_of_similar_length()
+    {
+        var random = new Random(9);
+        var varied = Enumerable.Range(0, 32).Select(i => new LabeledText(i, new string('w', random.Next(3, 300)), i % 2)).ToArray();
+        var pairs = ContrastivePairs.Build(varied, iterations: 20, seed: 4);             // 1,280 pairs: more than one mega-batch
+        var grouped = ContrastivePairs.GroupedByLength(pairs, 16, seed: 4);
+        Assert.Equal(pairs.OrderBy(p => p.GetHashCode()), grouped.OrderBy(p => p.GetHashCode()));
+        static double MeanSpread(IEnumerable<ContrastivePair> order) => order.Chunk(16)
+            .Average(b => b.Max(p => Math.Max(p.First.Text.Length, p.Second.Text.Length)) - b.Min(p => Math.Max(p.First.Text.Length, p.Second.Text.Length)));
+        Assert.True(MeanSpread(grouped) < MeanSpread(pairs) / 5, $"spread {MeanSpread(grouped):F0} grouped vs {MeanSpread(pairs):F0} shuffled");
+        Assert.Equal(grouped, ContrastivePairs.GroupedByLength(pairs, 16, seed: 4));
+    }
 }
