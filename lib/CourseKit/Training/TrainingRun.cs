@@ -195,8 +195,9 @@ sealed class TrainingRun<T>
         _optimizer.AtFullPrecision(() =>
         {
             DisposeBestInMemory();
+            // clone under no_grad needs no detach: no temporary is left for the finalizer (TorchSharp's finalizer race).
             using var noGrad = torch.no_grad();
-            _bestInMemory = _model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+            _bestInMemory = _model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone().DetachFromDisposeScope());
         });
     }
 
@@ -204,6 +205,7 @@ sealed class TrainingRun<T>
     {
         if (_bestInMemory is null) return;
         using (torch.no_grad())
+        using (var scope = torch.NewDisposeScope())                 // whatever wrapper copy_ returns is freed here
             foreach (var (name, value) in _model.state_dict())
                 value.copy_(_bestInMemory[name]);
         DisposeBestInMemory();
