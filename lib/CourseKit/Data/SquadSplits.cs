@@ -26,6 +26,15 @@ public static class SquadSplits
         return folds;
     }
 
+    /// <summary>The training articles of outer fold <paramref name="fold"/> as a dataset of their own, for a validation
+    /// split nested inside it: choosing a rate or an epoch count there never reads the fold's test articles.</summary>
+    public static SquadDataset TrainingArticlesOf(SquadDataset data, int fold, int k, int seed = 42)
+    {
+        var folds = KFoldByArticle(data, k, seed);
+        if (fold < 0 || fold >= folds.Count) throw new ArgumentOutOfRangeException(nameof(fold), fold, $"fold {fold} does not exist: the folds are 0 to {folds.Count - 1}");
+        return folds[fold].Train;
+    }
+
     /// <summary>The first <paramref name="count"/> questions of a seeded shuffle (the learning curve's few-shot sets).</summary>
     public static IReadOnlyList<SquadQuestion> SampleQuestions(SquadDataset data, int count, int seed = 42)
     {

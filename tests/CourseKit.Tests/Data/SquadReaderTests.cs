@@ -68,4 +68,19 @@ public class SquadReaderTests : IDisposable
             Assert.Equal(data.Questions.Count, fold.Train.Questions.Count + fold.Test.Questions.Count);
         }
     }
+
+    [Fact]
+    public void A_nested_split_holds_only_the_outer_folds_training_articles()
+    {
+        var data = SquadReader.Load(Xquad("en"));
+        var outer = SquadSplits.KFoldByArticle(data, 5, seed: 42)[2];
+        var nested = SquadSplits.TrainingArticlesOf(data, 2, 5, seed: 42);
+        Assert.Equal(outer.Train.Articles.Select(a => a.Index), nested.Articles.Select(a => a.Index));
+        var testQuestions = outer.Test.Questions.Select(q => q.Id).ToHashSet();
+        Assert.DoesNotContain(nested.Questions, q => testQuestions.Contains(q.Id));
+        // Split once more by article: every inner fold lies inside the outer training articles.
+        foreach (var inner in SquadSplits.KFoldByArticle(nested, 5, seed: 42))
+            Assert.DoesNotContain(inner.Test.Questions, q => testQuestions.Contains(q.Id));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SquadSplits.TrainingArticlesOf(data, 5, 5));
+    }
 }

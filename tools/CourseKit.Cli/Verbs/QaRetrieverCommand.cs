@@ -1,11 +1,12 @@
 using System.CommandLine;
+using CourseKit.Data;
 using CourseKit.Native;
 using CourseKit.Tasks.QuestionAnswering;
 
 namespace CourseKit.Cli.Verbs;
 
 /// <summary><c>course qa retriever [--model minilm|arctic-xs|DIR] [--folds 0,1] [--epochs] [--lr] [--batch-size]
-/// [--profile quick|full] [--seed] [--out] [--threads]</c>: fine-tune the paragraph retriever on question–paragraph
+/// [--eval-each-epoch] [--nested-in FOLD] [--profile quick|full] [--seed] [--out] [--threads]</c>: fine-tune the paragraph retriever on question–paragraph
 /// pairs, cross-validated by article (<see cref="RetrieverCrossValidation"/>).</summary>
 static class QaRetrieverCommand
 {
@@ -19,10 +20,15 @@ static class QaRetrieverCommand
         var lr = new Option<double?>("--lr") { Description = "AdamW learning rate (default 2e-5)." };
         var save = new Option<bool>("--save-model") { Description = "Then fine-tune on every question and save the retriever to OUT/model (for qa eval/ask --retriever OUT/model)." };
         var batch = new Option<int?>("--batch-size") { Description = "Questions per batch: the other paragraphs of a batch are the negatives (default 16)." };
+        var eachEpoch = new Option<bool>("--eval-each-epoch") { Description = "Also rank the held-out questions after every epoch (pooled recall per epoch: how to choose --epochs on a validation split)." };
+        var nestedIn = new Option<int?>("--nested-in")
+        {
+            Description = "Cross-validate inside this outer fold's training articles only (its test articles are never read): the validation split for choosing --lr and --epochs.",
+        };
         var cmd = new Command("retriever", "Fine-tune the paragraph retriever (in-batch negatives), k-fold by article: recall@1/5/10 of held-out questions " +
                                            "among all paragraphs, before and after, against BM25 and fused with it. quick: fold 0, 64 training and 60 held-out questions.");
         run.AddTo(cmd);
-        foreach (var o in new Option[] { model, data, folds, epochs, lr, batch, save }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, data, folds, epochs, lr, batch, eachEpoch, nestedIn, save }) cmd.Options.Add(o);
         cmd.SetAction(parse => QaVerb.Guard(parse, () =>
         {
             TorchRuntime.Initialize();
@@ -38,9 +44,15 @@ static class QaRetrieverCommand
             var dir = run.OutDir(parse);
             var encoderDir = QaVerb.RetrieverFolder(parse.GetValue(model));
             var dataset = QaVerb.LoadData(parse.GetValue(data));
+            if (parse.GetValue(nestedIn) is int outer)
+            {
+                if (parse.GetValue(save)) throw new ArgumentException("--save-model trains on every question; it does not go with --nested-in (a validation run)");
+                dataset = SquadSplits.TrainingArticlesOf(dataset, outer, 5, 42);
+                output.WriteLine($"validation inside outer fold {outer}: {dataset.Articles.Count} training articles, {dataset.Questions.Count} questions, {dataset.Paragraphs.Count} paragraphs");
+            }
             var result = RetrieverCrossValidation.Run(encoderDir, dataset,
                 QaVerb.ParseFolds(parse.GetValue(folds)) ?? (quick ? [0] : [0, 1, 2, 3, 4]), 5, 42, options, dir,
-                trainQuestions: quick ? 64 : 0, testQuestions: quick ? 60 : 0, log: output.WriteLine);
+                trainQuestions: quick ? 64 : 0, testQuestions: quick ? 60 : 0, log: output.WriteLine, evalEachEpoch: parse.GetValue(eachEpoch));
             string Row(IReadOnlyDictionary<int, double> r) => string.Join("  ", r.Select(kv => $"@{kv.Key} {kv.Value:F3}"));
             output.WriteLine($"{result.Questions} held-out questions over {result.Folds.Count} fold(s), {result.Encoder}:");
             output.WriteLine($"  encoder             {Row(result.Pooled(f => f.Base))}");
@@ -48,6 +60,10 @@ static class QaRetrieverCommand
             output.WriteLine($"  bm25                {Row(result.Pooled(f => f.Bm25))}");
             output.WriteLine($"  hybrid              {Row(result.Pooled(f => f.HybridBase))}");
             output.WriteLine($"  hybrid, fine-tuned  {Row(result.Pooled(f => f.HybridTuned))}");
+            var byEpoch = result.PooledByEpoch(f => f.TunedByEpoch);
+            var hybridByEpoch = result.PooledByEpoch(f => f.HybridTunedByEpoch);
+            for (int e = 0; e < byEpoch.Count; e++)
+                output.WriteLine($"  after epoch {e + 1,-2}      {Row(byEpoch[e])}   hybrid {Row(hybridByEpoch[e])}");
             Directory.CreateDirectory(dir);
             CourseKit.Checkpoints.AtomicFile.WriteAllText(Path.Combine(dir, "metrics.json"), result.ToJson() + "\n");
             output.WriteLine($"wrote {Path.Combine(dir, "metrics.json")}");

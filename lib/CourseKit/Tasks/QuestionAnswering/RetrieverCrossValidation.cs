@@ -6,9 +6,11 @@ using CourseKit.Models;
 
 namespace CourseKit.Tasks.QuestionAnswering;
 
-/// <summary>One fold: the held-out articles' questions ranked among all paragraphs before and after fine-tuning.</summary>
+/// <summary>One fold: the held-out articles' questions ranked among all paragraphs before and after fine-tuning;
+/// with a per-epoch evaluation also the fine-tuned recall after each epoch (<see cref="TunedByEpoch"/>[e - 1]).</summary>
 public sealed record RetrieverFoldResult(int Fold, int TrainQuestions, int TestQuestions, RetrievalRecall Base, RetrievalRecall Tuned,
-    RetrievalRecall Bm25, RetrievalRecall HybridBase, RetrievalRecall HybridTuned, double FirstLoss, double LastLoss, int Steps, double Seconds);
+    RetrievalRecall Bm25, RetrievalRecall HybridBase, RetrievalRecall HybridTuned, double FirstLoss, double LastLoss, int Steps, double Seconds,
+    IReadOnlyList<RetrievalRecall>? TunedByEpoch = null, IReadOnlyList<RetrievalRecall>? HybridTunedByEpoch = null);
 
 /// <summary>Every fold, and recall@k pooled over all their held-out questions (each question held out once).</summary>
 public sealed record RetrieverCvResult(string Encoder, string QueryPrompt, RetrieverTrainingOptions Options, IReadOnlyList<RetrieverFoldResult> Folds)
@@ -16,6 +18,11 @@ public sealed record RetrieverCvResult(string Encoder, string QueryPrompt, Retri
     public int Questions => Folds.Sum(f => f.TestQuestions);
     public IReadOnlyDictionary<int, double> Pooled(Func<RetrieverFoldResult, RetrievalRecall> which) =>
         ParagraphRetrieval.Ks.ToDictionary(k => k, k => Folds.Sum(f => which(f).RecallAt[k] * f.TestQuestions) / Math.Max(1, Questions));
+
+    /// <summary>Pooled recall after each epoch (index e - 1), when every fold was evaluated after every epoch; else empty.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<int, double>> PooledByEpoch(Func<RetrieverFoldResult, IReadOnlyList<RetrievalRecall>?> which) =>
+        Folds.Count == 0 || Folds.Any(f => which(f) is not { Count: > 0 }) ? []
+            : Enumerable.Range(0, Folds.Min(f => which(f)!.Count)).Select(e => Pooled(f => which(f)![e])).ToArray();
 
     public string ToJson() => JsonSerializer.Serialize(new
     {
@@ -25,6 +32,7 @@ public sealed record RetrieverCvResult(string Encoder, string QueryPrompt, Retri
             ["base"] = Pooled(f => f.Base), ["tuned"] = Pooled(f => f.Tuned), ["bm25"] = Pooled(f => f.Bm25),
             ["hybrid_base"] = Pooled(f => f.HybridBase), ["hybrid_tuned"] = Pooled(f => f.HybridTuned),
         },
+        pooled_by_epoch = new { tuned = PooledByEpoch(f => f.TunedByEpoch), hybrid_tuned = PooledByEpoch(f => f.HybridTunedByEpoch) },
         folds = Folds,
     }, new JsonSerializerOptions { WriteIndented = true });
 }
@@ -38,7 +46,8 @@ public sealed record RetrieverCvResult(string Encoder, string QueryPrompt, Retri
 public static class RetrieverCrossValidation
 {
     public static RetrieverCvResult Run(string encoderDir, SquadDataset data, IReadOnlyList<int> folds, int foldCount, int splitSeed,
-        RetrieverTrainingOptions options, string outputDir, int trainQuestions = 0, int testQuestions = 0, Action<string>? log = null)
+        RetrieverTrainingOptions options, string outputDir, int trainQuestions = 0, int testQuestions = 0, Action<string>? log = null,
+        bool evalEachEpoch = false)
     {
         var splits = SquadSplits.KFoldByArticle(data, foldCount, splitSeed);
         var results = new List<RetrieverFoldResult>();
@@ -51,9 +60,9 @@ public static class RetrieverCrossValidation
         foreach (int k in folds)
         {
             var path = Path.Combine(outputDir, "runs", $"retriever-fold-{k}.json");
-            var key = $"{Path.GetFullPath(encoderDir)}|{DataKey(data)}|{data.Questions.Count}|{options}|{foldCount}|{splitSeed}|{trainQuestions}|{testQuestions}";
+            var key = $"{Path.GetFullPath(encoderDir)}|{DataKey(data)}|{data.Questions.Count}|{options}|{foldCount}|{splitSeed}|{trainQuestions}|{testQuestions}" + (evalEachEpoch ? "|each-epoch" : "");
             var kept = TryLoad(path, key);
-            var result = kept ?? Fold(encoderDir, data, splits[k], TestOf(splits[k]), untuned.Value, options, trainQuestions);
+            var result = kept ?? Fold(encoderDir, data, splits[k], TestOf(splits[k]), untuned.Value, options, trainQuestions, evalEachEpoch);
             if (kept is null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -117,19 +126,27 @@ public static class RetrieverCrossValidation
     }
 
     static RetrieverFoldResult Fold(string encoderDir, SquadDataset data, SquadFold fold, IReadOnlyList<SquadQuestion> test, UntunedRankings untuned,
-        RetrieverTrainingOptions options, int trainQuestions)
+        RetrieverTrainingOptions options, int trainQuestions, bool evalEachEpoch)
     {
         var clock = Stopwatch.StartNew();
         var train = trainQuestions > 0 ? SquadSplits.SampleQuestions(fold.Train, trainQuestions, options.Seed) : fold.Train.Questions;
         using var encoder = SentenceEncoder.Load(encoderDir);
         var before = test.Select(q => untuned.Encoder[q]).ToArray();
-        var losses = RetrieverTraining.Train(encoder, fold.Train, train, options);
-        var after = ParagraphRetrieval.RankByEncoder(encoder, data, test, data.Paragraphs.Count);
         var bm25 = test.Select(q => untuned.Bm25[q]).ToArray();
         RetrievalRecall Recall(string name, IReadOnlyList<IReadOnlyList<int>> ranking) => ParagraphRetrieval.Recall(name, data, test, ranking);
+        List<RetrievalRecall>? tunedByEpoch = evalEachEpoch ? [] : null, hybridByEpoch = evalEachEpoch ? [] : null;
+        void AfterEpoch(int epoch)
+        {
+            var ranking = ParagraphRetrieval.RankByEncoder(encoder, data, test, data.Paragraphs.Count);
+            tunedByEpoch!.Add(Recall($"encoder, fine-tuned, epoch {epoch}", ranking));
+            hybridByEpoch!.Add(Recall($"hybrid, fine-tuned, epoch {epoch}", ParagraphRetrieval.FuseByReciprocalRank([ranking, bm25], 10)));
+        }
+        var losses = RetrieverTraining.Train(encoder, fold.Train, train, options, evalEachEpoch ? AfterEpoch : null);
+        var after = ParagraphRetrieval.RankByEncoder(encoder, data, test, data.Paragraphs.Count);
         return new RetrieverFoldResult(fold.Index, train.Count, test.Count, Recall("encoder", before), Recall("encoder, fine-tuned", after), Recall("bm25", bm25),
             Recall("hybrid", ParagraphRetrieval.FuseByReciprocalRank([before, bm25], 10)), Recall("hybrid, fine-tuned", ParagraphRetrieval.FuseByReciprocalRank([after, bm25], 10)),
-            losses.Count > 0 ? losses[0] : double.NaN, losses.Count > 0 ? losses.TakeLast(Math.Min(10, losses.Count)).Average() : double.NaN, losses.Count, clock.Elapsed.TotalSeconds);
+            losses.Count > 0 ? losses[0] : double.NaN, losses.Count > 0 ? losses.TakeLast(Math.Min(10, losses.Count)).Average() : double.NaN, losses.Count, clock.Elapsed.TotalSeconds,
+            tunedByEpoch, hybridByEpoch);
     }
 
     static RetrieverFoldResult? TryLoad(string path, string key)

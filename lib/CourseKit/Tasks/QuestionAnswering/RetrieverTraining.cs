@@ -70,8 +70,12 @@ public static class RetrieverTraining
         return batches;
     }
 
-    /// <summary>Trains <paramref name="encoder"/> in place; returns each step's loss. Dropout is on while training.</summary>
-    public static IReadOnlyList<double> Train(SentenceEncoder encoder, SquadDataset data, IReadOnlyList<SquadQuestion> questions, RetrieverTrainingOptions o)
+    /// <summary>Trains <paramref name="encoder"/> in place; returns each step's loss. Dropout is on while training.
+    /// <paramref name="afterEpoch"/> (epoch number from 1) runs after each epoch with the model in eval mode: the rate is
+    /// constant and each epoch's batches depend only on the seed and the epoch, so the model it sees after epoch e is
+    /// the one an e-epoch run ends with (how a validation curve chooses the epoch count in one run).</summary>
+    public static IReadOnlyList<double> Train(SentenceEncoder encoder, SquadDataset data, IReadOnlyList<SquadQuestion> questions, RetrieverTrainingOptions o,
+        Action<int>? afterEpoch = null)
     {
         torch.manual_seed(o.Seed);
         var model = encoder.Model;
@@ -82,23 +86,36 @@ public static class RetrieverTraining
         model.train();
         try
         {
-            foreach (var batch in epochs.SelectMany(b => b))
+            for (int epoch = 0; epoch < epochs.Length; epoch++)
             {
-                using var scope = NewDisposeScope();
-                var q = encoder.Embed(batch.Queries);
-                var p = encoder.Embed(batch.Paragraphs, o.MaxParagraphTokens);
-                var scores = q.matmul(p.t()) * o.Scale;                                  // [questions, distinct paragraphs]
-                var loss = nn.functional.cross_entropy(scores, tensor(batch.Gold.ToArray()));
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                double value = loss.item<float>();
-                if (!double.IsFinite(value)) throw new TrainingDivergedException(losses.Count, value, null);
-                losses.Add(value);
-                progress.Report(losses.Count, $"loss {value:F3}");
+                foreach (var batch in epochs[epoch])
+                {
+                    losses.Add(Step(encoder, optimizer, batch, o, losses.Count));
+                    progress.Report(losses.Count, $"loss {losses[^1]:F3}");
+                }
+                if (afterEpoch is null) continue;
+                model.eval();
+                afterEpoch(epoch + 1);
+                model.train();
             }
         }
         finally { model.eval(); }
         return losses;
+    }
+
+    /// <summary>One MNRL step: each question against the batch's distinct paragraphs; returns the loss.</summary>
+    static double Step(SentenceEncoder encoder, optim.Optimizer optimizer, RetrieverBatch batch, RetrieverTrainingOptions o, int step)
+    {
+        using var scope = NewDisposeScope();
+        var q = encoder.Embed(batch.Queries);
+        var p = encoder.Embed(batch.Paragraphs, o.MaxParagraphTokens);
+        var scores = q.matmul(p.t()) * o.Scale;                                          // [questions, distinct paragraphs]
+        var loss = nn.functional.cross_entropy(scores, tensor(batch.Gold.ToArray()));
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) throw new TrainingDivergedException(step, value, null);
+        return value;
     }
 }

@@ -62,4 +62,28 @@ public class QaRetrieverCliTests : IDisposable
         var record = JsonNode.Parse(File.ReadAllText(fold))!;
         Assert.Equal(tuned, record["result"]!["Tuned"]!["RecallAt"]!["1"]!.GetValue<double>());
     }
+
+    [Fact]
+    public void A_nested_run_reports_recall_after_every_epoch_and_never_ranks_the_outer_test_articles()
+    {
+        _ = QaTestSupport.MiniLmFolder;
+        var file = SmallSquadFile(7);
+        var outDir = Path.Combine(_dir, "nested");
+        var (code, text, error) = Run("--profile", "quick", "--data", file, "--nested-in", "0", "--eval-each-epoch", "--epochs", "2",
+            "--out", outDir, "--threads", "1");
+        Assert.True(code == 0, error);
+        var outerTrain = SquadSplits.TrainingArticlesOf(SquadReader.Load(file), 0, 5);
+        Assert.Contains($"validation inside outer fold 0: {outerTrain.Articles.Count} training articles", text);
+        Assert.Contains("after epoch 2", text);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))!;
+        var byEpoch = metrics["pooled_by_epoch"]!["tuned"]!.AsArray();
+        Assert.Equal(2, byEpoch.Count);
+        Assert.Equal(metrics["pooled"]!["tuned"]!["1"]!.GetValue<double>(), byEpoch[1]!["1"]!.GetValue<double>());   // the last epoch is the tuned model
+        var fold = metrics["folds"]![0]!;
+        Assert.Equal(outerTrain.Paragraphs.Count, fold["Tuned"]!["Paragraphs"]!.GetValue<int>());                   // ranked among the outer training paragraphs only
+
+        var (refused, _, why) = Run("--profile", "quick", "--data", file, "--nested-in", "0", "--save-model", "--out", outDir);
+        Assert.NotEqual(0, refused);
+        Assert.Contains("--nested-in", why);
+    }
 }

@@ -75,6 +75,32 @@ public class RetrieverTrainingTests(TinyBertFixture tiny) : IClassFixture<TinyBe
     }
 
     [Fact]
+    public void After_each_epoch_the_callback_sees_the_model_a_run_of_that_many_epochs_ends_with()
+    {
+        var data = QaTestSupport.XquadEn.Subset([0, 1]);
+        var questions = data.Questions.Take(24).ToArray();
+        var options = new RetrieverTrainingOptions { Epochs = 2, BatchSize = 8, LearningRate = 1e-3, MaxParagraphTokens = 48, Seed = 5 };
+        string[] probe = ["Where does the Rhine rise?", "The Rhine rises in the Swiss Alps."];
+        float[] Embed(SentenceEncoder encoder) { using var e = encoder.Encode(probe); return e.data<float>().ToArray(); }
+        SentenceEncoder Fresh() => new(BertModel.FromPretrained(tiny.ModelDir), tiny.Tokenizer);
+
+        var seen = new List<(int Epoch, bool Training, float[] Embedding)>();
+        using var watched = Fresh();
+        RetrieverTraining.Train(watched, data, questions, options, epoch => seen.Add((epoch, watched.Model.training, Embed(watched))));
+        using var oneEpoch = Fresh();
+        RetrieverTraining.Train(oneEpoch, data, questions, options with { Epochs = 1 });
+        using var unwatched = Fresh();
+        RetrieverTraining.Train(unwatched, data, questions, options);
+
+        Assert.Equal([1, 2], seen.Select(s => s.Epoch));
+        Assert.All(seen, s => Assert.False(s.Training));                                   // evaluated without dropout
+        Assert.Equal(Embed(oneEpoch), seen[0].Embedding, (x, y) => Math.Abs(x - y) < 1e-6f);
+        // Watching changes nothing: dropout is back on for epoch 2, so both two-epoch runs end alike.
+        Assert.Equal(Embed(unwatched), Embed(watched), (x, y) => Math.Abs(x - y) < 1e-6f);
+        Assert.NotEqual(seen[0].Embedding, seen[1].Embedding, (x, y) => Math.Abs(x - y) < 1e-6f);
+    }
+
+    [Fact]
     public void A_saved_retriever_loads_back_with_its_weights_pooling_length_and_prompt()
     {
         var prompts = new Dictionary<string, string> { [SentencePrompts.Query] = "find: " };
