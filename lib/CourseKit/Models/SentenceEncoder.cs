@@ -70,23 +70,17 @@ public sealed class SentenceEncoder : IDisposable
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
         var encoded = texts.Select(Tokenize).ToArray();                                          // tokenised once
-        var byLength = Enumerable.Range(0, encoded.Length).OrderBy(i => encoded[i].Length).ToArray(); // stable sort
         using var progress = Reporter.StartProgress($"Encoding {texts.Count} sentences", texts.Count);
-        var batches = new List<Tensor>();
-        using var scope = NewDisposeScope();
+        int done = 0;
+        float[][] rows;
         using (no_grad())
-            for (int start = 0; start < encoded.Length; start += batchSize)
+            rows = LengthBatches.Map(encoded, t => t.Length, batchSize, batch =>
             {
-                using var batchScope = NewDisposeScope();                                // frees each batch's states
-                var slice = byLength.Skip(start).Take(batchSize).Select(i => encoded[i]).ToArray();
-                batches.Add(EncodeTokenized(slice).cpu().MoveToOuterDisposeScope());
-                progress.Report(start + slice.Length);
-            }
-        if (batches.Count == 0) return zeros(0, Dimension).MoveToOuterDisposeScope();
-        // Row r of the sorted result belongs to text byLength[r]: scatter the rows back to the input order.
-        var sorted = cat(batches, 0);
-        var result = zeros_like(sorted).index_copy_(0, tensor(byLength.Select(i => (long)i).ToArray()), sorted);
-        return result.MoveToOuterDisposeScope();
+                var embeddings = EncodeTokenized(batch).to_type(ScalarType.Float32).cpu();
+                progress.Report(done += batch.Count);
+                return LengthBatches.Rows(embeddings.data<float>().ToArray(), batch.Count, Dimension);
+            });
+        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, Dimension]);
     }
 
     /// <summary>Search queries' embeddings: <see cref="Encode(IReadOnlyList{string}, int)"/> of each text after the

@@ -17,7 +17,7 @@ public static class LengthGroupedOrder
     /// <param name="lengths">each example's length in tokens (what a batch is padded by).</param>
     public static int[] Of(IReadOnlyList<int> lengths, int batchSize, int seed, int epoch)
     {
-        if (batchSize < 1) throw new ArgumentException($"batchSize must be >= 1, got {batchSize}");
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var random = new Random(unchecked(seed * 1_000_003 + epoch));
         var shuffled = Enumerable.Range(0, lengths.Count).ToArray();
         random.Shuffle(shuffled);

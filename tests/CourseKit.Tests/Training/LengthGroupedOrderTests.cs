@@ -74,4 +74,11 @@ public class LengthGroupedOrderTests
         Assert.Equal(40, spreads.Count);
         Assert.True(spreads.Average() < 40, $"mean length spread within a batch {spreads.Average():F1} tokens (random batches: ~300)");
     }
+
+    [Fact]
+    public void A_batch_size_below_one_is_refused_naming_the_argument()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => LengthGroupedOrder.Of([3, 4, 5], 0, 1, 0));
+        Assert.Equal("batchSize", error.ParamName);
+    }
 }

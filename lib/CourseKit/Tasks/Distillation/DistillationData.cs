@@ -39,26 +39,19 @@ public static class DistillationData
     /// little padding is computed.</summary>
     public static float[][] TeacherLogits(BertForSequenceClassification teacher, IReadOnlyList<int[]> ids, int padId, int batchSize = 64)
     {
-        var result = new float[ids.Count][];
-        var order = Enumerable.Range(0, ids.Count).OrderBy(i => ids[i].Length).ToArray();
         bool wasTraining = teacher.training;
         teacher.eval();
         try
         {
             using var noGrad = no_grad();
-            for (int start = 0; start < order.Length; start += batchSize)
+            return LengthBatches.Map(ids, row => row.Length, batchSize, batch =>
             {
-                using var scope = NewDisposeScope();
-                var rows = order.Skip(start).Take(batchSize).ToArray();
-                var (input, mask, types, _) = SequenceClassificationBatches.Collate(rows.Select(i => new EncodedExample(ids[i], 0)).ToArray(), padId);
+                var (input, mask, types, _) = SequenceClassificationBatches.Collate(batch.Select(row => new EncodedExample(row, 0)).ToArray(), padId);
                 var logits = teacher.forward(input, mask, types, null).Logits.to_type(ScalarType.Float32).cpu();
-                int classes = (int)logits.shape[1];
-                var flat = logits.data<float>().ToArray();
-                for (int r = 0; r < rows.Length; r++) result[rows[r]] = flat.AsSpan(r * classes, classes).ToArray();
-            }
+                return LengthBatches.Rows(logits.data<float>().ToArray(), batch.Count, (int)logits.shape[1]);
+            });
         }
         finally { if (wasTraining) teacher.train(); }
-        return result;
     }
 
     /// <summary>The labelled sentences (gold labels) followed by the transfer sentences (the teacher's argmax as their

@@ -97,37 +97,28 @@ public sealed class SentimentClassifier : ISentimentScorer
     {
         var options = new EncodeOptions { MaxLength = _maxLength, Truncation = true };
         var encoded = texts.Select(t => _tokenizer.Encode(t, options).InputIds.ToArray()).ToArray();
-        var order = Enumerable.Range(0, encoded.Length).OrderBy(i => encoded[i].Length).ToArray(); // little padding
-        var result = new float[texts.Count][];
-        var embeddings = new float[texts.Count][];
         var device = _module.parameters().FirstOrDefault()?.device;
         bool wasTraining = _module.training;
         _module.eval();
+        float[][] result, embeddings;
         try
         {
             using var noGrad = no_grad();
-            for (int start = 0; start < order.Length; start += BatchSize)
+            var rows = LengthBatches.Map(encoded, ids => ids.Length, BatchSize, batch =>
             {
-                using var scope = NewDisposeScope();
-                var ids = order.Skip(start).Take(BatchSize).ToArray();
-                var batch = ids.Select(i => new EncodedExample(encoded[i], 0)).ToArray();
-                var (input, mask, types, _) = SequenceClassificationBatches.Collate(batch, _tokenizer.PadId, device);
+                var (input, mask, types, _) = SequenceClassificationBatches.Collate(batch.Select(ids => new EncodedExample(ids, 0)).ToArray(), _tokenizer.PadId, device);
                 var output = _forward(input, mask, types, null);
                 var logits = output.Logits.to_type(ScalarType.Float32).cpu();
-                int classes = (int)logits.shape[1];
-                var flat = logits.data<float>().ToArray();
                 // The fine-tuned encoder's mean-pooled last layer: free (the forward ran anyway) and, for nearest-
                 // neighbour out-of-domain scores, better than the pretrained encoder's (Sun et al. 2022).
                 var pooled = SentenceEncoder.Normalize(SentenceEncoder.Pool(output.Hidden.LastHiddenState, mask, SentencePooling.Mean))
                     .to_type(ScalarType.Float32).cpu();
-                int dim = (int)pooled.shape[1];
-                var flatPooled = pooled.data<float>().ToArray();
-                for (int k = 0; k < ids.Length; k++)
-                {
-                    result[ids[k]] = flat.AsSpan(k * classes, classes).ToArray();
-                    embeddings[ids[k]] = flatPooled.AsSpan(k * dim, dim).ToArray();
-                }
-            }
+                var logitRows = LengthBatches.Rows(logits.data<float>().ToArray(), batch.Count, (int)logits.shape[1]);
+                var pooledRows = LengthBatches.Rows(pooled.data<float>().ToArray(), batch.Count, (int)pooled.shape[1]);
+                return logitRows.Zip(pooledRows).ToArray();
+            });
+            result = rows.Select(r => r.First).ToArray();
+            embeddings = rows.Select(r => r.Second).ToArray();
         }
         finally { if (wasTraining) _module.train(); }
         if (Embedder is not null)

@@ -80,15 +80,8 @@ public sealed class ClozeClassifier(BertForMaskedLM model, BertTextTokenizer tok
         try
         {
             using var noGrad = no_grad();
-            var rows = new float[sentences.Count][];
             // Batches of similar length (characters stand in for tokens): a batch is padded to its longest sentence.
-            foreach (var ids in Enumerable.Range(0, sentences.Count).OrderBy(i => sentences[i].Length).Chunk(batchSize))
-            {
-                using var scope = NewDisposeScope();
-                var batchRows = ZeroShotClassifier.Rows(forward(ids.Select(i => sentences[i]).ToArray()));
-                for (int k = 0; k < ids.Length; k++) rows[ids[k]] = batchRows[k];
-            }
-            return rows;
+            return LengthBatches.Map(sentences, s => s.Length, batchSize, batch => ZeroShotClassifier.Rows(forward(batch)));
         }
         finally { Model.train(wasTraining); }
     }

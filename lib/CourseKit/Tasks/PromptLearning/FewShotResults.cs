@@ -25,11 +25,8 @@ public sealed record FewShotSummary(string Method, int K, int Runs, double Accur
         {
             var acc = g.Select(r => r.Accuracy).ToArray();
             var f1 = g.Select(r => r.MacroF1).ToArray();
-            return new FewShotSummary(g.Key.Method, g.Key.K, acc.Length, acc.Average(), Sd(acc), f1.Average(), Sd(f1));
+            return new FewShotSummary(g.Key.Method, g.Key.K, acc.Length, acc.Average(), MeanSd.SampleSd(acc), f1.Average(), MeanSd.SampleSd(f1));
         }).ToArray();
-
-    /// <summary>Sample standard deviation (n − 1); 0 for a single run.</summary>
-    public static double Sd(IReadOnlyList<double> values) => MeanSd.SampleSd(values);
 }
 
 /// <summary>Everything a few-shot experiment measured, with the reference rows (zero-shot, full-data ceiling).</summary>

@@ -68,18 +68,14 @@ public static class QuestionAnsweringTask
     public static IReadOnlyList<(float[] Start, float[] End)> Logits(IReadOnlyList<QaFeature> features, int batchSize,
         Func<IReadOnlyList<QaFeature>, (float[] Start, float[] End, int Length)> scoreBatch)
     {
-        var result = new (float[], float[])[features.Count];
-        var order = Enumerable.Range(0, features.Count).OrderBy(i => features[i].Encoding.Length).ToArray();
-        for (int from = 0; from < order.Length; from += batchSize)
+        return LengthBatches.Map(features, f => f.Encoding.Length, batchSize, batch =>
         {
-            var ids = order.Skip(from).Take(batchSize).ToArray();
-            var (start, end, length) = scoreBatch(ids.Select(i => features[i]).ToArray());
-            if (start.Length != ids.Length * length || end.Length != ids.Length * length)
-                throw new InvalidDataException($"a batch of {ids.Length} windows × {length} tokens got {start.Length} start and {end.Length} end logits");
-            for (int k = 0; k < ids.Length; k++)
-                result[ids[k]] = (start.AsSpan(k * length, length).ToArray(), end.AsSpan(k * length, length).ToArray());
-        }
-        return result;
+            var (start, end, length) = scoreBatch(batch);
+            if (start.Length != batch.Count * length || end.Length != batch.Count * length)
+                throw new InvalidDataException($"a batch of {batch.Count} windows × {length} tokens got {start.Length} start and {end.Length} end logits");
+            var (starts, ends) = (LengthBatches.Rows(start, batch.Count, length), LengthBatches.Rows(end, batch.Count, length));
+            return starts.Zip(ends, (s, e) => (s, e)).ToArray();
+        });
     }
 
     /// <summary>Start and end logits of every window from an ONNX Runtime session over the kit's exported

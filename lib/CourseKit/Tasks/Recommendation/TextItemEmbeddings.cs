@@ -36,14 +36,10 @@ public static class TextItemEmbeddings
         var cache = cacheDir is null ? null
             : Path.Combine(cacheDir, $"{Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDir))}-{split.ItemCount}-48tok-{textsHash}.f32");
         if (cache is not null && File.Exists(cache)) return Read(cache, split.ItemCount + 1);
-        // 48 tokens hold a title, its genres and most tag lists; longer texts are cut. Texts are encoded shortest
-        // first so a batch pads little, then put back in item order.
+        // 48 tokens hold a title, its genres and most tag lists; longer texts are cut. Encode batches them by length
+        // (little padding) and returns the rows in item order.
         using var encoder = SentenceEncoder.Load(encoderDir, maxLength: 48);
-        using var _ = no_grad();
-        var order = Enumerable.Range(0, texts.Length).OrderBy(i => texts[i].Length).ThenBy(i => i).ToArray();
-        using var sorted = encoder.Encode(order.Select(i => texts[i]).ToList(), batchSize);   // [N, D] in length order
-        using var inverse = tensor(order.Select((item, position) => (item, position)).OrderBy(p => p.item).Select(p => (long)p.position).ToArray());
-        using var vectors = sorted.index_select(0, inverse);                                 // [N, D] in item order
+        using var vectors = encoder.Encode(texts, batchSize);                               // [N, D] in item order
         var withPadding = cat([zeros(1, vectors.shape[1]), vectors], 0);                  // [N+1, D]
         if (cache is not null)
         {

@@ -72,20 +72,15 @@ public static class SequenceClassificationBatches
         try
         {
             using var noGrad = no_grad();
-            var probabilities = new float[examples.Count][];
-            var byLength = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].InputIds.Length).ToArray();   // stable sort
             double lossSum = 0;
-            foreach (var ids in byLength.Chunk(batchSize))
+            var probabilities = LengthBatches.Map(examples, e => e.InputIds.Length, batchSize, batch =>
             {
-                using var scope = NewDisposeScope();
-                var (inputIds, mask, types, labels) = Collate(ids.Select(i => examples[i]).ToArray(), padId, device);
+                var (inputIds, mask, types, labels) = Collate(batch, padId, device);
                 var output = forward(inputIds, mask, types, labels);
-                lossSum += output.Loss!.item<float>() * ids.Length;
+                lossSum += output.Loss!.item<float>() * batch.Count;
                 var p = nn.functional.softmax(output.Logits.to_type(ScalarType.Float32), -1).cpu();
-                int classes = (int)p.shape[1];
-                var flat = p.data<float>().ToArray();
-                for (int k = 0; k < ids.Length; k++) probabilities[ids[k]] = flat.AsSpan(k * classes, classes).ToArray();
-            }
+                return LengthBatches.Rows(p.data<float>().ToArray(), batch.Count, (int)p.shape[1]);
+            });
             return (probabilities, examples.Count == 0 ? 0 : lossSum / examples.Count);
         }
         finally { if (wasTraining) module.train(); }

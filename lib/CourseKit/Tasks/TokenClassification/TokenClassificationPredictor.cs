@@ -54,24 +54,19 @@ public static class TokenClassificationPredictor
     public static float[][][] WordLogProbs(IReadOnlyList<WordWindow> windows, int labelCount, int batchSize,
         Func<IReadOnlyList<WordWindow>, (float[] LogProbs, int Length)> scoreBatch)
     {
-        var rows = new List<float[]>();
-        var perWindow = new IReadOnlyList<int>[windows.Count];
-        var order = Enumerable.Range(0, windows.Count).OrderBy(k => windows[k].Length).ToArray();
-        for (int start = 0; start < order.Length; start += batchSize)
+        var tokenRowsPerWindow = LengthBatches.Map(windows, w => w.Length, batchSize, batch =>
         {
-            var ids = order.Skip(start).Take(batchSize).ToArray();
-            var (logProbs, length) = scoreBatch(ids.Select(k => windows[k]).ToArray());
-            if (logProbs.Length != ids.Length * length * labelCount)
-                throw new InvalidDataException($"a batch of {ids.Length} windows × {length} tokens × {labelCount} labels got {logProbs.Length} scores");
-            for (int i = 0; i < ids.Length; i++)
-            {
-                // Each token's row gets a global number, so the word alignment can pick rows across windows.
-                int first = rows.Count;
-                for (int t = 0; t < length; t++)
-                    rows.Add(logProbs.AsSpan((i * length + t) * labelCount, labelCount).ToArray());
-                perWindow[ids[i]] = Enumerable.Range(first, length).ToArray();
-            }
-        }
+            var (logProbs, length) = scoreBatch(batch);
+            if (logProbs.Length != batch.Count * length * labelCount)
+                throw new InvalidDataException($"a batch of {batch.Count} windows × {length} tokens × {labelCount} labels got {logProbs.Length} scores");
+            var tokenRows = LengthBatches.Rows(logProbs, batch.Count * length, labelCount);
+            return batch.Select((_, i) => tokenRows[(i * length)..((i + 1) * length)]).ToArray();
+        });
+        // Each token's row gets a global number, so the word alignment can pick rows across windows.
+        var rows = tokenRowsPerWindow.SelectMany(r => r).ToList();
+        var perWindow = new IReadOnlyList<int>[windows.Count];
+        for (int k = 0, first = 0; k < windows.Count; first += tokenRowsPerWindow[k].Length, k++)
+            perWindow[k] = Enumerable.Range(first, tokenRowsPerWindow[k].Length).ToArray();
         var uniform = Enumerable.Repeat((float)-Math.Log(labelCount), labelCount).ToArray();
         var wordRows = WordAlignment.WordPredictions(windows, perWindow, fallback: -1);
         return wordRows.Select(sentence => sentence.Select(row => row < 0 ? uniform : rows[row]).ToArray()).ToArray();
