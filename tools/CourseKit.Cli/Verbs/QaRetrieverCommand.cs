@@ -1,5 +1,4 @@
 using System.CommandLine;
-using CourseKit.Data;
 using CourseKit.Native;
 using CourseKit.Tasks.QuestionAnswering;
 
@@ -21,10 +20,7 @@ static class QaRetrieverCommand
         var save = new Option<bool>("--save-model") { Description = "Then fine-tune on every question and save the retriever to OUT/model (for qa eval/ask --retriever OUT/model)." };
         var batch = new Option<int?>("--batch-size") { Description = "Questions per batch: the other paragraphs of a batch are the negatives (default 16)." };
         var eachEpoch = new Option<bool>("--eval-each-epoch") { Description = "Also rank the held-out questions after every epoch (pooled recall per epoch: how to choose --epochs on a validation split)." };
-        var nestedIn = new Option<int?>("--nested-in")
-        {
-            Description = "Cross-validate inside this outer fold's training articles only (its test articles are never read): the validation split for choosing --lr and --epochs.",
-        };
+        var nestedIn = QaVerb.NestedInOption();
         var cmd = new Command("retriever", "Fine-tune the paragraph retriever (in-batch negatives), k-fold by article: recall@1/5/10 of held-out questions " +
                                            "among all paragraphs, before and after, against BM25 and fused with it. quick: fold 0, 64 training and 60 held-out questions.");
         run.AddTo(cmd);
@@ -44,12 +40,9 @@ static class QaRetrieverCommand
             var dir = run.OutDir(parse);
             var encoderDir = QaVerb.RetrieverFolder(parse.GetValue(model));
             var dataset = QaVerb.LoadData(parse.GetValue(data));
-            if (parse.GetValue(nestedIn) is int outer)
-            {
-                if (parse.GetValue(save)) throw new ArgumentException("--save-model trains on every question; it does not go with --nested-in (a validation run)");
-                dataset = SquadSplits.TrainingArticlesOf(dataset, outer, 5, 42);
-                output.WriteLine($"validation inside outer fold {outer}: {dataset.Articles.Count} training articles, {dataset.Questions.Count} questions, {dataset.Paragraphs.Count} paragraphs");
-            }
+            if (parse.GetValue(nestedIn) is not null && parse.GetValue(save))
+                throw new ArgumentException("--save-model trains on every question; it does not go with --nested-in (a validation run)");
+            dataset = QaVerb.NestedIfAsked(dataset, parse.GetValue(nestedIn), output);
             var result = RetrieverCrossValidation.Run(encoderDir, dataset,
                 QaVerb.ParseFolds(parse.GetValue(folds)) ?? (quick ? [0] : [0, 1, 2, 3, 4]), 5, 42, options, dir,
                 trainQuestions: quick ? 64 : 0, testQuestions: quick ? 60 : 0, log: output.WriteLine, evalEachEpoch: parse.GetValue(eachEpoch));

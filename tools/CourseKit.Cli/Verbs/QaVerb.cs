@@ -50,6 +50,23 @@ public static class QaVerb
 
     internal static SquadDataset LoadData(string? path) => path is null ? Xquad.Load() : SquadReader.Load(path);
 
+    /// <summary>--nested-in FOLD: a validation split for choosing a rate or an epoch count without reading a test fold.</summary>
+    internal static Option<int?> NestedInOption() => new("--nested-in")
+    {
+        Description = "Cross-validate inside this outer fold's training articles only (5 outer folds by article, seed 42; its test articles are " +
+                      "never read): the validation split on which --lr and --epochs are chosen.",
+    };
+
+    /// <summary>The data a run cross-validates: all of it, or with --nested-in the outer fold's training articles (said on
+    /// <paramref name="output"/>).</summary>
+    public static SquadDataset NestedIfAsked(SquadDataset data, int? outerFold, TextWriter output)
+    {
+        if (outerFold is not int outer) return data;
+        var nested = SquadSplits.TrainingArticlesOf(data, outer, 5, 42);
+        output.WriteLine($"validation inside outer fold {outer}: {nested.Articles.Count} training articles, {nested.Questions.Count} questions, {nested.Paragraphs.Count} paragraphs");
+        return nested;
+    }
+
     static Command CreateTrain()
     {
         var run = new RunOptions("artifacts/qa/train");
@@ -71,6 +88,7 @@ public static class QaVerb
         {
             Description = "Each fold's reader also reads the top K paragraphs retrieved among all of them (retrieve-then-read EM/F1); 0 = skip.", DefaultValueFactory = _ => 3,
         };
+        var nestedIn = NestedInOption();
         var cmd = new Command("train", "Cross-validate a reader by article (k folds), a learning curve and the zero-training sentence baseline; writes metrics.json and model/ (the first fold's reader).");
         run.AddTo(cmd);
         cmd.Options.Add(model);
@@ -82,6 +100,7 @@ public static class QaVerb
         cmd.Options.Add(eachEpoch);
         cmd.Options.Add(randomBatches);
         cmd.Options.Add(retrieveTopK);
+        cmd.Options.Add(nestedIn);
         cmd.SetAction(parse => Guard(parse, () =>
         {
             MallocTuning.Ensure(AllocatorUse.Training);                                        // long training: keep memory flat (see MallocTuning)
@@ -95,7 +114,8 @@ public static class QaVerb
             };
             options = WithRateAndEpochs(options, parse.GetValue(lr), parse.GetValue(epochs));
             var encoder = parse.GetValue(model);                              // a reader from another encoder still retrieves with MiniLM
-            var result = QaExperiment.Run(encoder ?? MiniLm(), LoadData(parse.GetValue(data)), options, run.OutDir(parse), encoder is null ? null : MiniLm());
+            var dataset = NestedIfAsked(LoadData(parse.GetValue(data)), parse.GetValue(nestedIn), parse.InvocationConfiguration.Output);
+            var result = QaExperiment.Run(encoder ?? MiniLm(), dataset, options, run.OutDir(parse), encoder is null ? null : MiniLm());
             PrintExperiment(result, parse.InvocationConfiguration.Output);
             parse.InvocationConfiguration.Output.WriteLine($"wrote {Path.Combine(run.OutDir(parse), "metrics.json")} and model/");
         }));

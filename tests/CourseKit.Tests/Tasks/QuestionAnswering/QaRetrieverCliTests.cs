@@ -86,4 +86,20 @@ public class QaRetrieverCliTests : IDisposable
         Assert.NotEqual(0, refused);
         Assert.Contains("--nested-in", why);
     }
+
+    [Fact]
+    public void Nested_in_an_outer_fold_qa_train_and_retriever_see_its_training_articles_only()
+    {
+        var data = SquadReader.Load(TestPaths.InRepo("datasets", "xquad", "xquad.en.json"));
+        var said = new StringWriter();
+        Assert.Same(data, QaVerb.NestedIfAsked(data, null, said));
+        Assert.Equal("", said.ToString());
+        var nested = QaVerb.NestedIfAsked(data, 0, said);
+        var outer = SquadSplits.KFoldByArticle(data, 5, 42)[0];
+        Assert.Equal(outer.Train.Questions.Select(q => q.Id), nested.Questions.Select(q => q.Id));
+        Assert.Contains($"validation inside outer fold 0: {outer.Train.Articles.Count} training articles, {outer.Train.Questions.Count} questions", said.ToString());
+        // The reader's nested split of the README: 958 questions, of which inner fold 1 validates on 187.
+        Assert.Equal(958, nested.Questions.Count);
+        Assert.Equal(187, SquadSplits.KFoldByArticle(nested, 5, 42)[1].Test.Questions.Count);
+    }
 }
