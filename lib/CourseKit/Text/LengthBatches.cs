@@ -6,8 +6,8 @@ namespace CourseKit.Text;
 /// Inference over batches of similar length. A batch is padded to its longest sequence, so items taken in arrival order
 /// compute mostly padding when lengths vary (SST-2's batches of 64 would be about half padding, XQuAD's windows run from
 /// 40 to 384 tokens). Sorting by length first keeps each batch's padding small; the rows then go back to the order the
-/// caller gave. Every batched scorer in the kit (classification, cloze, QA, tagging, sentence embeddings, the monitor,
-/// the distillation teacher) goes through <see cref="Map{TItem, TRow}"/>.
+/// caller gave. Classification, cloze scoring, the QA reader, the tagger, sentence embeddings, the monitor and the
+/// distillation teacher share <see cref="Map{TItem, TRow}"/> for this.
 /// </summary>
 public static class LengthBatches
 {
