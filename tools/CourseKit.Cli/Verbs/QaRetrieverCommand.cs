@@ -15,7 +15,7 @@ static class QaRetrieverCommand
         var model = new Option<string?>("--model") { Description = "The encoder to fine-tune: minilm (default), arctic-xs or a sentence-transformers folder." };
         var data = new Option<string?>("--data") { Description = "SQuAD v1.1-format file (default: XQuAD English)." };
         var folds = new Option<string?>("--folds") { Description = "Folds to run, e.g. 0,1 (default: quick 0, full all 5); finished folds in OUT/runs/ are kept." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the training pairs (default 1)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the training pairs (default: full 2, chosen on validation articles; quick 1)." };
         var lr = new Option<double?>("--lr") { Description = "AdamW learning rate (default 2e-5)." };
         var save = new Option<bool>("--save-model") { Description = "Then fine-tune on every question and save the retriever to OUT/model (for qa eval/ask --retriever OUT/model)." };
         var batch = new Option<int?>("--batch-size") { Description = "Questions per batch: the other paragraphs of a batch are the negatives (default 16)." };
@@ -33,7 +33,7 @@ static class QaRetrieverCommand
             var defaults = new RetrieverTrainingOptions();
             var options = defaults with
             {
-                Seed = parse.GetValue(run.Seed), Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
+                Seed = parse.GetValue(run.Seed), Epochs = parse.GetValue(epochs) ?? (quick ? 1 : defaults.Epochs),
                 LearningRate = parse.GetValue(lr) ?? defaults.LearningRate, BatchSize = parse.GetValue(batch) ?? (quick ? 8 : defaults.BatchSize),
             };
             var output = parse.InvocationConfiguration.Output;

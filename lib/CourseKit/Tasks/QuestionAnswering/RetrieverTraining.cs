@@ -10,10 +10,12 @@ namespace CourseKit.Tasks.QuestionAnswering;
 
 /// <summary>How a retriever is fine-tuned: sentence-transformers' MultipleNegativesRankingLoss (scale 20) with AdamW
 /// over batches of question–paragraph pairs, at a constant rate without warm-up (sentence-transformers' fit decays
-/// its rate linearly instead).</summary>
+/// its rate linearly instead). The rate and epoch count were chosen for all-MiniLM-L6-v2 on XQuAD on validation articles
+/// nested in fold 0 (<c>qa retriever --nested-in 0 --eval-each-epoch</c>, 958 validation questions over 5 inner folds):
+/// recall@1 after epochs 1–4 was 0.914 / <b>0.920</b> / 0.915 / 0.918 at 2e-5 and 0.909 / 0.913 / 0.910 / 0.913 at 5e-5.</summary>
 public sealed record RetrieverTrainingOptions
 {
-    public int Epochs { get; init; } = 1;
+    public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 16;
     public double LearningRate { get; init; } = 2e-5;
     /// <summary>Cosines are multiplied by this before the softmax (sentence-transformers' default 20: a temperature of 0.05).</summary>
