@@ -6,8 +6,9 @@ namespace CourseKit.Serving;
 /// <summary>
 /// Dynamic micro-batching: requests from any number of HTTP threads go into one queue; a single inference thread
 /// takes the first waiting request, then whatever else is queued or arrives within <see cref="ServingOptions.MaxWaitMs"/>
-/// (while other requests are still being read) up to <see cref="ServingOptions.MaxBatch"/> inputs, and runs them as
-/// one forward pass. One thread owning the model is
+/// up to <see cref="ServingOptions.MaxBatch"/> inputs, and runs them as one forward pass. It waits that window only under
+/// load: while another request is being read, or when the last forward served more than one request (the clients just
+/// answered are about to send again). A lone client never waits for companions. One thread owning the model is
 /// also what keeps TorchSharp safe here: tensors are made, used and freed on that thread only. With MaxBatch 1
 /// every request gets its own forward pass (batching off).
 /// </summary>
@@ -21,6 +22,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     readonly Channel<WorkItem> _queue;
     readonly Thread _thread;
     readonly Action? _onInferenceThreadStart;
+    int _lastBatchRequests;                          // requests in the last forward: > 1 means the service is under load
 
     /// <param name="onInferenceThreadStart">runs first on the inference thread (e.g. torch.set_num_threads, which
     /// is per thread for some backends).</param>
@@ -85,14 +87,19 @@ public sealed class MicroBatcher : IAsyncDisposable
                     inputs += next.Inputs.Count;
                     continue;
                 }
-                // Wait only while another request is on its way in (being read or parsed): with none, waiting just
-                // adds latency (and, on a busy machine, a late wake-up); under load the queue fills during the forward.
+                // Wait only under load: while another request is on its way in (being read or parsed), or after a forward
+                // that served several requests. Closed-loop clients answered by the last forward send again within a
+                // millisecond or two; not waiting for them splits them into two cohorts that alternate, each forward
+                // holding about half of them (measured: mean batch 18 of 32 clients, 28.6 with the wait). With one
+                // client, waiting would only add latency.
                 long left = deadline - Stopwatch.GetTimestamp();
-                if (batch.Count > 0 && (_options.MaxBatch == 1 || left <= 0 || _metrics.Arriving == 0)) break;
+                bool underLoad = _metrics.Arriving > 0 || _lastBatchRequests > 1;
+                if (batch.Count > 0 && (_options.MaxBatch == 1 || left <= 0 || !underLoad)) break;
                 var more = reader.WaitToReadAsync().AsTask();
                 if (batch.Count == 0) { if (!more.GetAwaiter().GetResult()) break; continue; }
                 if (!more.Wait(TimeSpan.FromTicks(Math.Max(1, left * TimeSpan.TicksPerSecond / Stopwatch.Frequency))) || !more.Result) break;
             }
+            _lastBatchRequests = batch.Count;
             if (batch.Count > 0) Run(batch);
         }
     }

@@ -181,6 +181,24 @@ public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClass
     }
 
     [Fact]
+    public async Task After_a_forward_that_served_several_requests_the_batcher_waits_for_the_next_ones()
+    {
+        // The clients of a shared forward send again a moment after their answers: under load the batcher waits its
+        // window for them instead of running whichever request came back first alone.
+        var options = new ServingOptions { Task = ServingTask.Embed, Port = 0, MaxBatch = 32, MaxWaitMs = 2000 };
+        var backend = new SlowBackend(InferenceBackends.Load(models.Dirs[ServingTask.Embed], options), TimeSpan.FromMilliseconds(300));
+        await using var batcher = new MicroBatcher(backend, options, new ServingMetrics());
+        Task<IReadOnlyList<object>> Ask(string text) => batcher.SubmitAsync([new ServingInput(text)], CancellationToken.None);
+        var first = Ask("first");                                        // runs alone: nothing else yet
+        await Task.Delay(100);
+        await Task.WhenAll(first, Ask("second"), Ask("third"));          // queued during the first forward: one batch of 2
+        var fourth = Ask("fourth");
+        await Task.Delay(150);                                           // arrives after the fourth is queued, within the window
+        await Task.WhenAll(fourth, Ask("fifth"));
+        lock (backend.BatchSizes) Assert.Equal([1, 2, 2], backend.BatchSizes);
+    }
+
+    [Fact]
     public async Task The_load_test_runs_every_phase_without_a_5xx()
     {
         var options = new ServingOptions { Task = ServingTask.Embed };
