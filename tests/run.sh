@@ -15,4 +15,5 @@ if [ -n "$mirror" ]; then
 else
   course data fetch --all
 fi
-dotnet test Course.sln -c Release --no-build "$@"
+# --blame: if the test host dies (TorchSharp 0.107's finalizer race, README), the log names the tests that were running.
+dotnet test Course.sln -c Release --no-build --blame "$@"
