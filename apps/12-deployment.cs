@@ -456,9 +456,10 @@ Console.WriteLine(string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith(
 // the clients answered by one forward, which send again a millisecond later, found it already running the other half.
 // It now also waits its window (`--max-wait-ms`, 2 ms) after a forward that served several requests; a lone client
 // still never waits. Same command, 2026-12-03, otherwise idle machine: mean batch at 32 clients 18.2 with the old rule,
-// 25.0 and 28.6 in two runs with the new one; micro-batching against one request per forward **2.98× and 3.09×**
-// (old rule 2.75×), with the model alone at 3.55× and 3.19× in the same runs. The 3× target is reached in one of
-// the two runs, and the service now gets close to what the model allows.
+// 22.2–28.6 in five runs with the new one; micro-batching against one request per forward 2.98 / 3.09 / 2.66 / 2.84 /
+// 3.23×, **median 2.98×** (old rule 2.75×), with the model alone at 3.10–3.90× in the same runs. The 3× target is
+// reached in 2 of the 5 runs: the service now gets most of what the model allows, and the run-to-run spread of this
+// VM is as large as the distance to 3×.
 
 // ---- cell 25
 await service.DisposeAsync();          // graceful stop: in-flight requests finish, then the inference thread ends
