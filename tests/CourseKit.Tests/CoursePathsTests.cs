@@ -1,6 +1,7 @@
 namespace CourseKit.Tests;
 
 /// <summary><see cref="CoursePaths"/>: one resolver of the repository root and the kit's folders.</summary>
+[KeepTensorsAlive]
 public class CoursePathsTests
 {
     [Fact]

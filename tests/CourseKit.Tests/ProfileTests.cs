@@ -6,6 +6,7 @@ using CourseKit.Tasks.TokenClassification;
 namespace CourseKit.Tests;
 
 /// <summary>One <see cref="Profile"/> type, and each task's quick and full values as documented.</summary>
+[KeepTensorsAlive]
 public class ProfileTests
 {
     [Theory]

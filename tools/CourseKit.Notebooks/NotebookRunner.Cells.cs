@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CourseKit.Native;
 using Microsoft.CodeAnalysis;
 
 namespace CourseKit.Notebooks;
@@ -37,9 +38,16 @@ public sealed partial class NotebookRunner
             var count = ++_executionCount;
             cell.ExecutionCount = count;
             SubmissionResult submission;
+            // The cell's code runs on this thread until its first await that waits: its temporaries stay reachable
+            // until then, so a collection the progress display or the compiler triggers cannot free one under a native
+            // call. The keep-alive closes on the thread that opened it (a dispose scope belongs to its thread); code
+            // after an await runs on a pool thread, outside it.
+            Task<SubmissionResult> running;
+            using (new TensorKeepAlive())
+                running = session.RunAsync(directives.Code, CellFileName(number, codeIndex), ct);
             try
             {
-                submission = await session.RunAsync(directives.Code, CellFileName(number, codeIndex), ct);
+                submission = await running;
             }
             finally
             {

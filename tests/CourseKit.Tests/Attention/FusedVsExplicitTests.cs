@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace CourseKit.Tests.Attention;
 
 /// <summary>The fused libtorch kernel against the explicit path (float32, within 1e-5), and the NaN convention.</summary>
+[KeepTensorsAlive]
 public class FusedVsExplicitTests
 {
     private const double Tol = 1e-5;

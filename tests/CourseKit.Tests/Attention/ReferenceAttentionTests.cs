@@ -3,6 +3,7 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace CourseKit.Tests.Attention;
 
+[KeepTensorsAlive]
 public class ReferenceAttentionTests
 {
     private static Matrix<double> M(double[,] a) => Matrix<double>.Build.DenseOfArray(a);

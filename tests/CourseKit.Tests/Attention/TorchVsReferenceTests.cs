@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace CourseKit.Tests.Attention;
 
 /// <summary>The TorchSharp implementation (float64) against the MathNet reference, within 1e-9.</summary>
+[KeepTensorsAlive]
 public class TorchVsReferenceTests
 {
     private const double Tol = 1e-9;

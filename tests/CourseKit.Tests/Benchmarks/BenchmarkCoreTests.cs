@@ -5,6 +5,7 @@ using TorchSharp;
 
 namespace CourseKit.Tests.Benchmarks;
 
+[KeepTensorsAlive]
 public class BenchmarkCoreTests
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace CourseKit.Tests.Benchmarks;
 /// reads the same windows, fp32 ONNX gives the kit's log-probabilities, bf16 and int8 visibly round them, and the
 /// table's deltas are against the first backend.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public sealed class CompressionAccuracyTests(ServingModelsFixture models) : IClassFixture<ServingModelsFixture>
 {
     static readonly TokenClassificationOptions Options = new() { MaxLength = 16, Stride = 4, EvalBatchSize = 4 };

@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Benchmarks;
 /// <summary><see cref="InferenceBenchmark"/> and <c>course bench infer</c> on the tiny random BERT: every backend timed
 /// on the same batch, each one's output checked against TorchSharp float32.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public sealed class InferenceBenchmarkTests(OnnxExportFixture fixture) : IClassFixture<OnnxExportFixture>
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace CourseKit.Tests.Chapters;
 
 /// <summary>notebooks/02-transformer-from-scratch.ipynb, run in-process in the quick profile.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class Chapter02Tests
 {
     static readonly string Notebook = TestPaths.InRepo("notebooks", "02-transformer-from-scratch.ipynb");

@@ -6,6 +6,7 @@ namespace CourseKit.Tests.Chapters;
 
 /// <summary>Chapter 07 (extractive QA) run headless with its quick profile, as the other chapters.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class Chapter07NotebookTests
 {
     const string PlotlyMime = "application/vnd.plotly.v1+json";

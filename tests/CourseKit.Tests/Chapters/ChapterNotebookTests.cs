@@ -11,6 +11,7 @@ namespace CourseKit.Tests.Chapters;
 /// Same collection as the runner tests: the runner redirects Console and sets Reporter.Current.
 /// </summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class ChapterNotebookTests
 {
     const string PlotlyMime = "application/vnd.plotly.v1+json";

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Checkpoints;
 
+[KeepTensorsAlive]
 public class AtomicFileTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir();

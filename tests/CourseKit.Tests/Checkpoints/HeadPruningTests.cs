@@ -8,6 +8,7 @@ namespace CourseKit.Tests.Checkpoints;
 /// <summary>Head pruning removes the least important heads whole (Q/K/V rows and biases, output columns), keeps one
 /// head per layer, and the pruned model no longer depends on what a removed head held.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public sealed class HeadPruningTests(OnnxExportFixture fixture) : IClassFixture<OnnxExportFixture>
 {
     const int HeadDim = 8;                                                 // the fixture: hidden 32, 4 heads, 2 layers

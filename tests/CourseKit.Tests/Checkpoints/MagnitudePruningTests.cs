@@ -7,6 +7,7 @@ namespace CourseKit.Tests.Checkpoints;
 
 /// <summary>Magnitude pruning zeroes exactly the smallest share of each encoder Linear weight and nothing else.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public sealed class MagnitudePruningTests(OnnxExportFixture fixture) : IClassFixture<OnnxExportFixture>
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace CourseKit.Tests.Checkpoints;
 /// <summary>The int8 exports: per-channel int8 weights in ONNX Runtime's dynamic-quantization pattern, fused by ORT
 /// into its integer kernel, within a stated tolerance of the float32 graph on the tiny model.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public sealed class OnnxExportInt8Tests(OnnxExportFixture fixture) : IClassFixture<OnnxExportFixture>
 {
     /// <summary>Largest |int8 − fp32| allowed, relative to the largest |fp32| output: 8-bit weights and activations

@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Checkpoints;
 /// <summary>ONNX Runtime on each exported head against the kit on the same folder (padded batch, ≤ 1e-4), and the
 /// float32 exports read back by the importer to the very same tensors.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public sealed class OnnxExportParityTests(OnnxExportFixture fixture) : IClassFixture<OnnxExportFixture>
 {
     const double Tolerance = 1e-4;

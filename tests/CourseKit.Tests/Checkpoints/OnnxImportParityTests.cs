@@ -10,6 +10,7 @@ namespace CourseKit.Tests.Checkpoints;
 /// <summary>The packaged encoders, imported into the Hugging Face layout and run by the kit's BertModel, against ONNX
 /// Runtime running the original graphs on the same padded batch of real sentences.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class OnnxImportParityTests(ImportedEncodersFixture imported, ITestOutputHelper log) : IClassFixture<ImportedEncodersFixture>
 {
     const double Tolerance = 1e-4;

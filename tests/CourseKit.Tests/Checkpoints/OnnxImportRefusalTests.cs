@@ -8,6 +8,7 @@ namespace CourseKit.Tests.Checkpoints;
 
 /// <summary>Graphs and files the importer must refuse, with an error naming what is wrong and nothing written.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class OnnxImportRefusalTests : IDisposable
 {
     readonly string _tmp = TestPaths.NewTempDir("coursekit-onnx-refusal");

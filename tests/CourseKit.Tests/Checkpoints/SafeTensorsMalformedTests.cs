@@ -5,6 +5,7 @@ using static CourseKit.Tests.Checkpoints.SafeTensorsBytes;
 
 namespace CourseKit.Tests.Checkpoints;
 
+[KeepTensorsAlive]
 public class SafeTensorsMalformedTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir();

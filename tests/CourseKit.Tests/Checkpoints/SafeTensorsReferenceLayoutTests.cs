@@ -14,6 +14,7 @@ namespace CourseKit.Tests.Checkpoints;
 /// unit tests (huggingface/safetensors, safetensors/src/tensor.rs), and a fixture made by an independent Python
 /// writer (tests/fixtures/safetensors/make_fixture.py).
 /// </summary>
+[KeepTensorsAlive]
 public class SafeTensorsReferenceLayoutTests
 {
     public SafeTensorsReferenceLayoutTests() => TorchRuntime.Initialize();

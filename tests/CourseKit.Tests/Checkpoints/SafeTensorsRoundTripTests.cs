@@ -6,6 +6,7 @@ using static CourseKit.Tests.Checkpoints.SafeTensorsBytes;
 
 namespace CourseKit.Tests.Checkpoints;
 
+[KeepTensorsAlive]
 public class SafeTensorsRoundTripTests
 {
     public SafeTensorsRoundTripTests() => TorchRuntime.Initialize();

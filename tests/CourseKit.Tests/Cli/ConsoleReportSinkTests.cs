@@ -3,6 +3,7 @@ using CourseKit.Cli;
 namespace CourseKit.Tests.Cli;
 
 [Collection("Notebooks")] // redirects Console.Out, like the runner tests
+[KeepTensorsAlive]
 public class ConsoleReportSinkTests
 {
     [Fact]

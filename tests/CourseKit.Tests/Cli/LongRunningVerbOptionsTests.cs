@@ -7,6 +7,7 @@ using CourseKit.Tasks.TokenClassification;
 namespace CourseKit.Tests.Cli;
 
 /// <summary>Every long-running verb takes --profile, --seed, --out and --threads (DEVELOPERS.md's CLI rule).</summary>
+[KeepTensorsAlive]
 public class LongRunningVerbOptionsTests
 {
     public static TheoryData<string> Verbs => new() { "run", "pretrain", "finetune", "bench train", "bench infer", "reproduce conll" };

@@ -10,6 +10,7 @@ namespace CourseKit.Tests.Cli;
 
 /// <summary>Every verb turns what the user can fix into one 'error:' line and exit code 1, by one rule
 /// (<see cref="VerbActions.IsUserError"/>); a bug keeps its stack trace.</summary>
+[KeepTensorsAlive]
 public class VerbErrorTests
 {
     public static TheoryData<Exception> UserErrors => new()

@@ -4,6 +4,7 @@ namespace CourseKit.Tests.Data;
 
 /// <summary>A registry that fetches missing data sets on first use (as <see cref="DataRegistry.Default"/> does), so a
 /// chapter run first on a fresh clone does not stop at "not available".</summary>
+[KeepTensorsAlive]
 public class AutoFetchTests : IDisposable
 {
     readonly Scratch _scratch = new();

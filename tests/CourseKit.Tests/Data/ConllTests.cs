@@ -4,6 +4,7 @@ namespace CourseKit.Tests.Data;
 
 /// <summary>The CoNLL-2003 reader on the real files; expected counts are those measured in the data set's SOURCE.md
 /// and the article's classification-report supports.</summary>
+[KeepTensorsAlive]
 public class ConllTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>, IDisposable
 {
     readonly Scratch _scratch = new();

@@ -4,6 +4,7 @@ using CourseKit.Data;
 
 namespace CourseKit.Tests.Data;
 
+[KeepTensorsAlive]
 public class DataFetcherTests : IDisposable
 {
     readonly Scratch _scratch = new();

@@ -3,6 +3,7 @@ using CourseKit.Data;
 
 namespace CourseKit.Tests.Data;
 
+[KeepTensorsAlive]
 public class DataRegistryTests : IDisposable
 {
     readonly Scratch _scratch = new();

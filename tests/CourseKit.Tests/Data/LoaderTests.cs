@@ -4,6 +4,7 @@ using CourseKit.Data;
 namespace CourseKit.Tests.Data;
 
 /// <summary>Loaders on the real data; expected counts are the ones measured in each data set's SOURCE.md.</summary>
+[KeepTensorsAlive]
 public class LoaderTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>, IDisposable
 {
     readonly Scratch _scratch = new();

@@ -3,6 +3,7 @@ using CourseKit.Tasks.Pretraining;
 
 namespace CourseKit.Tests.Data;
 
+[KeepTensorsAlive]
 public class MaskingAndPackingTests
 {
     const int Cls = 101, Sep = 102, Mask = 103, Pad = 0;

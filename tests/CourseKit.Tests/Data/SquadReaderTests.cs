@@ -2,6 +2,7 @@ using CourseKit.Data;
 
 namespace CourseKit.Tests.Data;
 
+[KeepTensorsAlive]
 public class SquadReaderTests : IDisposable
 {
     readonly Scratch _scratch = new();

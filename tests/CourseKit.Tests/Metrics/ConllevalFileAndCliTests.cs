@@ -6,6 +6,7 @@ using CourseKit.Metrics;
 
 namespace CourseKit.Tests.Metrics;
 
+[KeepTensorsAlive]
 public class ConllevalFileAndCliTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-metrics");

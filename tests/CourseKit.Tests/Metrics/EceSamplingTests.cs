@@ -2,6 +2,7 @@ using CourseKit.Metrics;
 
 namespace CourseKit.Tests.Metrics;
 
+[KeepTensorsAlive]
 public class EceSamplingTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using CourseKit.Metrics;
 namespace CourseKit.Tests.Metrics;
 
 /// <summary>Small cases worked out by hand (the expected numbers are derived in the comments).</summary>
+[KeepTensorsAlive]
 public class MetricsHandWorkedTests
 {
     static IReadOnlyList<IReadOnlyList<string>> S(params string[][] sentences) => sentences;

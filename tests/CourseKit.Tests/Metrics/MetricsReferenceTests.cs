@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Metrics;
 /// Our metrics against numbers produced by the reference implementations (scikit-learn 1.2.1 and conlleval.pl) with
 /// tests/fixtures/ner-metrics/make_expected.py: the real CoNLL-2003 test tags with stored corruptions, and hand-made cases.
 /// </summary>
+[KeepTensorsAlive]
 public class MetricsReferenceTests
 {
     static readonly string FixtureDir = TestPaths.InRepo("tests", "fixtures", "ner-metrics");

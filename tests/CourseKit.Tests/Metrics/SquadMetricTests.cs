@@ -7,6 +7,7 @@ using CourseKit.Metrics;
 namespace CourseKit.Tests.Metrics;
 
 /// <summary>The official SQuAD v1.1 metric: hand-worked cases, then the two real leaderboard files on XQuAD-en.</summary>
+[KeepTensorsAlive]
 public class SquadMetricTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-squad-metric");

@@ -7,6 +7,7 @@ namespace CourseKit.Tests.ModelCli;
 
 /// <summary><c>course model export-onnx</c>, invoked in-process on the tiny random BERT folders.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public sealed class ModelExportCommandsTests(OnnxExportFixture fixture) : IClassFixture<OnnxExportFixture>
 {
     static (int Code, string Output, string Error) RunCli(params string[] args)

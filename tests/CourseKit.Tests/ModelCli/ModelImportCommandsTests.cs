@@ -12,6 +12,7 @@ namespace CourseKit.Tests.ModelCli;
 
 /// <summary><c>course model import | import-onnx | list | embed</c>, invoked in-process on the real packaged encoder.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class ModelImportCommandsTests : IDisposable
 {
     readonly string _root = TestPaths.NewTempDir("coursekit-modelimport");

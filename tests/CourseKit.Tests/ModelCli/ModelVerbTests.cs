@@ -13,6 +13,7 @@ namespace CourseKit.Tests.ModelCli;
 /// <summary><c>course model info | encode</c>, invoked in-process. Building models draws from torch's global RNG,
 /// hence the Models collection.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class ModelVerbTests
 {
     static readonly string Fixture = TestPaths.InRepo("tests", "fixtures", "bert-parity");

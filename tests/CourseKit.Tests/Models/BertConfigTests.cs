@@ -3,6 +3,7 @@ using CourseKit.Models;
 
 namespace CourseKit.Tests.Models;
 
+[KeepTensorsAlive]
 public class BertConfigTests
 {
     [Fact]

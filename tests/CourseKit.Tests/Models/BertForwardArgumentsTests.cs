@@ -8,6 +8,7 @@ namespace CourseKit.Tests.Models;
 
 /// <summary>The forward arguments PEFT uses instead of hooks: inputs_embeds and past_key_values, as in Hugging Face.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class BertForwardArgumentsTests
 {
     public BertForwardArgumentsTests() => TorchRuntime.Initialize();

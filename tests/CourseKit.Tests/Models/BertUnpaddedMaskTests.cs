@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Models;
 /// <summary>An attention mask of all ones is dropped before the layers (it masks nothing): the output must be bit for
 /// bit what adding its zeros gives, in both attention paths, and a mask with padding must still mask.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class BertUnpaddedMaskTests
 {
     public BertUnpaddedMaskTests() => TorchRuntime.Initialize();

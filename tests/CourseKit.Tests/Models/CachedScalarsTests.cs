@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace CourseKit.Tests.Models;
 
 /// <summary>The cached-scalar forms used on the inference path compute the same values as the plain operators.</summary>
+[KeepTensorsAlive]
 public sealed class CachedScalarsTests
 {
     public CachedScalarsTests() => TorchRuntime.Initialize();

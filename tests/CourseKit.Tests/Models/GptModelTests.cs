@@ -7,6 +7,7 @@ using static CourseKit.Tests.Models.ModelTestData;
 namespace CourseKit.Tests.Models;
 
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class GptModelTests
 {
     public GptModelTests() => TorchRuntime.Initialize();

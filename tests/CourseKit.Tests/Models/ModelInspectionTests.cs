@@ -8,6 +8,7 @@ namespace CourseKit.Tests.Models;
 /// <summary><see cref="ModelInspection"/> on tiny random checkpoints written to a temp folder; counts are worked
 /// out from the architectures' structure, not asked of the model.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class ModelInspectionTests
 {
     readonly string _tmp = TestPaths.NewTempDir("coursekit-inspection");

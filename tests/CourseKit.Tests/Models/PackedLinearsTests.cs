@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Models;
 /// <summary><see cref="PackedLinears"/>: the same BERT forward on oneDNN weights packed once, only while the handle
 /// lives and only without gradients.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class PackedLinearsTests
 {
     public PackedLinearsTests() => TorchRuntime.Initialize();

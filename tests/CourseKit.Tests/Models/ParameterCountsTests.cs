@@ -6,6 +6,7 @@ using static CourseKit.Tests.Models.ModelTestData;
 namespace CourseKit.Tests.Models;
 
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class ParameterCountsTests
 {
     public ParameterCountsTests() => TorchRuntime.Initialize();

@@ -10,6 +10,7 @@ namespace CourseKit.Tests.Models;
 
 /// <summary>Against PyTorch: tests/fixtures/*-parity/make_fixture.py wrote the weights and PyTorch's outputs.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class ParityTests(ITestOutputHelper output)
 {
     static ParityTests() => TorchRuntime.Initialize();

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace CourseKit.Tests.Models;
 
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class PretrainedFolderTests
 {
     static readonly string Fixture = TestPaths.InRepo("tests", "fixtures", "bert-parity");

@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Models;
 /// <summary>SentenceEncoder on the imported packaged encoders against sentence-transformers' pooling computed here
 /// from ONNX Runtime's last_hidden_state of the original graphs.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class SentenceEncoderTests(ImportedEncodersFixture imported, ITestOutputHelper log) : IClassFixture<ImportedEncodersFixture>
 {
     const double Tolerance = 1e-4;

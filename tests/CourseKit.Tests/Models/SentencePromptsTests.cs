@@ -5,6 +5,7 @@ using CourseKit.Models;
 namespace CourseKit.Tests.Models;
 
 /// <summary>sentence-transformers' prompts file: read, written, refused when malformed, and added to older imports.</summary>
+[KeepTensorsAlive]
 public class SentencePromptsTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace CourseKit.Tests.Models;
 /// <summary>The one small-BERT factory writes, for the same seed, the very bytes the three hand-built ways did before
 /// (pretraining's config, NerRandomBert, SequenceClassificationModels): figures made from these folders do not move.</summary>
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class SmallBertTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-small-bert");

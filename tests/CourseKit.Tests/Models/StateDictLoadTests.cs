@@ -7,6 +7,7 @@ using static CourseKit.Tests.Models.ModelTestData;
 namespace CourseKit.Tests.Models;
 
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class StateDictLoadTests
 {
     public StateDictLoadTests() => TorchRuntime.Initialize();

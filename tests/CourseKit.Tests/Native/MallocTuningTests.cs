@@ -6,6 +6,7 @@ namespace CourseKit.Tests.Native;
 /// <summary>Starting TorchSharp leaves the C allocator alone (the test host's parallel tests crashed with the mmap
 /// threshold held), and a threshold set in the environment is what a process reports. In child processes: the verbs
 /// that hold the threshold (qa train, qa fit) also run inside this test host.</summary>
+[KeepTensorsAlive]
 public sealed class MallocTuningTests
 {
     static string Doctor(string? threshold, string? trim = null) =>

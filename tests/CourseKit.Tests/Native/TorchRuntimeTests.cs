@@ -3,6 +3,7 @@ using TorchSharp;
 
 namespace CourseKit.Tests.Native;
 
+[KeepTensorsAlive]
 public class TorchRuntimeTests
 {
     [Fact]

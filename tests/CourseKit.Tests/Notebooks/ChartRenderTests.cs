@@ -6,6 +6,7 @@ namespace CourseKit.Tests.Notebooks;
 
 /// <summary>Opens an exported notebook in headless Chromium with no network and checks that the chart was drawn.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class ChartRenderTests
 {
     static string Chromium()

@@ -7,6 +7,7 @@ namespace CourseKit.Tests.Notebooks;
 
 /// <summary>How values show: kit types by their own text, data frames as capped tables.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class DisplayFormatterTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace CourseKit.Tests.Notebooks;
 
 /// <summary>A failing cell (runtime, compile, other language) fails its notebook, names the cell and line, and skips the rest.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class NotebookFailureTests
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-nb");

@@ -6,6 +6,7 @@ namespace CourseKit.Tests.Notebooks;
 
 /// <summary>Profiles, -p overrides and --seed, injected after the cell tagged "parameters".</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class NotebookParameterTests
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-nb");

@@ -7,6 +7,7 @@ namespace CourseKit.Tests.Notebooks;
 
 /// <summary>Cell directives: #r "nuget: …" against the pinned versions, #r of a dll, magic commands stripped.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class NotebookReferenceTests
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-nb");

@@ -12,6 +12,7 @@ public sealed class NotebooksCollection { }
 
 /// <summary>Cells share one script state; outputs (streams, results, displays, progress) land in the executed notebook, which is written as nbformat 4 and offline HTML.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class NotebookRunnerTests
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-nb");
@@ -188,5 +189,23 @@ public class NotebookRunnerTests
         var summary = JsonNode.Parse(File.ReadAllText(report.SummaryPath!))!["notebooks"]![0]!["memory"]!;
         Assert.Equal(Math.Round(memory.PeakBytes / 1048576.0, 1), summary["peak_resident_mb"]!.GetValue<double>());
         Assert.Equal(Math.Round(memory.ResidentAfterBytes / 1048576.0, 1), summary["resident_after_mb"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task A_cells_dropped_tensors_live_until_the_cell_ends()
+    {
+        // TensorKeepAlive around each cell: a temporary the cell drops survives collections while the cell runs (so none
+        // can be freed under a native call still reading it) and is collectable once the cell has ended.
+        var path = Save(_dir, "keepalive",
+            Code("#r \"nuget: TorchSharp-cpu, 0.107.0\"\n" +
+                 "[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]\n" +
+                 "static WeakReference Dropped() => new(TorchSharp.torch.ones(3));\n" +
+                 "static void CollectAll() { GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(); }\n" +
+                 "var dropped = Dropped();\nCollectAll();\nConsole.WriteLine($\"during: {dropped.IsAlive}\");"),
+            Code("CollectAll();\nConsole.WriteLine($\"after: {dropped.IsAlive}\");"));
+        var result = await Run(path);
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal("during: True\n", result.Cells[0].Stream("stdout"));
+        Assert.Equal("after: False\n", result.Cells[1].Stream("stdout"));
     }
 }

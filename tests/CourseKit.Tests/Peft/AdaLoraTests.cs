@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace CourseKit.Tests.Peft;
 
 [Collection(PeftSerialCollection.Name)]
+[KeepTensorsAlive]
 public class AdaLoraTests
 {
     public AdaLoraTests() => TorchRuntime.Initialize();

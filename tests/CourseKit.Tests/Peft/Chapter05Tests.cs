@@ -8,6 +8,7 @@ namespace CourseKit.Tests.Peft;
 /// so the run does not depend on `course pretrain bert`): every method runs through the sweep, and the trainable
 /// counts in its results table are checked against closed forms worked out here from the architecture.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class Chapter05Tests
 {
     static readonly string Notebook = TestPaths.InRepo("notebooks", "05-peft.ipynb");

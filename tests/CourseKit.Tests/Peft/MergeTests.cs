@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace CourseKit.Tests.Peft;
 
 [Collection(PeftSerialCollection.Name)]
+[KeepTensorsAlive]
 public class MergeTests
 {
     public MergeTests() => TorchRuntime.Initialize();

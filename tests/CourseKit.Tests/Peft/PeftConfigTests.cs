@@ -7,6 +7,7 @@ using static CourseKit.Tests.Peft.PeftTestData;
 namespace CourseKit.Tests.Peft;
 
 [Collection(PeftSerialCollection.Name)]
+[KeepTensorsAlive]
 public class PeftConfigTests
 {
     public PeftConfigTests() => TorchRuntime.Initialize();

@@ -14,6 +14,7 @@ namespace CourseKit.Tests.Peft;
 /// <summary>What every method must do on both heads: train exactly its parameters, count them in closed form, and
 /// save/load only them.</summary>
 [Collection(PeftSerialCollection.Name)]
+[KeepTensorsAlive]
 public class PeftMethodTests
 {
     public PeftMethodTests() => TorchRuntime.Initialize();

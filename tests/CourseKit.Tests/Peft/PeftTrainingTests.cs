@@ -10,6 +10,7 @@ namespace CourseKit.Tests.Peft;
 /// <summary>A few dozen Trainer steps on a small synthetic task lower the loss for every method and head (on the
 /// fixture's architecture with fresh weights: see <see cref="PeftTestData.FreshBase"/>).</summary>
 [Collection(PeftSerialCollection.Name)]
+[KeepTensorsAlive]
 public class PeftTrainingTests
 {
     readonly Xunit.Abstractions.ITestOutputHelper output;

@@ -11,6 +11,7 @@ namespace CourseKit.Tests.Peft;
 
 /// <summary>Prefix and prompt tuning: the extended attention masks, the output shapes, the inits and the fold.</summary>
 [Collection(PeftSerialCollection.Name)]
+[KeepTensorsAlive]
 public class VirtualTokenTests
 {
     public VirtualTokenTests() => TorchRuntime.Initialize();

@@ -6,6 +6,7 @@ namespace CourseKit.Tests.Repo;
 
 /// <summary>Docker is not available here, so the GPU devcontainer is checked for what can be checked: valid JSON,
 /// referenced files present, and versions consistent with the pins the rest of the kit uses.</summary>
+[KeepTensorsAlive]
 public class DevcontainerTests
 {
     static readonly string Dir = TestPaths.InRepo(".devcontainer");

@@ -3,6 +3,7 @@ using CourseKit.Reporting;
 namespace CourseKit.Tests.Reporting;
 
 [Collection("Notebooks")] // touches the process-wide Reporter.Current
+[KeepTensorsAlive]
 public class DisplayReportSinkTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using CourseKit.Serving;
 
 namespace CourseKit.Tests.Serving;
 
+[KeepTensorsAlive]
 public sealed class BatchCeilingTests
 {
     /// <summary>Each call costs a fixed wait, whatever its size: batching's best case.</summary>

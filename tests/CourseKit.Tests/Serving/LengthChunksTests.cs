@@ -2,6 +2,7 @@ using CourseKit.Serving;
 
 namespace CourseKit.Tests.Serving;
 
+[KeepTensorsAlive]
 public sealed class LengthChunksTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using CourseKit.Serving;
 namespace CourseKit.Tests.Serving;
 
 /// <summary>Classify over ONNX Runtime: the kit's export of the folder's head, fp32 and int8, against the torch backend.</summary>
+[KeepTensorsAlive]
 public sealed class OnnxClassifierTests(ServingModelsFixture models) : IClassFixture<ServingModelsFixture>
 {
     static readonly ServingInput[] Inputs = new[] { "A gripping, beautifully acted film.", "Dull.", "Profit rose to EUR 13.1 mn from EUR 8.7 mn in the same period last year." }

@@ -7,6 +7,7 @@ namespace CourseKit.Tests.Serving;
 
 /// <summary>The onnx backend on all-MiniLM-L6-v2's original graph (from its NuGet package) answers what the torch
 /// backend answers on the imported folder.</summary>
+[KeepTensorsAlive]
 public sealed class OnnxServingTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace CourseKit.Tests.Serving;
 /// <summary>NER and QA over ONNX Runtime: the kit's export of the folder's head, run through the same word tagging,
 /// entity grouping and span selection as the torch backend, answers what the torch backend answers; the export is
 /// reused while it is up to date; bad requests still get their 4xx.</summary>
+[KeepTensorsAlive]
 public sealed class OnnxTaggerQaTests(ServingModelsFixture models) : IClassFixture<ServingModelsFixture>
 {
     // Short windows (16 tokens, 4 shared) so the long inputs span several windows and the merge across windows is compared too.

@@ -5,6 +5,7 @@ using CourseKit.Serving;
 namespace CourseKit.Tests.Serving;
 
 /// <summary><c>course serve</c> and <c>course bench serve</c> bind their options to the serving library's types.</summary>
+[KeepTensorsAlive]
 public sealed class ServeVerbTests
 {
     static Command BenchServe() => BenchVerb.Create().Subcommands.Single(c => c.Name == "serve");

@@ -6,6 +6,7 @@ namespace CourseKit.Tests.Serving;
 
 /// <summary>The service on a tiny random BERT, on a free loopback port: each task answers with the documented
 /// JSON, and the embed answer is the kit's SentenceEncoder's.</summary>
+[KeepTensorsAlive]
 public sealed class ServingHostTests(ServingModelsFixture models) : IClassFixture<ServingModelsFixture>
 {
     async Task<ServingHost> Start(ServingTask task, ServingOptions? options = null)

@@ -5,6 +5,7 @@ namespace CourseKit.Tests.Serving;
 /// <summary>Bad input gets its 4xx and never a 5xx; a failed forward pass is a 500 for its request only; a request
 /// past its timeout gets a 503; a graceful stop finishes the requests in flight; concurrent requests share forward
 /// passes.</summary>
+[KeepTensorsAlive]
 public sealed class ServingRobustnessTests(ServingModelsFixture models) : IClassFixture<ServingModelsFixture>
 {
     // Windows of 32 tokens, so a question within the 200-character limit can still be too long for one.

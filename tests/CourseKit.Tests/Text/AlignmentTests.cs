@@ -5,6 +5,7 @@ using TorchSharp;
 
 namespace CourseKit.Tests.Text;
 
+[KeepTensorsAlive]
 public class AlignmentTests
 {
     static readonly string CasedPath = TestPaths.InRepo("datasets", "bert-vocab", "bert-base-cased-vocab.txt");

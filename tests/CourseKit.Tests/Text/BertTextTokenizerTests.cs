@@ -6,6 +6,7 @@ using TorchSharp;
 
 namespace CourseKit.Tests.Text;
 
+[KeepTensorsAlive]
 public class BertTextTokenizerTests
 {
     static readonly string CasedPath = TestPaths.InRepo("datasets", "bert-vocab", "bert-base-cased-vocab.txt");

@@ -8,6 +8,7 @@ namespace CourseKit.Tests.Text;
 /// BertTextTokenizer against Hugging Face tokenizers (the Rust library behind BertTokenizerFast) on the real vocabs:
 /// tests/fixtures/tokenizer-parity/expected.json, made by make_fixture.mjs there.
 /// </summary>
+[KeepTensorsAlive]
 public class HuggingFaceParityTests
 {
     static readonly string Dir = TestPaths.InRepo("tests", "fixtures", "tokenizer-parity");

@@ -2,6 +2,7 @@ using CourseKit.Text;
 
 namespace CourseKit.Tests.Text;
 
+[KeepTensorsAlive]
 public class LengthBatchesTests
 {
     static readonly string[] Words = ["a", "abcdef", "abc", "ab", "abcdefgh", "abcd", "x", "abcde", "yz", "abcdefg"];

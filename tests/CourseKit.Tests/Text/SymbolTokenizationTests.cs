@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Text;
 /// word of its own; other symbols (£ € ° ©, Unicode S*) stay in their word and go through WordPiece.
 /// Expected ids come from the vocab files' lines.
 /// </summary>
+[KeepTensorsAlive]
 public class SymbolTokenizationTests
 {
     static readonly string CasedPath = TestPaths.InRepo("datasets", "bert-vocab", "bert-base-cased-vocab.txt");

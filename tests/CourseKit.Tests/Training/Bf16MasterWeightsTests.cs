@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Training;
 
+[KeepTensorsAlive]
 public class Bf16MasterWeightsTests
 {
     public Bf16MasterWeightsTests() => TorchRuntime.Initialize();

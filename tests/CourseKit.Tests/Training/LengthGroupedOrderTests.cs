@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Training;
 
+[KeepTensorsAlive]
 public class LengthGroupedOrderTests
 {
     static int[] Lengths(int n, int seed)

@@ -5,6 +5,7 @@ using CourseKit.Training;
 namespace CourseKit.Tests.Training;
 
 /// <summary>Both fine-tuning tasks reach the trainer through the one mapping, with the same names.</summary>
+[KeepTensorsAlive]
 public class OptimizationOptionsTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Training;
 
+[KeepTensorsAlive]
 public class PrecisionAwareOptimizerTests
 {
     public PrecisionAwareOptimizerTests() => TorchRuntime.Initialize();

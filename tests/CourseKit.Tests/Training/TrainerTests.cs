@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Training;
 
+[KeepTensorsAlive]
 public class TrainerTests
 {
     public TrainerTests() => TorchRuntime.Initialize();

@@ -3,6 +3,7 @@ using CourseKit.Viz;
 
 namespace CourseKit.Tests.Viz;
 
+[KeepTensorsAlive]
 public class ChartsTests
 {
     private static JsonElement Figure(Plotly.NET.GenericChart chart)

@@ -6,6 +6,7 @@ using static CourseKit.Tests.Notebooks.NotebookFixtures;
 namespace CourseKit.Tests.Notebooks.Apps;
 
 /// <summary>Each construct of a notebook and what the file-based app makes of it, on small hand-made notebooks.</summary>
+[KeepTensorsAlive]
 public class AppExporterTests
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-app");
@@ -137,6 +138,7 @@ public class AppExporterTests
 }
 
 /// <summary>The app's command line: profile values, then --seed and -p (later wins), parsed into the declared types.</summary>
+[KeepTensorsAlive]
 public class ChapterAppArgumentTests
 {
     static readonly Dictionary<string, Dictionary<string, string>> Profiles = new()

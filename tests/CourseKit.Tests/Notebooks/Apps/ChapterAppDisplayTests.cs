@@ -3,6 +3,7 @@ using CourseKit.Notebooks.Apps;
 namespace CourseKit.Tests.Notebooks.Apps;
 
 [Collection("Notebooks")] // redirects Console.Out, like the runner tests
+[KeepTensorsAlive]
 public class ChapterAppDisplayTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using CourseKit.Cli.Verbs;
 
 namespace CourseKit.Tests.Tasks.Distillation;
 
+[KeepTensorsAlive]
 public class DistillVerbTests
 {
     static (int Code, string Error) Invoke(params string[] args)

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Tasks.Distillation;
 
+[KeepTensorsAlive]
 public class DistillationLossesTests
 {
     public DistillationLossesTests() => TorchRuntime.Initialize();

@@ -3,6 +3,7 @@ using CourseKit.Tasks.Distillation;
 namespace CourseKit.Tests.Tasks.Distillation;
 
 /// <summary>The speed table's mechanics (no timing thresholds: speed targets live in benchmarks, not in tests).</summary>
+[KeepTensorsAlive]
 public class DistillationSpeedTests(TinyTeacherFixture tiny) : IClassFixture<TinyTeacherFixture>
 {
     [Fact]

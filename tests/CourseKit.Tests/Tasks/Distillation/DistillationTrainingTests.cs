@@ -7,6 +7,7 @@ using TorchSharp;
 
 namespace CourseKit.Tests.Tasks.Distillation;
 
+[KeepTensorsAlive]
 public class DistillationTrainingTests(TinyTeacherFixture tiny) : IClassFixture<TinyTeacherFixture>
 {
     static DistillationOptions Options => new()

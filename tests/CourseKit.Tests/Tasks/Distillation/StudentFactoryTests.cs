@@ -4,6 +4,7 @@ using TorchSharp;
 
 namespace CourseKit.Tests.Tasks.Distillation;
 
+[KeepTensorsAlive]
 public class StudentFactoryTests(TinyTeacherFixture tiny) : IClassFixture<TinyTeacherFixture>
 {
     static bool Same(torch.Tensor a, torch.Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();

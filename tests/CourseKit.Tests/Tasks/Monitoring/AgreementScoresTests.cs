@@ -5,6 +5,7 @@ using CourseKit.Tests.Data;
 
 namespace CourseKit.Tests.Tasks.Monitoring;
 
+[KeepTensorsAlive]
 public class AgreementScoresTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>
 {
     [Fact]

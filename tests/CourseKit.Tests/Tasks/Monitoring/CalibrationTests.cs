@@ -2,6 +2,7 @@ using CourseKit.Metrics;
 
 namespace CourseKit.Tests.Tasks.Monitoring;
 
+[KeepTensorsAlive]
 public class CalibrationTests
 {
     // Four predictions worked by hand: confidences 0.9 (right), 0.8 (wrong), 0.6 (right), 0.7 (right).

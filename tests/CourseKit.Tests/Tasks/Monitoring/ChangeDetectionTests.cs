@@ -2,6 +2,7 @@ using CourseKit.Tasks.Monitoring;
 
 namespace CourseKit.Tests.Tasks.Monitoring;
 
+[KeepTensorsAlive]
 public class ChangeDetectionTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using CourseKit.Tasks.Monitoring;
 
 namespace CourseKit.Tests.Tasks.Monitoring;
 
+[KeepTensorsAlive]
 public class DetectorCalibrationTests
 {
     static double[][] NormalStreams(int streams, int days, double sigma, int seed)

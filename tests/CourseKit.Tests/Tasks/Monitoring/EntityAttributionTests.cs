@@ -2,6 +2,7 @@ using CourseKit.Tasks.Monitoring;
 
 namespace CourseKit.Tests.Tasks.Monitoring;
 
+[KeepTensorsAlive]
 public class EntityAttributionTests
 {
     /// <summary>Tags the words it knows: a stand-in for the chapter-06 NER model.</summary>

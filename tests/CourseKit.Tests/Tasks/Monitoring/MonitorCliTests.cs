@@ -4,6 +4,7 @@ using CourseKit.Tasks.Monitoring;
 
 namespace CourseKit.Tests.Tasks.Monitoring;
 
+[KeepTensorsAlive]
 public class MonitorCliTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-monitor-cli");

@@ -5,6 +5,7 @@ using CourseKit.Tests.Data;
 namespace CourseKit.Tests.Tasks.Monitoring;
 
 /// <summary>Pooling <c>monitor train --test-fold K</c> runs: hand-worked figures, overlapping runs and bad files refused.</summary>
+[KeepTensorsAlive]
 public class MonitorFoldsTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>
 {
     static string Run(string root, string name, double accuracy, TestProbabilities probabilities)

@@ -3,6 +3,7 @@ using CourseKit.Tasks.Monitoring;
 
 namespace CourseKit.Tests.Tasks.Monitoring;
 
+[KeepTensorsAlive]
 public class StreamMonitorTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-monitor");

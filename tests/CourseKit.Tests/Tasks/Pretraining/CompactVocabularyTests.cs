@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Tasks.Pretraining;
 
 /// <summary>Seeded training draws from torch's global generator: run with the other seeded model tests, one at a time.</summary>
 [Collection(CourseKit.Tests.Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class CompactVocabularyTests
 {
     public CompactVocabularyTests() => TorchRuntime.Initialize();

@@ -8,6 +8,7 @@ namespace CourseKit.Tests.Tasks.Pretraining;
 /// <summary>Issue 4's acceptance through the command line: `course pretrain bert --profile quick --out X` (the CI profile)
 /// writes the run into X (the model into X/model, no extra level) and a checkpoint that loads, and its held-out masked-LM loss is far below the uniform guess ln 28,996 = 10.27.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class PretrainVerbTests
 {
     [Fact]

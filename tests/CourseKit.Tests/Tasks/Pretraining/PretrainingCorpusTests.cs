@@ -6,6 +6,7 @@ using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Tests.Tasks.Pretraining;
 
+[KeepTensorsAlive]
 public class PretrainingCorpusTests
 {
     public PretrainingCorpusTests() => TorchRuntime.Initialize();

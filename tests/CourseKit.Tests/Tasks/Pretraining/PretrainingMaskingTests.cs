@@ -4,6 +4,7 @@ using CourseKit.Tasks.Pretraining;
 
 namespace CourseKit.Tests.Tasks.Pretraining;
 
+[KeepTensorsAlive]
 public class PretrainingMaskingTests
 {
     public PretrainingMaskingTests() => TorchRuntime.Initialize();

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Tasks.PromptLearning;
 
+[KeepTensorsAlive]
 public class ClozeTemplateTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixture>
 {
     [Theory]

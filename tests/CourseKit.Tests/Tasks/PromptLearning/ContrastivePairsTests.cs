@@ -3,6 +3,7 @@ using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Tests.Tasks.PromptLearning;
 
+[KeepTensorsAlive]
 public class ContrastivePairsTests
 {
     static readonly LabeledText[] Examples = Enumerable.Range(0, 12).Select(i => new LabeledText(i, $"text {i}", i % 3)).ToArray();

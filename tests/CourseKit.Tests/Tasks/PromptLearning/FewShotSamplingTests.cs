@@ -3,6 +3,7 @@ using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Tests.Tasks.PromptLearning;
 
+[KeepTensorsAlive]
 public class FewShotSamplingTests
 {
     static readonly LabeledText[] Pool = Enumerable.Range(0, 300).Select(i => new LabeledText(i, $"sentence {i}", i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 2)).ToArray();

@@ -2,6 +2,7 @@ using CourseKit.Tasks.PromptLearning;
 
 namespace CourseKit.Tests.Tasks.PromptLearning;
 
+[KeepTensorsAlive]
 public class FewShotSummaryTests
 {
     [Fact]

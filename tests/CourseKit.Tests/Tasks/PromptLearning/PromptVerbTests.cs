@@ -2,6 +2,7 @@ using CourseKit.Cli.Verbs;
 
 namespace CourseKit.Tests.Tasks.PromptLearning;
 
+[KeepTensorsAlive]
 public class PromptVerbTests
 {
     static (int Code, string Error) Invoke(params string[] args)

@@ -5,6 +5,7 @@ using CourseKit.Tests.Tasks.SequenceClassification;
 
 namespace CourseKit.Tests.Tasks.PromptLearning;
 
+[KeepTensorsAlive]
 public class VerbalizerSearchTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixture>
 {
     // Vocabulary of 6 ids; id 0 is not a candidate. Log-probabilities are written by hand (they need not sum to one

@@ -3,6 +3,7 @@ using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Tests.Tasks.PromptLearning;
 
+[KeepTensorsAlive]
 public class ZeroShotScoringTests
 {
     // Unit vectors in 2-D: sentence 0 points at "negative", sentence 1 at "positive", sentence 2 in between but nearer positive.

@@ -5,6 +5,7 @@ namespace CourseKit.Tests.Tasks.QuestionAnswering;
 
 /// <summary>Questions made from unlabelled text: the answer recurs, the question sentence leaves the context, every
 /// answer offset is real, and WikiText's tokenisation is undone.</summary>
+[KeepTensorsAlive]
 public sealed class ClozeQuestionsTests
 {
     const string Curie = "Marie Curie was born in Warsaw in 1867. She moved to Paris in 1891 with 12 trunks. In Paris, Curie studied physics. "

@@ -3,6 +3,7 @@ using CourseKit.Cli.Verbs;
 
 namespace CourseKit.Tests.Tasks.QuestionAnswering;
 
+[KeepTensorsAlive]
 public class QaAskCliTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-qa-docs");

@@ -11,6 +11,7 @@ namespace CourseKit.Tests.Tasks.QuestionAnswering;
 /// <summary><c>qa train</c>'s experiment keeps each finished reader in runs/: a rerun resumes, two processes given
 /// different folds share one folder, and a changed recipe retrains. A random tiny BERT on a few XQuAD questions: the
 /// mechanics, not the scores.</summary>
+[KeepTensorsAlive]
 public sealed class QaExperimentResumeTests : IDisposable
 {
     readonly string _root = TestPaths.NewTempDir("coursekit-qa-resume");

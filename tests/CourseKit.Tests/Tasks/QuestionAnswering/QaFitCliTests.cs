@@ -12,6 +12,7 @@ namespace CourseKit.Tests.Tasks.QuestionAnswering;
 /// <summary><c>qa synth</c> writes questions the SQuAD reader accepts; <c>qa fit</c> trains one reader on a file and the
 /// next training starts from its QA head (a tiny random BERT: the mechanics, not the scores).</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public sealed class QaFitCliTests : IDisposable
 {
     readonly string _root = TestPaths.NewTempDir("coursekit-qa-fit");

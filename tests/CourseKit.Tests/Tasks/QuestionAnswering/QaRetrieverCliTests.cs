@@ -7,6 +7,7 @@ using CourseKit.Models;
 
 namespace CourseKit.Tests.Tasks.QuestionAnswering;
 
+[KeepTensorsAlive]
 public class QaRetrieverCliTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-qa-retriever");
@@ -92,14 +93,17 @@ public class QaRetrieverCliTests : IDisposable
     {
         var data = SquadReader.Load(TestPaths.InRepo("datasets", "xquad", "xquad.en.json"));
         var said = new StringWriter();
-        Assert.Same(data, QaVerb.NestedIfAsked(data, null, said));
+        Assert.Same(data, QaVerb.NestedIfAsked(data, null, 5, 42, said));
         Assert.Equal("", said.ToString());
-        var nested = QaVerb.NestedIfAsked(data, 0, said);
+        var nested = QaVerb.NestedIfAsked(data, 0, 5, 42, said);
         var outer = SquadSplits.KFoldByArticle(data, 5, 42)[0];
         Assert.Equal(outer.Train.Questions.Select(q => q.Id), nested.Questions.Select(q => q.Id));
         Assert.Contains($"validation inside outer fold 0: {outer.Train.Articles.Count} training articles, {outer.Train.Questions.Count} questions", said.ToString());
         // The reader's nested split of the README: 958 questions, of which inner fold 1 validates on 187.
         Assert.Equal(958, nested.Questions.Count);
         Assert.Equal(187, SquadSplits.KFoldByArticle(nested, 5, 42)[1].Test.Questions.Count);
+        // The outer split is the caller's (qa train passes its options' folds and split seed).
+        Assert.NotEqual(nested.Questions.Select(q => q.Id), QaVerb.NestedIfAsked(data, 0, 5, 7, said).Questions.Select(q => q.Id));
+        Assert.Equal(SquadSplits.KFoldByArticle(data, 4, 42)[0].Train.Questions.Count, QaVerb.NestedIfAsked(data, 0, 4, 42, said).Questions.Count);
     }
 }

@@ -2,6 +2,7 @@ using CourseKit.Tasks.QuestionAnswering;
 
 namespace CourseKit.Tests.Tasks.QuestionAnswering;
 
+[KeepTensorsAlive]
 public class QaSpansTests
 {
     const string Context = "Bonn is on the Rhine river.";

@@ -3,6 +3,7 @@ using CourseKit.Tasks.QuestionAnswering;
 
 namespace CourseKit.Tests.Tasks.QuestionAnswering;
 
+[KeepTensorsAlive]
 public class ReaderFoldTests
 {
     static SquadDataset Data() => Xquad.Load();

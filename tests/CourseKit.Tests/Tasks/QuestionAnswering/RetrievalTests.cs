@@ -4,6 +4,7 @@ using CourseKit.Tasks.QuestionAnswering;
 
 namespace CourseKit.Tests.Tasks.QuestionAnswering;
 
+[KeepTensorsAlive]
 public class RetrievalTests(ITestOutputHelper output)
 {
     [Fact]

@@ -6,6 +6,7 @@ using CourseKit.Tests.Tasks.SequenceClassification;
 namespace CourseKit.Tests.Tasks.QuestionAnswering;
 
 [Collection(TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class RetrieverTrainingTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixture>
 {
     const string Prompt = "query: ";

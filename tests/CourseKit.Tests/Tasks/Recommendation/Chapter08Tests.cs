@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Tasks.Recommendation;
 /// <summary>notebooks/08-recommendation.ipynb, run in-process in the quick profile: every model through the real code
 /// path, a few epochs for the Transformers. Expectations are computed from the data or the protocol, not copied.</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class Chapter08Tests
 {
     static readonly string Notebook = TestPaths.InRepo("notebooks", "08-recommendation.ipynb");

@@ -4,6 +4,7 @@ using CourseKit.Tests.Data;
 
 namespace CourseKit.Tests.Tasks.Recommendation;
 
+[KeepTensorsAlive]
 public class LeaveOneOutTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>, IDisposable
 {
     readonly Scratch _scratch = new();

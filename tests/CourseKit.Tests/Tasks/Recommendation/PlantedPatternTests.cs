@@ -5,6 +5,7 @@ namespace CourseKit.Tests.Tasks.Recommendation;
 
 /// <summary>A planted sequential pattern: every user walks the items in a fixed cycle (k → k+1 mod 60) from a random
 /// start. The next item is fully determined by the last one, yet every item is equally popular.</summary>
+[KeepTensorsAlive]
 public class PlantedPatternTests
 {
     public PlantedPatternTests() => TorchRuntime.Initialize();

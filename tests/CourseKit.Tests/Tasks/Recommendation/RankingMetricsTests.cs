@@ -3,6 +3,7 @@ using CourseKit.Metrics;
 namespace CourseKit.Tests.Tasks.Recommendation;
 
 /// <summary>HR@K and NDCG@K worked by hand on rankings small enough to check on paper.</summary>
+[KeepTensorsAlive]
 public class RankingMetricsTests
 {
     [Fact]

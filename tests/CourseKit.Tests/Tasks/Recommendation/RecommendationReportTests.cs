@@ -4,6 +4,7 @@ using CourseKit.Tests.Data;
 
 namespace CourseKit.Tests.Tasks.Recommendation;
 
+[KeepTensorsAlive]
 public class RecommendationReportTests : IDisposable
 {
     readonly Scratch _scratch = new();

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
+[KeepTensorsAlive]
 public class AgreementTargetsTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>
 {
     [Fact]

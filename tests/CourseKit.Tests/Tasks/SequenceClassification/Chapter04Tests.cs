@@ -7,6 +7,7 @@ namespace CourseKit.Tests.Tasks.SequenceClassification;
 /// few sentences: every run, the semantic search and the notebook's own checks. (The quick profile's figures are the
 /// lead's `course run`; this only proves the default path works end to end.)</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class Chapter04Tests
 {
     static readonly string Notebook = TestPaths.InRepo("notebooks", "04-fine-tuning.ipynb");

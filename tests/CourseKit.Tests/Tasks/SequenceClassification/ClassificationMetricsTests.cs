@@ -2,6 +2,7 @@ using CourseKit.Metrics;
 
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
+[KeepTensorsAlive]
 public class ClassificationMetricsTests
 {
     static readonly string[] Abc = ["a", "b", "c"];

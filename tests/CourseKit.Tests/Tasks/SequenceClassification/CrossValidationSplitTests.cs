@@ -5,6 +5,7 @@ using CourseKit.Tasks.SequenceClassification;
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
 /// <summary><see cref="FineTuneOptions.TestFold"/>: ten stratified folds of PhraseBank, test fold K, validation K+1.</summary>
+[KeepTensorsAlive]
 public class CrossValidationSplitTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>
 {
     [Fact]

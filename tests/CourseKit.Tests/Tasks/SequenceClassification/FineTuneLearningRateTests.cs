@@ -2,6 +2,7 @@ using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
+[KeepTensorsAlive]
 public class FineTuneLearningRateTests
 {
     [Fact]

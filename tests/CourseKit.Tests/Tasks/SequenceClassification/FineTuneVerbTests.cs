@@ -6,6 +6,7 @@ using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
+[KeepTensorsAlive]
 public class FineTuneVerbTests(TinyBertFixture tiny, SharedDataFixture shared) : IClassFixture<TinyBertFixture>, IClassFixture<SharedDataFixture>
 {
     static (int Code, string Error) Invoke(DataRegistry registry, params string[] args)

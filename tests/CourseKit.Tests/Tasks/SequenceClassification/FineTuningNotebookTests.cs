@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
 /// <summary>Static checks of notebooks/04-fine-tuning.ipynb (running it takes minutes: `course run` does that).</summary>
+[KeepTensorsAlive]
 public class FineTuningNotebookTests
 {
     static JsonObject Notebook() => JsonNode.Parse(File.ReadAllText(TestPaths.InRepo("notebooks", "04-fine-tuning.ipynb")))!.AsObject();

@@ -7,6 +7,7 @@ using FT = CourseKit.Tasks.SequenceClassification.FineTuning;
 
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
+[KeepTensorsAlive]
 public class FineTuningRunTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixture>
 {
     FineTuneOptions Options(string method, string? outDir = null) => new()

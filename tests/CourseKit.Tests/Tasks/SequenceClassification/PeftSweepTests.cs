@@ -5,6 +5,7 @@ using FT = CourseKit.Tasks.SequenceClassification.FineTuning;
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
 /// <summary>The PEFT methods go through the same fine-tuning runner and sweep table as full fine-tuning.</summary>
+[KeepTensorsAlive]
 public class PeftSweepTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixture>
 {
     FineTuneOptions Options(string method) => new()

@@ -5,6 +5,7 @@ using TorchSharp;
 
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
+[KeepTensorsAlive]
 public class PredictionOrderTests
 {
     /// <summary>Prediction batches sentences by length; each row must still be the probabilities of the sentence at

@@ -9,6 +9,7 @@ namespace CourseKit.Tests.Tasks.SequenceClassification;
 
 /// <summary><c>finetune --keep-zeros</c>: a head-pruned tiny BERT retrained under fp32 and bf16 keeps every pruned
 /// weight at exactly zero while the rest trains; without the flag the same run un-prunes it.</summary>
+[KeepTensorsAlive]
 public class PrunedRetrainingTests(TinyBertFixture tiny) : IClassFixture<TinyBertFixture>
 {
     [Theory]

@@ -4,6 +4,7 @@ using CourseKit.Tasks.SequenceClassification;
 
 namespace CourseKit.Tests.Tasks.SequenceClassification;
 
+[KeepTensorsAlive]
 public class StratifiedSplitTests(SharedDataFixture shared) : IClassFixture<SharedDataFixture>
 {
     static readonly string[] Names = ["neg", "neu", "pos"];

@@ -10,6 +10,7 @@ namespace CourseKit.Tests.Tasks.TokenClassification;
 /// <summary>notebooks/06-ner-conll2003.ipynb, run in-process in the quick profile (random-init small BERT: the model
 /// folder parameter points nowhere, so the run does not depend on whether `course pretrain bert` was run).</summary>
 [Collection("Notebooks")]
+[KeepTensorsAlive]
 public class Chapter06Tests
 {
     static readonly string Notebook = TestPaths.InRepo("notebooks", "06-ner-conll2003.ipynb");

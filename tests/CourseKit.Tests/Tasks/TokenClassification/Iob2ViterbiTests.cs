@@ -3,6 +3,7 @@ using CourseKit.Tasks.TokenClassification;
 
 namespace CourseKit.Tests.Tasks.TokenClassification;
 
+[KeepTensorsAlive]
 public class Iob2ViterbiTests
 {
     static readonly string[] Labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"];

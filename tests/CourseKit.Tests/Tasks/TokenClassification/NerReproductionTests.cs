@@ -13,6 +13,7 @@ using TorchSharp;
 namespace CourseKit.Tests.Tasks.TokenClassification;
 
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class NerReproductionTests(NerFixture ner) : IClassFixture<NerFixture>, IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-ner-run");

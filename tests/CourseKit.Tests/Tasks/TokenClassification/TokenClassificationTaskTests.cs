@@ -7,6 +7,7 @@ using TorchSharp;
 namespace CourseKit.Tests.Tasks.TokenClassification;
 
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class TokenClassificationTaskTests(NerFixture ner) : IClassFixture<NerFixture>
 {
     static readonly string[][] Words = [["Pyongyang", "rejects", "Kalashnikov", "shipments"], ["EU", "rejects", "German", "call", "."]];

@@ -10,6 +10,7 @@ namespace CourseKit.Tests.Tasks.TokenClassification;
 /// <summary>The NER path with the default encoder's UNCASED vocabulary (all-MiniLM-L6-v2 lower-cases and strips accents):
 /// word alignment, first-piece labels and the reading back of one tag per word must not depend on the casing.</summary>
 [Collection(Models.TorchGlobalRngCollection.Name)]
+[KeepTensorsAlive]
 public class UncasedNerTests(NerFixture ner) : IClassFixture<NerFixture>, IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("coursekit-uncased-ner");
