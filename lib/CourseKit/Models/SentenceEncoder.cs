@@ -68,19 +68,25 @@ public sealed class SentenceEncoder : IDisposable
     /// length: on short news sentences of mixed length that is most of the padding a batch in input order carries.</summary>
     public Tensor Encode(IReadOnlyList<string> texts, int batchSize = 32)
     {
+        var rows = EncodeRows(texts, batchSize);
+        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, Dimension]);
+    }
+
+    /// <summary><see cref="Encode(IReadOnlyList{string}, int)"/> as one float array per text, for callers that want
+    /// rows (no tensor is built and read back).</summary>
+    public float[][] EncodeRows(IReadOnlyList<string> texts, int batchSize = 32)
+    {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
         var encoded = texts.Select(Tokenize).ToArray();                                          // tokenised once
         using var progress = Reporter.StartProgress($"Encoding {texts.Count} sentences", texts.Count);
         int done = 0;
-        float[][] rows;
         using (no_grad())
-            rows = LengthBatches.Map(encoded, t => t.Length, batchSize, batch =>
+            return LengthBatches.Map(encoded, t => t.Length, batchSize, batch =>
             {
                 var embeddings = EncodeTokenized(batch).to_type(ScalarType.Float32).cpu();
                 progress.Report(done += batch.Count);
                 return LengthBatches.Rows(embeddings.data<float>().ToArray(), batch.Count, Dimension);
             });
-        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, Dimension]);
     }
 
     /// <summary>Search queries' embeddings: <see cref="Encode(IReadOnlyList{string}, int)"/> of each text after the

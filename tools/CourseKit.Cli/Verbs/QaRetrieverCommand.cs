@@ -9,6 +9,9 @@ namespace CourseKit.Cli.Verbs;
 /// pairs, cross-validated by article (<see cref="RetrieverCrossValidation"/>).</summary>
 static class QaRetrieverCommand
 {
+    /// <summary>The outer split the retriever is cross-validated on (the reader's too: QuestionAnsweringOptions).</summary>
+    const int OuterFolds = 5, SplitSeed = 42;
+
     public static Command Create()
     {
         var run = new RunOptions("artifacts/qa/retriever");
@@ -42,9 +45,9 @@ static class QaRetrieverCommand
             var dataset = QaVerb.LoadData(parse.GetValue(data));
             if (parse.GetValue(nestedIn) is not null && parse.GetValue(save))
                 throw new ArgumentException("--save-model trains on every question; it does not go with --nested-in (a validation run)");
-            dataset = QaVerb.NestedIfAsked(dataset, parse.GetValue(nestedIn), output);
+            dataset = QaVerb.NestedIfAsked(dataset, parse.GetValue(nestedIn), OuterFolds, SplitSeed, output);
             var result = RetrieverCrossValidation.Run(encoderDir, dataset,
-                QaVerb.ParseFolds(parse.GetValue(folds)) ?? (quick ? [0] : [0, 1, 2, 3, 4]), 5, 42, options, dir,
+                QaVerb.ParseFolds(parse.GetValue(folds)) ?? (quick ? [0] : [0, 1, 2, 3, 4]), OuterFolds, SplitSeed, options, dir,
                 trainQuestions: quick ? 64 : 0, testQuestions: quick ? 60 : 0, log: output.WriteLine, evalEachEpoch: parse.GetValue(eachEpoch));
             string Row(IReadOnlyDictionary<int, double> r) => string.Join("  ", r.Select(kv => $"@{kv.Key} {kv.Value:F3}"));
             output.WriteLine($"{result.Questions} held-out questions over {result.Folds.Count} fold(s), {result.Encoder}:");

@@ -59,10 +59,10 @@ public static class QaVerb
 
     /// <summary>The data a run cross-validates: all of it, or with --nested-in the outer fold's training articles (said on
     /// <paramref name="output"/>).</summary>
-    public static SquadDataset NestedIfAsked(SquadDataset data, int? outerFold, TextWriter output)
+    public static SquadDataset NestedIfAsked(SquadDataset data, int? outerFold, int folds, int splitSeed, TextWriter output)
     {
         if (outerFold is not int outer) return data;
-        var nested = SquadSplits.TrainingArticlesOf(data, outer, 5, 42);
+        var nested = SquadSplits.TrainingArticlesOf(data, outer, folds, splitSeed);
         output.WriteLine($"validation inside outer fold {outer}: {nested.Articles.Count} training articles, {nested.Questions.Count} questions, {nested.Paragraphs.Count} paragraphs");
         return nested;
     }
@@ -114,7 +114,7 @@ public static class QaVerb
             };
             options = WithRateAndEpochs(options, parse.GetValue(lr), parse.GetValue(epochs));
             var encoder = parse.GetValue(model);                              // a reader from another encoder still retrieves with MiniLM
-            var dataset = NestedIfAsked(LoadData(parse.GetValue(data)), parse.GetValue(nestedIn), parse.InvocationConfiguration.Output);
+            var dataset = NestedIfAsked(LoadData(parse.GetValue(data)), parse.GetValue(nestedIn), options.Folds, options.SplitSeed, parse.InvocationConfiguration.Output);
             var result = QaExperiment.Run(encoder ?? MiniLm(), dataset, options, run.OutDir(parse), encoder is null ? null : MiniLm());
             PrintExperiment(result, parse.InvocationConfiguration.Output);
             parse.InvocationConfiguration.Output.WriteLine($"wrote {Path.Combine(run.OutDir(parse), "metrics.json")} and model/");

@@ -101,6 +101,7 @@ public sealed class SentimentClassifier : ISentimentScorer
         bool wasTraining = _module.training;
         _module.eval();
         float[][] result, embeddings;
+        bool poolOwn = Embedder is null;
         try
         {
             using var noGrad = no_grad();
@@ -109,25 +110,22 @@ public sealed class SentimentClassifier : ISentimentScorer
                 var (input, mask, types, _) = SequenceClassificationBatches.Collate(batch.Select(ids => new EncodedExample(ids, 0)).ToArray(), _tokenizer.PadId, device);
                 var output = _forward(input, mask, types, null);
                 var logits = output.Logits.to_type(ScalarType.Float32).cpu();
+                var logitRows = LengthBatches.Rows(logits.data<float>().ToArray(), batch.Count, (int)logits.shape[1]);
+                if (!poolOwn) return logitRows.Select(l => (Logits: l, Pooled: Array.Empty<float>())).ToArray();
                 // The fine-tuned encoder's mean-pooled last layer: free (the forward ran anyway) and, for nearest-
                 // neighbour out-of-domain scores, better than the pretrained encoder's (Sun et al. 2022).
                 var pooled = SentenceEncoder.Normalize(SentenceEncoder.Pool(output.Hidden.LastHiddenState, mask, SentencePooling.Mean))
                     .to_type(ScalarType.Float32).cpu();
-                var logitRows = LengthBatches.Rows(logits.data<float>().ToArray(), batch.Count, (int)logits.shape[1]);
-                var pooledRows = LengthBatches.Rows(pooled.data<float>().ToArray(), batch.Count, (int)pooled.shape[1]);
-                return logitRows.Zip(pooledRows).ToArray();
+                return logitRows.Zip(LengthBatches.Rows(pooled.data<float>().ToArray(), batch.Count, (int)pooled.shape[1]), (l, p) => (Logits: l, Pooled: p)).ToArray();
             });
-            result = rows.Select(r => r.First).ToArray();
-            embeddings = rows.Select(r => r.Second).ToArray();
+            result = rows.Select(r => r.Logits).ToArray();
+            embeddings = rows.Select(r => r.Pooled).ToArray();
         }
         finally { if (wasTraining) _module.train(); }
         if (Embedder is not null)
         {
             using var quiet = Reporting.Reporter.Quiet(); // the stream's own progress line is enough
-            using var vectors = Embedder.Encode(texts, BatchSize);
-            int dim = (int)vectors.shape[1];
-            var flat = vectors.data<float>().ToArray();
-            for (int i = 0; i < texts.Count; i++) embeddings[i] = flat.AsSpan(i * dim, dim).ToArray();
+            embeddings = Embedder.EncodeRows(texts, BatchSize);
         }
         return new ScoredTexts(result, embeddings);
     }
